@@ -1,0 +1,17 @@
+"""The LISA-lab Deep Learning Tutorials on PyTensor.
+
+One module per tutorial, with the original names: ``logistic_sgd``, ``mlp``,
+and (as they are ported) ``logistic_cg``, ``convolutional_mlp``, ``dA``,
+``SdA``, ``rbm`` and ``DBN``. Each runs as ``python -m
+deeplearning_tutorials.<name>``.
+
+Importing the package installs the project defaults for whatever
+``PYTENSOR_FLAGS`` leaves unset: ``floatX=float32``, ``mode=NUMBA`` and Numba
+fast-math off (see :mod:`deeplearning_tutorials.config`).
+"""
+
+from deeplearning_tutorials import config as _config
+
+_config.apply_defaults()
+
+__version__ = "0.1.0"

@@ -1,0 +1,131 @@
+"""Command-line plumbing shared by every tutorial.
+
+Each tutorial's ``main()`` builds a parser with :func:`make_parser`, adds the
+flags that mirror its driver's keyword arguments (``learning_rate`` becomes
+``--learning-rate``), and hands the parsed values to :func:`run`, which
+applies ``--floatX``/``--mode`` before any PyTensor variable is created and
+turns the errors a user can cause (bad flag values, a bad data file) into one
+line on stderr and exit status 2.
+"""
+
+import argparse
+import math
+import os
+import sys
+
+from deeplearning_tutorials import config
+from deeplearning_tutorials.data import DEFAULT_DATASET
+from deeplearning_tutorials.errors import InputError
+
+EXIT_BAD_INPUT = 2
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ``ArgumentParser`` whose errors are a single line, exit status 2."""
+
+    def error(self, message):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+
+
+def positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def positive_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(
+            f"expected a positive finite number, got {text!r}"
+        )
+    return value
+
+
+def non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
+    if not (math.isfinite(value) and value >= 0):
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
+    return value
+
+
+def make_parser(prog, description):
+    """A parser with the flags every tutorial has: data, precision, backend."""
+    parser = OneLineParser(
+        prog=f"python -m deeplearning_tutorials.{prog}",
+        description=description,
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument(
+        "--dataset",
+        default=DEFAULT_DATASET,
+        help="path of the pickled MNIST file; the bare default name is looked "
+        "up in $DEEPLEARNING_TUTORIALS_DATA, the project's data/ folder, the "
+        "installed share/ folder and ~/.cache (downloaded if missing)",
+    )
+    parser.add_argument(
+        "--floatX",
+        choices=config.FLOATX_CHOICES,
+        default=None,
+        help="float precision of data and parameters (default: floatX of "
+        f"PYTENSOR_FLAGS, else {config.DEFAULT_FLOATX})",
+    )
+    parser.add_argument(
+        "--mode",
+        type=str.upper,
+        choices=config.MODE_CHOICES,
+        default=None,
+        help="PyTensor backend: NUMBA (Numba JIT), CVM (C code, needs a BLAS), "
+        "JAX (needs the gpu extra) (default: mode of PYTENSOR_FLAGS, else "
+        f"{config.DEFAULT_MODE})",
+    )
+    parser.add_argument(
+        "--results-json",
+        metavar="PATH",
+        default=None,
+        help="also write the result record (errors, iterations, timing) as JSON",
+    )
+    return parser
+
+
+def check_writable(path, flag):
+    """Fail early, with the flag's name, if ``path`` cannot be written."""
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+        raise InputError(f"{flag}: cannot write {path} (folder missing or read-only)")
+
+
+def run(driver, args, writable=None, **kwargs):
+    """Configure the backend from ``args`` and call ``driver(**kwargs)``.
+
+    Problems a user can fix (a bad data file, a backend that is not
+    installed, an unwritable output path) end the program with one line on
+    stderr and exit status 2 instead of a traceback. ``writable`` maps flag
+    names to output paths that are checked before any work starts.
+    """
+    prog = f"deeplearning_tutorials.{driver.__module__.rsplit('.', 1)[-1]}"
+    try:
+        outputs = {"--results-json": getattr(args, "results_json", None)}
+        outputs.update(writable or {})
+        for flag, path in outputs.items():
+            check_writable(path, flag)
+        config.configure(floatX=args.floatX, mode=args.mode)
+        return driver(**kwargs)
+    except InputError as exc:
+        print(f"{prog}: error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_BAD_INPUT)
+    except KeyboardInterrupt:
+        print(f"{prog}: interrupted", file=sys.stderr)
+        sys.exit(130)

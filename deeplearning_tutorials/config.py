@@ -1,0 +1,146 @@
+"""Numerical precision and backend selection, in one place.
+
+The tutorials follow Theano's convention: every array is created with
+``pytensor.config.floatX`` and every function is compiled with the default
+mode. This module decides those two settings once, before any model is built.
+
+Precedence, from strongest to weakest:
+
+1. an explicit argument (the ``--floatX`` / ``--mode`` command-line flags, or
+   :func:`configure` called from Python);
+2. ``PYTENSOR_FLAGS`` (for example ``PYTENSOR_FLAGS=floatX=float64,mode=CVM``);
+3. the project defaults: ``floatX=float32`` (what the published runs used;
+   PyTensor's own default is float64) and ``mode=NUMBA``.
+
+Numba ``fastmath``
+    PyTensor turns Numba's fast-math flags on by default. They let LLVM
+    reassociate sums and approximate ``exp``/``log``, which changes results in
+    the last bits and has produced wrong answers upstream (PyTensor issues
+    #1145 and #2187). Reproducing published numbers is this project's job, so
+    it turns fast-math **off** unless ``PYTENSOR_FLAGS`` names
+    ``numba__fastmath`` explicitly. The benchmark script reports the speed of
+    both settings.
+
+CVM (PyTensor's C backend)
+    needs a BLAS to link against. When ``blas__ldflags`` is not set we try
+    ``-lopenblas`` (Debian's ``libopenblas-dev``), and fail with a clear
+    message if no BLAS can be found.
+"""
+
+import os
+import warnings
+
+import pytensor
+
+from deeplearning_tutorials.errors import InputError
+
+FLOATX_CHOICES = ("float32", "float64")
+MODE_CHOICES = ("NUMBA", "CVM", "JAX")
+DEFAULT_FLOATX = "float32"
+DEFAULT_MODE = "NUMBA"
+
+
+class ConfigurationError(InputError):
+    """A floatX or mode that cannot be used on this machine."""
+
+
+def _flags_from_environment():
+    """Return ``PYTENSOR_FLAGS`` as a dict (``{'floatX': 'float64', ...}``)."""
+    flags = {}
+    for item in os.environ.get("PYTENSOR_FLAGS", "").split(","):
+        if "=" in item:
+            key, value = item.split("=", 1)
+            flags[key.strip()] = value.strip()
+    return flags
+
+
+def _canonical_mode(mode):
+    upper = str(mode).upper()
+    if upper == "FAST_RUN":
+        return DEFAULT_MODE
+    if upper not in MODE_CHOICES:
+        raise ConfigurationError(
+            f"unknown mode {mode!r}; choose one of {', '.join(MODE_CHOICES)}"
+        )
+    return upper
+
+
+def _link_blas_for_cvm():
+    """Make sure the C backend has BLAS link flags, or explain how to get them."""
+    if "blas__ldflags" in _flags_from_environment():
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        found = pytensor.config.blas__ldflags
+    if not found:
+        pytensor.config.blas__ldflags = "-lopenblas"
+    if not _openblas_available(pytensor.config.blas__ldflags):
+        raise ConfigurationError(
+            "mode CVM needs a BLAS library to link against: install one "
+            "(e.g. `apt-get install libopenblas-dev`) or set "
+            "PYTENSOR_FLAGS=blas__ldflags=..."
+        )
+
+
+def _openblas_available(ldflags):
+    import ctypes.util
+
+    for flag in ldflags.split():
+        if flag.startswith("-l") and ctypes.util.find_library(flag[2:]) is None:
+            return False
+    return True
+
+
+def configure(floatX=None, mode=None):
+    """Set ``floatX`` and the compilation mode for everything built afterwards.
+
+    ``None`` means: keep what ``PYTENSOR_FLAGS`` says, else the project default.
+    Returns the ``(floatX, mode)`` pair now in force.
+    """
+    env = _flags_from_environment()
+    floatX = floatX or env.get("floatX") or DEFAULT_FLOATX
+    if floatX not in FLOATX_CHOICES:
+        raise ConfigurationError(
+            f"unknown floatX {floatX!r}; choose one of {', '.join(FLOATX_CHOICES)}"
+        )
+    mode = _canonical_mode(mode or env.get("mode") or DEFAULT_MODE)
+    if mode == "JAX":
+        try:
+            import jax  # noqa: F401
+        except ImportError:
+            raise ConfigurationError(
+                "mode JAX needs jax: pip install -e .[gpu] (or pip install jax)"
+            ) from None
+    if mode == "CVM":
+        _link_blas_for_cvm()
+    if "numba__fastmath" not in env:
+        pytensor.config.numba__fastmath = False
+    pytensor.config.floatX = floatX
+    pytensor.config.mode = mode
+    return floatX, mode
+
+
+def apply_defaults():
+    """Install the project defaults where ``PYTENSOR_FLAGS`` is silent.
+
+    Called once when the package is imported, so that the Python API and the
+    command line start from the same settings. It never raises: a bad value in
+    ``PYTENSOR_FLAGS`` is reported by :func:`configure` when a driver starts.
+    """
+    env = _flags_from_environment()
+    if "numba__fastmath" not in env:
+        pytensor.config.numba__fastmath = False
+    if "floatX" not in env:
+        pytensor.config.floatX = DEFAULT_FLOATX
+    if "mode" not in env:
+        pytensor.config.mode = DEFAULT_MODE
+
+
+def current():
+    """The ``(floatX, mode)`` pair in force, as the tutorials will use it."""
+    return pytensor.config.floatX, str(pytensor.config.mode)
+
+
+def uses_jax():
+    """True when functions compile for JAX, which needs static minibatch shapes."""
+    return str(pytensor.config.mode).upper() == "JAX"

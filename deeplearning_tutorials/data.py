@@ -1,0 +1,325 @@
+"""MNIST: finding the file, reading it safely, and handing it to PyTensor.
+
+The tutorials read ``mnist.pkl.gz``, a gzipped Python-2 pickle of
+``(train_set, valid_set, test_set)``, each an ``(x, y)`` pair of NumPy arrays
+(``x``: float32 images of shape ``(n, 784)``; ``y``: integer labels).
+
+A pickle can name any Python callable, so unpickling a file from elsewhere can
+run arbitrary code. :func:`read_dataset` uses an unpickler that only knows the
+three NumPy constructors an array tuple needs; anything else is refused before
+it is called. The structure is then validated, so that a broken file fails
+here with one sentence instead of deep inside a training step.
+
+Where the file is looked for (``dataset`` is the ``--dataset`` flag):
+
+1. ``dataset`` itself, when it names an existing file;
+2. the file named by the environment variable ``DEEPLEARNING_TUTORIALS_DATA``
+   (only when ``dataset`` is the default name ``mnist.pkl.gz``);
+3. ``data/<name>`` of the source checkout (the project ships MNIST there);
+4. ``<sys.prefix>/share/deeplearning_tutorials/data/<name>`` (non-editable
+   installs copy the shipped file there);
+5. ``~/.cache/deeplearning_tutorials/<name>``, where a download is stored.
+
+If the default file is found nowhere it is downloaded from the original URL
+and checked against its SHA-256 before it is used.
+"""
+
+import gzip
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+import urllib.request
+import zlib
+from pathlib import Path
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+
+from deeplearning_tutorials import config
+from deeplearning_tutorials.errors import InputError
+
+DEFAULT_DATASET = "mnist.pkl.gz"
+MNIST_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+MNIST_URL = "http://www.iro.umontreal.ca/~lisa/deep/data/mnist/mnist.pkl.gz"
+N_CLASSES = 10
+ENVIRONMENT_VARIABLE = "DEEPLEARNING_TUTORIALS_DATA"
+SPLIT_NAMES = ("train", "valid", "test")
+
+_REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_INSTALLED_DATA_DIR = Path(sys.prefix) / "share" / "deeplearning_tutorials" / "data"
+_CACHE_DIR = Path.home() / ".cache" / "deeplearning_tutorials"
+
+
+class DatasetError(InputError):
+    """The data set file is missing, unreadable, unsafe or malformed."""
+
+
+# --------------------------------------------------------------------------
+# Finding the file
+# --------------------------------------------------------------------------
+
+
+def candidate_paths(dataset=DEFAULT_DATASET):
+    """The places, in order, where :func:`resolve_dataset` looks for ``dataset``."""
+    dataset = os.fspath(dataset)
+    candidates = [Path(dataset).expanduser()]
+    name = Path(dataset).name
+    if os.path.basename(dataset) == dataset:  # a bare file name
+        if dataset == DEFAULT_DATASET and os.environ.get(ENVIRONMENT_VARIABLE):
+            candidates.append(Path(os.environ[ENVIRONMENT_VARIABLE]).expanduser())
+        candidates += [
+            _REPO_DATA_DIR / name,
+            _INSTALLED_DATA_DIR / name,
+            _CACHE_DIR / name,
+        ]
+    return candidates
+
+
+def resolve_dataset(dataset=DEFAULT_DATASET, download=True):
+    """Return the path of ``dataset``, downloading the default file if needed."""
+    candidates = candidate_paths(dataset)
+    for path in candidates:
+        if path.is_file():
+            return path
+    if os.fspath(dataset) == DEFAULT_DATASET and download:
+        return download_mnist(_CACHE_DIR / DEFAULT_DATASET)
+    looked = ", ".join(str(p) for p in candidates)
+    raise DatasetError(f"{dataset}: file not found (looked in: {looked})")
+
+
+def is_default_dataset(path):
+    """True for the shipped or downloaded MNIST file, whose checksum we know."""
+    path = Path(path).resolve()
+    return path.name == DEFAULT_DATASET and path.parent in {
+        _REPO_DATA_DIR,
+        _INSTALLED_DATA_DIR.resolve(),
+        _CACHE_DIR.resolve(),
+    }
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_checksum(path, expected=MNIST_SHA256):
+    actual = sha256_of(path)
+    if actual != expected:
+        raise DatasetError(
+            f"{path}: checksum mismatch (sha256 {actual}, expected {expected}); "
+            "the file is corrupted or not the MNIST file of the tutorials"
+        )
+
+
+def download_mnist(target, url=MNIST_URL, timeout=60):
+    """Download the original ``mnist.pkl.gz`` to ``target``, verified by SHA-256.
+
+    The file is written under a temporary name and renamed only once its
+    checksum matches, so an interrupted download never leaves a bad file.
+    """
+    target = Path(target)
+    print(f"Downloading data from {url}", file=sys.stderr)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(
+            url, timeout=timeout
+        ) as response:
+            for block in iter(lambda: response.read(1 << 20), b""):
+                out.write(block)
+    except OSError as exc:
+        if "tmp_name" in locals():
+            os.unlink(tmp_name)
+        raise DatasetError(
+            f"{DEFAULT_DATASET}: not found locally and the download from {url} "
+            f"failed ({exc}). Offline? Copy mnist.pkl.gz (sha256 {MNIST_SHA256}) "
+            f"from the project's data/ folder and pass --dataset PATH or set "
+            f"{ENVIRONMENT_VARIABLE}=PATH"
+        ) from None
+    try:
+        verify_checksum(tmp_name)
+    except DatasetError:
+        os.unlink(tmp_name)
+        raise DatasetError(
+            f"{DEFAULT_DATASET}: the file downloaded from {url} does not have "
+            f"the expected sha256 {MNIST_SHA256}; it was discarded"
+        ) from None
+    os.replace(tmp_name, target)
+    return target
+
+
+# --------------------------------------------------------------------------
+# Reading it safely
+# --------------------------------------------------------------------------
+
+
+class _NumpyOnlyUnpickler(pickle.Unpickler):
+    """An unpickler that can rebuild NumPy arrays and nothing else."""
+
+    ALLOWED = {
+        ("numpy.core.multiarray", "_reconstruct"),
+        ("numpy._core.multiarray", "_reconstruct"),
+        ("numpy", "ndarray"),
+        ("numpy", "dtype"),
+    }
+
+    def find_class(self, module, name):
+        if (module, name) in self.ALLOWED:
+            module = module.replace("numpy.core.", "numpy._core.")
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(
+            f"refusing to load global '{module}.{name}': only NumPy arrays are "
+            "allowed in a data set file"
+        )
+
+
+def _unpickle(path):
+    try:
+        with gzip.open(path, "rb") as f:
+            return _NumpyOnlyUnpickler(f, encoding="latin1").load()
+    except pickle.UnpicklingError as exc:
+        raise DatasetError(f"{path}: not a valid data set pickle ({exc})") from None
+    except gzip.BadGzipFile:
+        raise DatasetError(f"{path}: not a gzip file") from None
+    except (EOFError, zlib.error):
+        raise DatasetError(f"{path}: truncated or corrupted gzip data") from None
+    except OSError as exc:
+        raise DatasetError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except Exception as exc:  # anything else a hostile or damaged stream raises
+        raise DatasetError(
+            f"{path}: not a valid data set pickle ({type(exc).__name__}: {exc})"
+        ) from None
+
+
+def validate_splits(splits, n_classes=N_CLASSES, source="data set"):
+    """Check the ``((x, y), (x, y), (x, y))`` structure; return it as arrays.
+
+    Raises :class:`DatasetError` with a sentence naming ``source`` and the
+    first problem found.
+    """
+
+    def fail(problem):
+        raise DatasetError(f"{source}: {problem}")
+
+    if not isinstance(splits, (tuple, list)) or len(splits) != 3:
+        fail("expected a tuple of 3 splits (train, valid, test)")
+    width = None
+    checked = []
+    for name, split in zip(SPLIT_NAMES, splits):
+        if not isinstance(split, (tuple, list)) or len(split) != 2:
+            fail(f"{name} set: expected an (x, y) pair")
+        x, y = split
+        if not isinstance(x, numpy.ndarray) or not isinstance(y, numpy.ndarray):
+            fail(f"{name} set: x and y must be NumPy arrays")
+        if x.ndim != 2 or x.dtype.kind != "f":
+            fail(f"{name} set: x must be a 2-D float array, got {x.ndim}-D {x.dtype}")
+        if y.ndim != 1 or y.dtype.kind not in "iu":
+            fail(f"{name} set: y must be a 1-D integer array, got {y.ndim}-D {y.dtype}")
+        if len(x) != len(y):
+            fail(f"{name} set: {len(x)} images but {len(y)} labels")
+        if len(x) == 0:
+            fail(f"{name} set: no examples")
+        if width is not None and x.shape[1] != width:
+            fail(f"{name} set: {x.shape[1]} features per image, train set has {width}")
+        width = x.shape[1]
+        if not numpy.isfinite(x).all():
+            fail(f"{name} set: x contains NaN or infinite values")
+        if y.min() < 0 or y.max() >= n_classes:
+            fail(
+                f"{name} set: labels must lie in 0..{n_classes - 1}, "
+                f"found {y.min()}..{y.max()}"
+            )
+        checked.append((x, y))
+    return tuple(checked)
+
+
+def read_dataset(dataset=DEFAULT_DATASET, n_classes=N_CLASSES):
+    """Find, checksum (default file), unpickle safely and validate ``dataset``.
+
+    Returns ``((train_x, train_y), (valid_x, valid_y), (test_x, test_y))`` as
+    NumPy arrays, exactly as stored in the file.
+    """
+    path = resolve_dataset(dataset)
+    if is_default_dataset(path):
+        verify_checksum(path)
+    return validate_splits(_unpickle(path), n_classes=n_classes, source=str(path))
+
+
+# --------------------------------------------------------------------------
+# Handing it to PyTensor
+# --------------------------------------------------------------------------
+
+
+def shared_dataset(data_xy, borrow=True):
+    """Store one ``(x, y)`` split in shared variables, as the tutorials do.
+
+    Keeping the whole data set in shared variables lets a compiled function
+    pick its minibatch by index (see :func:`minibatch_givens`) instead of
+    receiving the data on every call; on a GPU this keeps it on the device.
+
+    ``x`` and ``y`` are copied once into ``floatX`` (GPUs store floats only)
+    and shared without a further copy; ``y`` is then cast back to ``int32``
+    symbolically, because labels are used as indices.
+    """
+    data_x, data_y = data_xy
+    floatX = pytensor.config.floatX
+    shared_x = pytensor.shared(numpy.asarray(data_x, dtype=floatX), borrow=borrow)
+    shared_y = pytensor.shared(numpy.asarray(data_y, dtype=floatX), borrow=borrow)
+    return shared_x, pt.cast(shared_y, "int32")
+
+
+def load_data(dataset=DEFAULT_DATASET):
+    """Load MNIST into shared variables.
+
+    Returns ``[(train_set_x, train_set_y), (valid_set_x, valid_set_y),
+    (test_set_x, test_set_y)]``: ``x`` shared variables of ``floatX``, ``y``
+    ``int32`` views of shared ``floatX`` label vectors.
+    """
+    print("... loading data")
+    return [shared_dataset(split) for split in read_dataset(dataset)]
+
+
+def n_batches(shared_x, batch_size, name="data set"):
+    """Number of whole minibatches in a data set (the remainder is skipped)."""
+    n_rows = shared_x.get_value(borrow=True).shape[0]
+    if batch_size > n_rows:
+        raise InputError(
+            f"batch size {batch_size} is larger than the {name} ({n_rows} examples)"
+        )
+    return n_rows // batch_size
+
+
+def minibatch(data, index, batch_size, data_shape):
+    """Symbolic rows ``index * batch_size`` to ``(index + 1) * batch_size``.
+
+    This is the tutorials' slice. Under JAX a slice must have static bounds,
+    so there the data set is viewed as ``(n_batches, batch_size, ...)`` and
+    the minibatch is picked by indexing the first axis; both give the same
+    rows.
+    """
+    if not config.uses_jax():
+        return data[index * batch_size : (index + 1) * batch_size]
+    count = data_shape[0] // batch_size
+    whole = data[: count * batch_size]
+    return whole.reshape((count, batch_size, *data_shape[1:]))[index]
+
+
+def minibatch_givens(x, y, set_x, set_y, index, batch_size):
+    """The ``givens`` that feed minibatch ``index`` of a data set to ``x, y``.
+
+    Equivalent to the original tutorials'::
+
+        givens={x: set_x[index * batch_size: (index + 1) * batch_size],
+                y: set_y[index * batch_size: (index + 1) * batch_size]}
+    """
+    x_shape = set_x.get_value(borrow=True).shape
+    return {
+        x: minibatch(set_x, index, batch_size, x_shape),
+        y: minibatch(set_y, index, batch_size, x_shape[:1]),
+    }

@@ -1,0 +1,266 @@
+"""Classifying MNIST digits with logistic regression, trained by minibatch SGD.
+
+Logistic regression is a probabilistic, linear classifier, parametrised by a
+weight matrix :math:`W` and a bias vector :math:`b`. Classification projects
+a data point onto a set of hyperplanes, whose distances give the
+class-membership probabilities:
+
+.. math::
+
+    P(Y=i \\mid x, W, b) = \\mathrm{softmax}_i(W x + b)
+                        = \\frac{e^{W_i x + b_i}}{\\sum_j e^{W_j x + b_j}}
+
+and the prediction is the most probable class,
+:math:`y_{pred} = \\mathrm{argmax}_i P(Y=i \\mid x, W, b)`.
+
+The model is trained by minimising the mean negative log-likelihood of the
+training labels with minibatch stochastic gradient descent, with early
+stopping on a validation set (see :mod:`deeplearning_tutorials.training`).
+
+Run it with ``python -m deeplearning_tutorials.logistic_sgd``; after training,
+``python -m deeplearning_tutorials.logistic_sgd predict`` classifies the first
+ten test images with the saved model.
+
+References: C. M. Bishop, *Pattern Recognition and Machine Learning*,
+section 4.3.2.
+"""
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+
+from deeplearning_tutorials import checkpoint, cli, training
+from deeplearning_tutorials.data import DEFAULT_DATASET, load_data
+
+
+class LogisticRegression:
+    """Multi-class logistic regression.
+
+    Fully described by a weight matrix ``W`` and a bias vector ``b``.
+    Classification projects data points onto a set of hyperplanes, the
+    distance to which gives the class-membership probability.
+    """
+
+    def __init__(self, input, n_in, n_out):
+        """Initialise the parameters of the logistic regression.
+
+        :type input: pytensor.tensor.TensorVariable
+        :param input: symbolic variable describing the input of the
+            architecture (one minibatch, one example per row)
+        :type n_in: int
+        :param n_in: number of input units, the dimension of the data points
+        :type n_out: int
+        :param n_out: number of output units, the number of classes
+        """
+        floatX = pytensor.config.floatX
+        # W starts at zero: column k is the separating hyperplane of class k
+        self.W = pytensor.shared(
+            value=numpy.zeros((n_in, n_out), dtype=floatX), name="W", borrow=True
+        )
+        # b starts at zero: b[k] is the offset of hyperplane k
+        self.b = pytensor.shared(
+            value=numpy.zeros((n_out,), dtype=floatX), name="b", borrow=True
+        )
+
+        # the matrix of class-membership probabilities, one row per example
+        self.p_y_given_x = pt.special.softmax(pt.dot(input, self.W) + self.b, axis=1)
+
+        # the prediction: the class whose probability is maximal
+        self.y_pred = pt.argmax(self.p_y_given_x, axis=1)
+
+        self.params = [self.W, self.b]
+        self.input = input
+
+    def negative_log_likelihood(self, y):
+        """Mean negative log-likelihood of the labels ``y`` under the model.
+
+        .. math::
+
+            \\ell(\\theta = \\{W, b\\}, \\mathcal{D}) = -\\frac{1}{|\\mathcal{D}|}
+            \\sum_{i=0}^{|\\mathcal{D}|} \\log P(Y = y^{(i)} \\mid x^{(i)}, W, b)
+
+        We use the mean rather than the sum so that the learning rate depends
+        less on the minibatch size.
+
+        :type y: pytensor.tensor.TensorVariable
+        :param y: the correct label of each example
+        """
+        # log(p_y_given_x)[arange(n), y] picks, for each example i, the
+        # log-probability of its correct label y[i]
+        return -pt.mean(pt.log(self.p_y_given_x)[pt.arange(y.shape[0]), y])
+
+    def errors(self, y):
+        """The fraction of examples in the minibatch that are misclassified.
+
+        :type y: pytensor.tensor.TensorVariable
+        :param y: the correct label of each example (an integer vector)
+        """
+        # check that y has the same dimension as y_pred
+        if y.ndim != self.y_pred.ndim:
+            raise TypeError(
+                "y should have the same shape as self.y_pred",
+                ("y", y.type, "y_pred", self.y_pred.type),
+            )
+        # check that y holds integer labels
+        if y.dtype.startswith("int"):
+            # neq gives 1 for each mistake, 0 for each correct prediction
+            return pt.mean(pt.neq(self.y_pred, y))
+        raise NotImplementedError()
+
+
+def sgd_optimization_mnist(
+    learning_rate=0.13,
+    n_epochs=1000,
+    dataset=DEFAULT_DATASET,
+    batch_size=600,
+    model_path="best_model.npz",
+    results_json=None,
+):
+    """Stochastic gradient descent optimisation of a log-linear model on MNIST.
+
+    :type learning_rate: float
+    :param learning_rate: learning rate used (factor for the stochastic gradient)
+    :type n_epochs: int
+    :param n_epochs: maximal number of epochs to run the optimizer
+    :type dataset: str
+    :param dataset: the path of the MNIST dataset file (see
+        :mod:`deeplearning_tutorials.data` for where it is looked for)
+    :type batch_size: int
+    :param batch_size: number of examples per minibatch
+    :param model_path: where the best model's parameters are saved (``.npz``),
+        or ``None`` not to save it
+    :param results_json: if given, the result record is written there as JSON
+    :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
+    """
+    datasets = load_data(dataset)
+    n_train_batches, n_valid_batches, n_test_batches = training.count_batches(
+        datasets, batch_size
+    )
+
+    print("... building the model")
+    # symbolic variables for a minibatch: rasterised images and their labels
+    x = pt.matrix("x")
+    y = pt.ivector("y")
+
+    # each MNIST image has size 28*28
+    classifier = LogisticRegression(input=x, n_in=28 * 28, n_out=10)
+
+    # the cost we minimise during training: the negative log-likelihood
+    cost = classifier.negative_log_likelihood(y)
+
+    # W <- W - learning_rate * dcost/dW, and the same for b
+    updates = training.sgd_updates(cost, classifier.params, learning_rate)
+
+    train_model, validate_model, test_model = training.compile_sgd_functions(
+        datasets, batch_size, x, y, cost, classifier.errors(y), updates
+    )
+
+    def save_best_model(epoch, iter):
+        if model_path is not None:
+            checkpoint.save_params(model_path, "LogisticRegression", classifier.params)
+
+    print("... training the model")
+    result = training.train_with_early_stopping(
+        train_model,
+        validate_model,
+        test_model,
+        n_train_batches,
+        n_valid_batches,
+        n_test_batches,
+        n_epochs=n_epochs,
+        patience=5000,  # look at this many minibatches regardless
+        patience_increase=2,  # wait this much longer when a new best is found
+        improvement_threshold=0.995,  # a relative improvement this large counts
+        on_new_best=save_best_model,
+    )
+    training.report_with_epochs_per_second(result, __file__)
+    training.write_record(
+        results_json,
+        result.as_record(
+            model="logistic_sgd",
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            floatX=pytensor.config.floatX,
+            mode=str(pytensor.config.mode),
+        ),
+    )
+    return result
+
+
+def predict(model_path="best_model.npz", dataset=DEFAULT_DATASET, n_examples=10):
+    """Load a trained model and print its predictions for the first test images."""
+    x = pt.matrix("x")
+    classifier = LogisticRegression(input=x, n_in=28 * 28, n_out=10)
+    checkpoint.load_params(model_path, "LogisticRegression", classifier.params)
+
+    # compile a predictor function
+    predict_model = pytensor.function(inputs=[classifier.input], outputs=classifier.y_pred)
+
+    test_set_x, test_set_y = load_data(dataset)[2]
+    predicted_values = predict_model(test_set_x.get_value()[:n_examples])
+    print(f"Predicted values for the first {n_examples} examples in test set:")
+    print(predicted_values)
+    return predicted_values
+
+
+def main(argv=None):
+    parser = cli.make_parser(
+        "logistic_sgd",
+        "Train logistic regression on MNIST with minibatch SGD and early "
+        "stopping (command 'train', the default), or print the saved model's "
+        "predictions for the first test images (command 'predict').",
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=("train", "predict"),
+        default="train",
+        help="what to do",
+    )
+    parser.add_argument(
+        "--learning-rate", type=cli.positive_float, default=0.13, help="SGD step size"
+    )
+    parser.add_argument(
+        "--n-epochs",
+        type=cli.positive_int,
+        default=1000,
+        help="maximal number of passes over the training set",
+    )
+    parser.add_argument(
+        "--batch-size", type=cli.positive_int, default=600, help="examples per minibatch"
+    )
+    parser.add_argument(
+        "--model-path",
+        default="best_model.npz",
+        help="where training saves the best model (.npz) and predict reads it",
+    )
+    parser.add_argument(
+        "--n-examples",
+        type=cli.positive_int,
+        default=10,
+        help="predict: how many test images to classify",
+    )
+    args = parser.parse_args(argv)
+    if args.command == "predict":
+        return cli.run(
+            predict,
+            args,
+            model_path=args.model_path,
+            dataset=args.dataset,
+            n_examples=args.n_examples,
+        )
+    return cli.run(
+        sgd_optimization_mnist,
+        args,
+        writable={"--model-path": args.model_path},
+        learning_rate=args.learning_rate,
+        n_epochs=args.n_epochs,
+        dataset=args.dataset,
+        batch_size=args.batch_size,
+        model_path=args.model_path,
+        results_json=args.results_json,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,260 @@
+"""A multilayer perceptron on MNIST, trained by minibatch SGD.
+
+A multilayer perceptron is a logistic regression classifier whose input is
+first transformed by a learnt non-linear map :math:`\\Phi`, which projects
+the data into a space where it becomes (more) linearly separable. With one
+hidden layer of ``tanh`` units:
+
+.. math::
+
+    f(x) = G\\big(b^{(2)} + W^{(2)} s(b^{(1)} + W^{(1)} x)\\big),
+
+where :math:`s` is ``tanh`` and :math:`G` the softmax. The cost is the
+negative log-likelihood of the labels plus L1 and L2 penalties on the
+weights; everything else (minibatch SGD, early stopping) is as in
+:mod:`deeplearning_tutorials.logistic_sgd`.
+
+Run it with ``python -m deeplearning_tutorials.mlp``.
+
+References: C. M. Bishop, *Pattern Recognition and Machine Learning*,
+section 5; X. Glorot and Y. Bengio, *Understanding the difficulty of
+training deep feedforward neural networks*, AISTATS 2010.
+"""
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+
+from deeplearning_tutorials import cli, training
+from deeplearning_tutorials.data import DEFAULT_DATASET, load_data
+from deeplearning_tutorials.logistic_sgd import LogisticRegression
+
+
+class HiddenLayer:
+    """A fully connected layer: ``output = activation(dot(input, W) + b)``."""
+
+    def __init__(self, rng, input, n_in, n_out, W=None, b=None, activation=pt.tanh):
+        """Build the layer; draw ``W`` from ``rng`` unless it is given.
+
+        :type rng: numpy.random.RandomState
+        :param rng: a random number generator used to initialise the weights
+        :type input: pytensor.tensor.TensorVariable
+        :param input: a symbolic tensor of shape ``(n_examples, n_in)``
+        :type n_in: int
+        :param n_in: dimensionality of the input
+        :type n_out: int
+        :param n_out: number of hidden units
+        :param W, b: shared variables to use as parameters (for example
+            shared with another model), or ``None`` to create them
+        :param activation: the non-linearity of the hidden layer
+            (``pytensor.tensor.tanh``, ``pytensor.tensor.sigmoid``, ...)
+        """
+        self.input = input
+        floatX = pytensor.config.floatX
+
+        # W is drawn uniformly from +-sqrt(6 / (fan_in + fan_out)) (Glorot and
+        # Bengio, 2010), the interval that keeps the tanh units in their
+        # linear regime at the start; for a sigmoid the interval is 4 times
+        # wider. Converting to floatX makes it usable on a GPU.
+        if W is None:
+            W_values = numpy.asarray(
+                rng.uniform(
+                    low=-numpy.sqrt(6.0 / (n_in + n_out)),
+                    high=numpy.sqrt(6.0 / (n_in + n_out)),
+                    size=(n_in, n_out),
+                ),
+                dtype=floatX,
+            )
+            if activation is pt.sigmoid:
+                W_values *= 4
+            W = pytensor.shared(value=W_values, name="W", borrow=True)
+
+        if b is None:
+            b_values = numpy.zeros((n_out,), dtype=floatX)
+            b = pytensor.shared(value=b_values, name="b", borrow=True)
+
+        self.W = W
+        self.b = b
+
+        lin_output = pt.dot(input, self.W) + self.b
+        self.output = lin_output if activation is None else activation(lin_output)
+        self.params = [self.W, self.b]
+
+
+class MLP:
+    """A multilayer perceptron with one hidden layer.
+
+    The hidden layer (:class:`HiddenLayer`, ``tanh``) feeds a softmax output
+    layer (:class:`~deeplearning_tutorials.logistic_sgd.LogisticRegression`).
+    """
+
+    def __init__(self, rng, input, n_in, n_hidden, n_out):
+        """Build the network.
+
+        :type rng: numpy.random.RandomState
+        :param rng: a random number generator used to initialise the weights
+        :type input: pytensor.tensor.TensorVariable
+        :param input: symbolic variable describing one minibatch of input
+        :type n_in: int
+        :param n_in: number of input units (the dimension of the data points)
+        :type n_hidden: int
+        :param n_hidden: number of hidden units
+        :type n_out: int
+        :param n_out: number of output units (the number of classes)
+        """
+        self.hiddenLayer = HiddenLayer(
+            rng=rng, input=input, n_in=n_in, n_out=n_hidden, activation=pt.tanh
+        )
+
+        # the output layer takes the hidden units' activations as its input
+        self.logRegressionLayer = LogisticRegression(
+            input=self.hiddenLayer.output, n_in=n_hidden, n_out=n_out
+        )
+
+        # L1 norm regularisation: the weights should be sparse
+        self.L1 = abs(self.hiddenLayer.W).sum() + abs(self.logRegressionLayer.W).sum()
+
+        # squared L2 norm regularisation: the weights should be small
+        self.L2_sqr = (self.hiddenLayer.W**2).sum() + (self.logRegressionLayer.W**2).sum()
+
+        # the likelihood and the errors are those of the output layer
+        self.negative_log_likelihood = self.logRegressionLayer.negative_log_likelihood
+        self.errors = self.logRegressionLayer.errors
+
+        self.params = self.hiddenLayer.params + self.logRegressionLayer.params
+        self.input = input
+
+
+def test_mlp(
+    learning_rate=0.01,
+    L1_reg=0.00,
+    L2_reg=0.0001,
+    n_epochs=1000,
+    dataset=DEFAULT_DATASET,
+    batch_size=20,
+    n_hidden=500,
+    results_json=None,
+):
+    """Minibatch SGD for a multilayer perceptron on MNIST.
+
+    :type learning_rate: float
+    :param learning_rate: learning rate used (factor for the stochastic gradient)
+    :type L1_reg: float
+    :param L1_reg: weight of the L1 norm in the cost
+    :type L2_reg: float
+    :param L2_reg: weight of the squared L2 norm in the cost
+    :type n_epochs: int
+    :param n_epochs: maximal number of epochs to run the optimizer
+    :type dataset: str
+    :param dataset: the path of the MNIST dataset file
+    :type batch_size: int
+    :param batch_size: number of examples per minibatch
+    :type n_hidden: int
+    :param n_hidden: number of hidden units
+    :param results_json: if given, the result record is written there as JSON
+    :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
+    """
+    datasets = load_data(dataset)
+    n_train_batches, n_valid_batches, n_test_batches = training.count_batches(
+        datasets, batch_size
+    )
+
+    print("... building the model")
+    x = pt.matrix("x")  # the data, as rasterised images
+    y = pt.ivector("y")  # the labels, as a vector of integers
+
+    rng = numpy.random.RandomState(1234)
+
+    classifier = MLP(rng=rng, input=x, n_in=28 * 28, n_hidden=n_hidden, n_out=10)
+
+    # the cost we minimise: negative log-likelihood plus the regularisers
+    cost = (
+        classifier.negative_log_likelihood(y)
+        + L1_reg * classifier.L1
+        + L2_reg * classifier.L2_sqr
+    )
+
+    # one SGD step on every parameter, gradients by automatic differentiation
+    updates = training.sgd_updates(cost, classifier.params, learning_rate)
+
+    train_model, validate_model, test_model = training.compile_sgd_functions(
+        datasets, batch_size, x, y, cost, classifier.errors(y), updates
+    )
+
+    print("... training")
+    result = training.train_with_early_stopping(
+        train_model,
+        validate_model,
+        test_model,
+        n_train_batches,
+        n_valid_batches,
+        n_test_batches,
+        n_epochs=n_epochs,
+        patience=10000,  # look at this many minibatches regardless
+        patience_increase=2,  # wait this much longer when a new best is found
+        improvement_threshold=0.995,  # a relative improvement this large counts
+    )
+    training.report_with_iteration(result, __file__)
+    training.write_record(
+        results_json,
+        result.as_record(
+            model="mlp",
+            learning_rate=learning_rate,
+            L1_reg=L1_reg,
+            L2_reg=L2_reg,
+            batch_size=batch_size,
+            n_hidden=n_hidden,
+            floatX=pytensor.config.floatX,
+            mode=str(pytensor.config.mode),
+        ),
+    )
+    return result
+
+
+def main(argv=None):
+    parser = cli.make_parser(
+        "mlp",
+        "Train a one-hidden-layer perceptron (tanh) on MNIST with minibatch "
+        "SGD, L1/L2 penalties and early stopping.",
+    )
+    parser.add_argument(
+        "--learning-rate", type=cli.positive_float, default=0.01, help="SGD step size"
+    )
+    parser.add_argument(
+        "--l1-reg", type=cli.non_negative_float, default=0.0, help="weight of the L1 penalty"
+    )
+    parser.add_argument(
+        "--l2-reg",
+        type=cli.non_negative_float,
+        default=0.0001,
+        help="weight of the squared L2 penalty",
+    )
+    parser.add_argument(
+        "--n-epochs",
+        type=cli.positive_int,
+        default=1000,
+        help="maximal number of passes over the training set",
+    )
+    parser.add_argument(
+        "--batch-size", type=cli.positive_int, default=20, help="examples per minibatch"
+    )
+    parser.add_argument(
+        "--n-hidden", type=cli.positive_int, default=500, help="number of hidden units"
+    )
+    args = parser.parse_args(argv)
+    return cli.run(
+        test_mlp,
+        args,
+        learning_rate=args.learning_rate,
+        L1_reg=args.l1_reg,
+        L2_reg=args.l2_reg,
+        n_epochs=args.n_epochs,
+        dataset=args.dataset,
+        batch_size=args.batch_size,
+        n_hidden=args.n_hidden,
+        results_json=args.results_json,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,289 @@
+"""The patience-based early-stopping loop shared by every supervised tutorial.
+
+Minibatch SGD runs epoch after epoch. Every ``validation_frequency``
+minibatches the model is scored on the validation set; when the score
+improves the test error of this best model is computed, and when it improves
+by more than ``improvement_threshold`` (relative) the *patience*, the number of
+minibatches we are willing to look at, grows to ``iter * patience_increase``.
+Training stops when patience runs out or after ``n_epochs``.
+
+The log lines are the original tutorials' to the character, so a run can be
+diffed against the published logs::
+
+    epoch 1, minibatch 83/83, validation error 12.458333 %
+         epoch 1, minibatch 83/83, test error of best model 12.375000 %
+"""
+
+import json
+import os
+import sys
+import timeit
+from dataclasses import asdict, dataclass, field
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+
+from deeplearning_tutorials.data import minibatch_givens, n_batches
+
+
+@dataclass
+class TrainingResult:
+    """What a run of :func:`train_with_early_stopping` found.
+
+    Errors are fractions (0.075 is 7.5 %); ``best_iter`` is the 0-based
+    minibatch counter of the best validation score, as in the original code.
+    """
+
+    best_validation_loss: float
+    best_iter: int
+    test_score: float
+    epochs: int
+    seconds: float
+    validation_history: list = field(default_factory=list)
+
+    def as_record(self, **extra):
+        """A JSON-ready dict: errors in percent, plus any ``extra`` fields."""
+        record = {
+            "best_validation_error_percent": self.best_validation_loss * 100.0,
+            "best_iteration": self.best_iter + 1,
+            "test_error_percent": self.test_score * 100.0,
+            "epochs": self.epochs,
+            "seconds": self.seconds,
+            "epochs_per_second": self.epochs / self.seconds if self.seconds else None,
+        }
+        record.update(extra)
+        record["validation_history"] = self.validation_history
+        return record
+
+
+def mean_error(model, n_batches):
+    """Mean of ``model(i)`` over minibatches ``0 .. n_batches - 1``."""
+    return numpy.mean([model(i) for i in range(n_batches)])
+
+
+def _progress(total, epoch):
+    """A progress bar over one epoch's minibatches, only on a terminal."""
+    if not sys.stdout.isatty():
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=f"epoch {epoch}", leave=False, unit="batch")
+
+
+def _say(line, bar):
+    if bar is None:
+        print(line, flush=True)
+    else:
+        bar.write(line, file=sys.stdout)
+
+
+def train_with_early_stopping(
+    train_model,
+    validate_model,
+    test_model,
+    n_train_batches,
+    n_valid_batches,
+    n_test_batches,
+    n_epochs,
+    patience,
+    patience_increase=2,
+    improvement_threshold=0.995,
+    on_new_best=None,
+):
+    """Run minibatch SGD with early stopping and print the original log lines.
+
+    :param train_model: ``train_model(i)`` runs one SGD step on minibatch ``i``
+    :param validate_model, test_model: ``f(i)`` is the error on minibatch ``i``
+    :param n_epochs: maximal number of passes over the training set
+    :param patience: look at this many minibatches regardless
+    :param patience_increase: wait this much longer when a new best is found
+    :param improvement_threshold: a relative improvement of this much is
+        considered significant
+    :param on_new_best: called as ``on_new_best(epoch, iter)`` after each new
+        best validation score (e.g. to save the model)
+    :returns: a :class:`TrainingResult`
+    """
+    # go through this many minibatches before checking the network on the
+    # validation set; in this case we check every epoch
+    validation_frequency = min(n_train_batches, patience // 2)
+    best_validation_loss = numpy.inf
+    best_iter = 0
+    test_score = 0.0
+    history = []
+    start_time = timeit.default_timer()
+
+    done_looping = False
+    epoch = 0
+    while epoch < n_epochs and not done_looping:
+        epoch = epoch + 1
+        bar = _progress(n_train_batches, epoch)
+        for minibatch_index in range(n_train_batches):
+            train_model(minibatch_index)
+            if bar is not None:
+                bar.update()
+            # iteration number
+            iter = (epoch - 1) * n_train_batches + minibatch_index
+
+            if (iter + 1) % validation_frequency == 0:
+                this_validation_loss = mean_error(validate_model, n_valid_batches)
+                history.append(float(this_validation_loss))
+                _say(
+                    "epoch %i, minibatch %i/%i, validation error %f %%"
+                    % (
+                        epoch,
+                        minibatch_index + 1,
+                        n_train_batches,
+                        this_validation_loss * 100.0,
+                    ),
+                    bar,
+                )
+
+                if this_validation_loss < best_validation_loss:
+                    # improve patience if loss improvement is good enough
+                    if this_validation_loss < best_validation_loss * improvement_threshold:
+                        patience = max(patience, iter * patience_increase)
+                    best_validation_loss = this_validation_loss
+                    best_iter = iter
+
+                    test_score = mean_error(test_model, n_test_batches)
+                    _say(
+                        "     epoch %i, minibatch %i/%i, test error of best model %f %%"
+                        % (
+                            epoch,
+                            minibatch_index + 1,
+                            n_train_batches,
+                            test_score * 100.0,
+                        ),
+                        bar,
+                    )
+                    if on_new_best is not None:
+                        on_new_best(epoch, iter)
+
+            if patience <= iter:
+                done_looping = True
+                break
+        if bar is not None:
+            bar.close()
+
+    return TrainingResult(
+        best_validation_loss=float(best_validation_loss),
+        best_iter=best_iter,
+        test_score=float(test_score),
+        epochs=epoch,
+        seconds=timeit.default_timer() - start_time,
+        validation_history=history,
+    )
+
+
+def report_with_iteration(result, script_file):
+    """The closing lines of mlp, LeNet, SdA and DBN."""
+    print(
+        "Optimization complete. Best validation score of %f %% "
+        "obtained at iteration %i, with test performance %f %%"
+        % (
+            result.best_validation_loss * 100.0,
+            result.best_iter + 1,
+            result.test_score * 100.0,
+        )
+    )
+    print(
+        "The code for file %s ran for %.2fm"
+        % (os.path.basename(script_file), result.seconds / 60.0),
+        file=sys.stderr,
+    )
+
+
+def report_with_epochs_per_second(result, script_file):
+    """The closing lines of logistic_sgd."""
+    print(
+        "Optimization complete with best validation score of %f %%, "
+        "with test performance %f %%"
+        % (result.best_validation_loss * 100.0, result.test_score * 100.0)
+    )
+    print(
+        "The code run for %d epochs, with %f epochs/sec"
+        % (result.epochs, result.epochs / result.seconds)
+    )
+    print(
+        "The code for file %s ran for %.1fs"
+        % (os.path.basename(script_file), result.seconds),
+        file=sys.stderr,
+    )
+
+
+def write_record(path, record):
+    """Write a result record as JSON (atomically: temporary file, then rename)."""
+    if path is None:
+        return
+    tmp = f"{path}.tmp"
+    with open(tmp, "w") as f:
+        json.dump(record, f, indent=2, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, path)
+
+
+def sgd_updates(cost, params, learning_rate):
+    """Plain SGD: the ``updates`` list ``[(p, p - learning_rate * dcost/dp)]``."""
+    gparams = [pytensor.grad(cost, param) for param in params]
+    return [
+        (param, param - learning_rate * gparam)
+        for param, gparam in zip(params, gparams)
+    ]
+
+
+def compile_sgd_functions(datasets, batch_size, x, y, cost, errors, updates):
+    """Compile ``train_model``, ``validate_model`` and ``test_model``.
+
+    Each takes a minibatch index; the minibatch is taken from the shared data
+    sets through ``givens``, so no data crosses the Python boundary per call.
+    ``train_model`` returns ``cost`` and applies ``updates``; the other two
+    return ``errors`` on the validation and test sets.
+
+    The functions are run once before they are returned (see
+    :func:`warm_up`), so that just-in-time compilation is not counted in the
+    training time, as Theano compiled everything in ``theano.function``.
+    """
+    (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = datasets
+    index = pt.lscalar("index")  # index to a [mini]batch
+    train_model = pytensor.function(
+        inputs=[index],
+        outputs=cost,
+        updates=updates,
+        givens=minibatch_givens(x, y, train_x, train_y, index, batch_size),
+    )
+    validate_model = pytensor.function(
+        inputs=[index],
+        outputs=errors,
+        givens=minibatch_givens(x, y, valid_x, valid_y, index, batch_size),
+    )
+    test_model = pytensor.function(
+        inputs=[index],
+        outputs=errors,
+        givens=minibatch_givens(x, y, test_x, test_y, index, batch_size),
+    )
+    warm_up(train_model, [variable for variable, _ in updates])
+    warm_up(validate_model)
+    warm_up(test_model)
+    return train_model, validate_model, test_model
+
+
+def warm_up(function, updated_variables=()):
+    """Call ``function(0)`` once to JIT-compile it, leaving no trace.
+
+    The Numba and JAX backends compile a function on its first call. The
+    shared variables it updates are restored afterwards, so the run that
+    follows is exactly the run that would have happened without this call.
+    """
+    saved = [(var, var.get_value(borrow=False)) for var in updated_variables]
+    function(0)
+    for var, value in saved:
+        var.set_value(value, borrow=True)
+
+
+def count_batches(datasets, batch_size):
+    """``(n_train_batches, n_valid_batches, n_test_batches)`` for ``batch_size``."""
+    return tuple(
+        n_batches(set_x, batch_size, name=f"{name} set")
+        for (set_x, _), name in zip(datasets, ("training", "validation", "test"))
+    )

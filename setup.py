@@ -1,0 +1,52 @@
+"""Packaging for deeplearning-tutorials: the LISA-lab tutorials on PyTensor."""
+
+from pathlib import Path
+
+from setuptools import find_packages, setup
+
+HERE = Path(__file__).parent
+
+setup(
+    name="deeplearning-tutorials",
+    version="0.1.0",
+    description=(
+        "The classic LISA-lab Deep Learning Tutorials, re-implemented "
+        "faithfully on PyTensor"
+    ),
+    long_description=(HERE / "README.md").read_text(encoding="utf-8"),
+    long_description_content_type="text/markdown",
+    license="BSD-3-Clause",
+    python_requires=">=3.11",
+    packages=find_packages(include=["deeplearning_tutorials*", "tile_utils*"]),
+    # The shipped MNIST file: found in data/ of a source checkout or an
+    # editable install, and copied to <prefix>/share/... by a regular install
+    # (see deeplearning_tutorials/data.py for the lookup order).
+    data_files=[
+        (
+            "share/deeplearning_tutorials/data",
+            ["data/mnist.pkl.gz", "data/README.md"],
+        )
+    ],
+    install_requires=[
+        "pytensor>=3.0.7,<4",
+        "numpy>=1.26",
+        "scipy>=1.11",
+        "pillow>=10",
+        "tqdm>=4.66",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "hypothesis>=6.100"],
+        "gpu": ["jax>=0.4.30"],
+    },
+    entry_points={
+        "console_scripts": [
+            "dlt-logistic-sgd=deeplearning_tutorials.logistic_sgd:main",
+            "dlt-mlp=deeplearning_tutorials.mlp:main",
+        ]
+    },
+    classifiers=[
+        "Programming Language :: Python :: 3.11",
+        "Topic :: Scientific/Engineering :: Artificial Intelligence",
+        "Intended Audience :: Education",
+    ],
+)
