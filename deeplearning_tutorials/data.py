@@ -160,13 +160,20 @@ def download_mnist(target, url=MNIST_URL, timeout=60):
 
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):
-    """An unpickler that can rebuild NumPy arrays and nothing else."""
+    """An unpickler that can rebuild NumPy arrays and nothing else.
+
+    ``find_class`` is the only way a pickle can reach a Python callable, so
+    refusing every global outside this list means a hostile file cannot call
+    anything (``os.system``, ``eval``, ...) while it is read.
+    """
 
     ALLOWED = {
         ("numpy.core.multiarray", "_reconstruct"),
         ("numpy._core.multiarray", "_reconstruct"),
         ("numpy", "ndarray"),
         ("numpy", "dtype"),
+        # bytes pickled by Python 3 at protocol 2 are rebuilt with this
+        ("_codecs", "encode"),
     }
 
     def find_class(self, module, name):

@@ -1,0 +1,62 @@
+"""Shared fixtures: small data set files written on the fly, and a runner
+for the command-line entry points."""
+
+import gzip
+import os
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+
+def make_splits(n_train=60, n_valid=30, n_test=30, width=784, seed=0):
+    """Three (x, y) splits shaped like MNIST, with random pixels and labels."""
+    rng = numpy.random.RandomState(seed)
+
+    def split(n):
+        x = (rng.randint(0, 256, size=(n, width)) / 256.0).astype("float32")
+        y = rng.randint(0, 10, size=n).astype("int64")
+        return x, y
+
+    return split(n_train), split(n_valid), split(n_test)
+
+
+def write_pickle_gz(path, obj, protocol=2):
+    with gzip.open(path, "wb") as f:
+        pickle.dump(obj, f, protocol=protocol)
+    return path
+
+
+@pytest.fixture
+def small_dataset(tmp_path):
+    """A valid MNIST-shaped data set file of 60/30/30 examples."""
+    return write_pickle_gz(tmp_path / "small.pkl.gz", make_splits())
+
+
+def run_module(module, *args, env=None, cwd=None, timeout=600):
+    """Run ``python -m deeplearning_tutorials.<module> args``; return the process."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", f"deeplearning_tutorials.{module}", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        cwd=cwd or REPO,
+        timeout=timeout,
+    )
+
+
+def error_lines(stdout):
+    """The lines of a training log that carry errors (no timing)."""
+    return [
+        line
+        for line in stdout.splitlines()
+        if "error" in line or line.startswith("Optimization complete")
+    ]

@@ -1,0 +1,143 @@
+"""The command-line entry points: --help, bad input, records, backends."""
+
+import importlib.util
+import json
+
+import pytest
+from conftest import error_lines, run_module
+
+FLAGS = {
+    "logistic_sgd": ["--learning-rate", "--n-epochs", "--batch-size", "--model-path",
+                     "--n-examples"],
+    "mlp": ["--learning-rate", "--l1-reg", "--l2-reg", "--n-epochs", "--batch-size",
+            "--n-hidden"],
+}
+COMMON_FLAGS = ["--dataset", "--floatX", "--mode", "--results-json"]
+
+
+@pytest.mark.parametrize("module", sorted(FLAGS))
+def test_help_explains_every_flag(module):
+    proc = run_module(module, "--help")
+    assert proc.returncode == 0
+    for flag in FLAGS[module] + COMMON_FLAGS:
+        assert flag in proc.stdout
+    assert "default" in proc.stdout
+
+
+@pytest.mark.parametrize(
+    "module, args, words",
+    [
+        ("logistic_sgd", ["--batch-size", "0"], ["--batch-size", "positive integer"]),
+        ("logistic_sgd", ["--n-epochs", "-3"], ["--n-epochs"]),
+        ("logistic_sgd", ["--n-epochs", "two"], ["--n-epochs", "'two'"]),
+        ("logistic_sgd", ["--learning-rate", "-0.1"], ["--learning-rate"]),
+        ("logistic_sgd", ["--learning-rate", "nan"], ["--learning-rate", "finite"]),
+        ("logistic_sgd", ["--learning-rate", "inf"], ["--learning-rate", "finite"]),
+        ("logistic_sgd", ["--floatX", "float16"], ["--floatX"]),
+        ("logistic_sgd", ["--mode", "cuda"], ["--mode"]),
+        ("logistic_sgd", ["evaluate"], ["command"]),
+        ("mlp", ["--l2-reg", "-1"], ["--l2-reg"]),
+        ("mlp", ["--n-hidden", "0"], ["--n-hidden"]),
+        ("mlp", ["--unknown-flag"], ["unrecognized"]),
+    ],
+)
+def test_bad_flag_values_give_one_line_and_status_2(module, args, words):
+    proc = run_module(module, *args)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert "Traceback" not in proc.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def _one_line_failure(proc, *words):
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_batch_larger_than_the_data_set(small_dataset):
+    proc = run_module("mlp", "--dataset", small_dataset, "--batch-size", "1000")
+    _one_line_failure(proc, "batch size 1000", "60 examples")
+
+
+def test_unwritable_output_paths(small_dataset, tmp_path):
+    proc = run_module("logistic_sgd", "--dataset", small_dataset,
+                      "--results-json", tmp_path / "missing" / "r.json")
+    _one_line_failure(proc, "--results-json")
+    proc = run_module("logistic_sgd", "--dataset", small_dataset,
+                      "--model-path", tmp_path / "missing" / "m.npz")
+    _one_line_failure(proc, "--model-path")
+
+
+def test_bad_data_file(tmp_path):
+    bad = tmp_path / "bad.pkl.gz"
+    bad.write_bytes(b"not gzip at all")
+    proc = run_module("logistic_sgd", "--dataset", bad)
+    _one_line_failure(proc, str(bad), "not a gzip file")
+
+
+def test_predict_without_a_model(tmp_path, small_dataset):
+    proc = run_module("logistic_sgd", "predict", "--dataset", small_dataset,
+                      "--model-path", tmp_path / "none.npz")
+    _one_line_failure(proc, "no saved model")
+
+
+def test_results_json_record(tmp_path, small_dataset):
+    record_path = tmp_path / "r.json"
+    proc = run_module("mlp", "--dataset", small_dataset, "--batch-size", "10",
+                      "--n-epochs", "2", "--n-hidden", "7", "--results-json", record_path,
+                      "--floatX", "float64")
+    assert proc.returncode == 0, proc.stderr
+    record = json.loads(record_path.read_text())
+    assert record["model"] == "mlp" and record["floatX"] == "float64"
+    assert record["n_hidden"] == 7 and record["epochs"] == 2
+    last = proc.stdout.strip().splitlines()[-1]
+    assert f"{record['best_validation_error_percent']:f} %" in last
+    assert f"{record['test_error_percent']:f} %" in last
+    assert len(record["validation_history"]) == 2
+
+
+def _short_logistic_run(floatX, mode, tmp_path):
+    proc = run_module("logistic_sgd", "--n-epochs", "3", "--floatX", floatX, "--mode", mode,
+                      "--model-path", tmp_path / f"{floatX}-{mode}.npz")
+    assert proc.returncode == 0, proc.stderr
+    return error_lines(proc.stdout)
+
+
+def test_float32_float64_numba_and_cvm_print_the_same_errors(tmp_path):
+    runs = {
+        (floatX, mode): _short_logistic_run(floatX, mode, tmp_path)
+        for floatX in ("float32", "float64")
+        for mode in ("NUMBA", "CVM")
+    }
+    reference = runs[("float32", "NUMBA")]
+    assert reference[0] == "epoch 1, minibatch 83/83, validation error 12.458333 %"
+    assert len(reference) == 7
+    for key, lines in runs.items():
+        assert lines == reference, key
+
+
+def test_mlp_first_epochs_agree_in_float32_and_float64():
+    lines = {}
+    for floatX in ("float32", "float64"):
+        proc = run_module("mlp", "--n-epochs", "1", "--floatX", floatX)
+        assert proc.returncode == 0, proc.stderr
+        lines[floatX] = error_lines(proc.stdout)
+    assert lines["float32"] == lines["float64"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is not None, reason="jax is installed")
+def test_jax_mode_without_jax_says_how_to_install_it():
+    proc = run_module("logistic_sgd", "--mode", "JAX", "--n-epochs", "1")
+    _one_line_failure(proc, "pip install")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax (the gpu extra) is not installed")
+def test_jax_mode_prints_the_same_errors(tmp_path):
+    assert _short_logistic_run("float64", "JAX", tmp_path) == _short_logistic_run(
+        "float64", "NUMBA", tmp_path
+    )
