@@ -1,0 +1,176 @@
+"""Reproduce the published results: run each tutorial with its original
+defaults, record what happened, and compare it with the published figures.
+
+    python -m deeplearning_tutorials.reproduce                 # every model
+    python -m deeplearning_tutorials.reproduce mlp             # one model
+    python -m deeplearning_tutorials.reproduce --check         # compare records only
+
+Each run writes ``results/<model>.log`` (the full printed log) and
+``results/<model>.json`` (the result record, the command, wall time, machine
+and library versions, and the verdict against the published figures).
+A model whose record already exists is not run again unless ``--force`` is
+given, so an interrupted reproduction resumes with the models still missing.
+"""
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
+
+
+@dataclass(frozen=True)
+class Published:
+    """A published result and how close a reproduction must come to it."""
+
+    model: str
+    validation_percent: float
+    test_percent: float
+    tolerance_points: float  # allowed |reproduced - published|, in % points
+    source: str
+    epochs: int = None  # published number of epochs, where it is known
+    saves_model: bool = False  # the driver takes --model-path
+
+    def command(self, results_dir):
+        command = [sys.executable, "-m", f"deeplearning_tutorials.{self.model}"]
+        command += ["--results-json", str(results_dir / f"{self.model}.json")]
+        if self.saves_model:
+            command += ["--model-path", str(results_dir / f"{self.model}_best_model.npz")]
+        return command
+
+
+PUBLISHED = {
+    "logistic_sgd": Published(
+        "logistic_sgd", 7.5, 7.489583, 0.0,
+        "tutorial log: 74 epochs, 1.936 epochs/s on a Core2 Duo E8400",
+        epochs=74, saves_model=True,
+    ),
+    "mlp": Published(
+        "mlp", 1.69, 1.65, 0.10,
+        "tutorial text: iteration 2,070,000, 97.34 min on a Core i7-2600K",
+    ),
+}
+
+
+def verdict(published, record):
+    """Compare a result record with the published figures; return a dict."""
+    # compare what the log prints: percentages with 6 decimals
+    valid = round(record["best_validation_error_percent"], 6)
+    test = round(record["test_error_percent"], 6)
+    deviation = max(
+        abs(valid - published.validation_percent), abs(test - published.test_percent)
+    )
+    same_epochs = published.epochs is None or record["epochs"] == published.epochs
+    return {
+        "published_validation_percent": published.validation_percent,
+        "published_test_percent": published.test_percent,
+        "published_epochs": published.epochs,
+        "tolerance_points": published.tolerance_points,
+        "deviation_points": round(deviation, 6),
+        "reproduced": same_epochs and deviation <= published.tolerance_points + 1e-9,
+    }
+
+
+def machine():
+    """Where a run happened: CPU, cores, Python and library versions."""
+    import numba
+    import numpy
+    import pytensor
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
+    except (OSError, StopIteration):
+        pass
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "pytensor": pytensor.__version__,
+        "numpy": numpy.__version__,
+        "numba": numba.__version__,
+    }
+
+
+def run(published, results_dir):
+    """Run one published configuration; write its log and record."""
+    results_dir.mkdir(parents=True, exist_ok=True)
+    record_path = results_dir / f"{published.model}.json"
+    log_path = results_dir / f"{published.model}.log"
+    command = published.command(results_dir)
+    print(f"[reproduce] {published.model}: {' '.join(command[1:])} > {log_path}", flush=True)
+    start = time.time()
+    with open(log_path, "w") as log:
+        status = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT)
+    wall = time.time() - start
+    if status != 0:
+        raise SystemExit(f"[reproduce] {published.model} failed (status {status}); see {log_path}")
+    finish_record(published, record_path, wall, command)
+
+
+def finish_record(published, record_path, wall_seconds, command):
+    """Add wall time, machine and verdict to the record a driver wrote."""
+    record = json.loads(Path(record_path).read_text())
+    record["wall_seconds"] = round(wall_seconds, 1)
+    record["command"] = "python -m " + " ".join(command[2:])
+    record["machine"] = machine()
+    record["published_source"] = published.source
+    record.update(verdict(published, record))
+    Path(record_path).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
+    return record
+
+
+def summary_line(published, record):
+    mark = "reproduced" if record["reproduced"] else "NOT reproduced"
+    return (
+        f"{published.model:14s} valid {record['best_validation_error_percent']:.6f} % "
+        f"(published {published.validation_percent} %), "
+        f"test {record['test_error_percent']:.6f} % (published {published.test_percent} %), "
+        f"{record['epochs']} epochs, {record['wall_seconds'] / 60:.1f} min: {mark} "
+        f"(tolerance ±{published.tolerance_points} points)"
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m deeplearning_tutorials.reproduce",
+        description=__doc__.split("\n\n")[0],
+    )
+    parser.add_argument("models", nargs="*", metavar="MODEL",
+                        help=f"which models: {', '.join(PUBLISHED)} (default: all)")
+    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
+                        help="where logs and records are written")
+    parser.add_argument("--force", action="store_true",
+                        help="run again even if a record exists")
+    parser.add_argument("--check", action="store_true",
+                        help="only compare the existing records with the published figures")
+    args = parser.parse_args(argv)
+    unknown = sorted(set(args.models) - set(PUBLISHED))
+    if unknown:
+        parser.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(PUBLISHED)}")
+    models = args.models or list(PUBLISHED)
+    failures = 0
+    for name in models:
+        published = PUBLISHED[name]
+        record_path = args.results_dir / f"{name}.json"
+        if not args.check and (args.force or not record_path.exists()):
+            run(published, args.results_dir)
+        if not record_path.exists():
+            print(f"{name:14s} no record at {record_path}")
+            failures += 1
+            continue
+        record = json.loads(record_path.read_text())
+        print(summary_line(published, record))
+        failures += not record["reproduced"]
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
