@@ -9,6 +9,7 @@ line on stderr and exit status 2.
 """
 
 import argparse
+import inspect
 import math
 import os
 import sys
@@ -20,6 +21,15 @@ from deeplearning_tutorials.errors import InputError
 EXIT_BAD_INPUT = 2
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Show each flag's default, except where there is none to show."""
+
+    def _get_help_string(self, action):
+        if action.default is None:
+            return action.help
+        return super()._get_help_string(action)
+
+
 class OneLineParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose errors are a single line, exit status 2."""
 
@@ -27,36 +37,28 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
 
-def positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    return value
+def _number_type(convert, accept, expected):
+    """An argparse ``type`` that converts with ``convert`` and checks ``accept``."""
+
+    def parse(text):
+        try:
+            value = convert(text)
+        except ValueError:
+            value = None
+        if value is None or not accept(value):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
 
 
-def positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
-    if not (math.isfinite(value) and value > 0):
-        raise argparse.ArgumentTypeError(
-            f"expected a positive finite number, got {text!r}"
-        )
-    return value
-
-
-def non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}")
-    if not (math.isfinite(value) and value >= 0):
-        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text!r}")
-    return value
+positive_int = _number_type(int, lambda v: v > 0, "a positive integer")
+positive_float = _number_type(
+    float, lambda v: math.isfinite(v) and v > 0, "a positive finite number"
+)
+non_negative_float = _number_type(
+    float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0"
+)
 
 
 def make_parser(prog, description):
@@ -64,7 +66,7 @@ def make_parser(prog, description):
     parser = OneLineParser(
         prog=f"python -m deeplearning_tutorials.{prog}",
         description=description,
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=_HelpFormatter,
     )
     parser.add_argument(
         "--dataset",
@@ -98,6 +100,28 @@ def make_parser(prog, description):
     return parser
 
 
+def add_sgd_arguments(parser, learning_rate, n_epochs, batch_size):
+    """The flags of every SGD driver, with that driver's original defaults."""
+    parser.add_argument(
+        "--learning-rate",
+        type=positive_float,
+        default=learning_rate,
+        help="SGD step size",
+    )
+    parser.add_argument(
+        "--n-epochs",
+        type=positive_int,
+        default=n_epochs,
+        help="maximal number of passes over the training set",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=batch_size,
+        help="examples per minibatch",
+    )
+
+
 def check_writable(path, flag):
     """Fail early, with the flag's name, if ``path`` cannot be written."""
     if path is None:
@@ -107,8 +131,17 @@ def check_writable(path, flag):
         raise InputError(f"{flag}: cannot write {path} (folder missing or read-only)")
 
 
-def run(driver, args, writable=None, **kwargs):
-    """Configure the backend from ``args`` and call ``driver(**kwargs)``.
+def driver_arguments(driver, args):
+    """The parsed flags that are keyword arguments of ``driver``, by name."""
+    names = inspect.signature(driver).parameters
+    return {name: value for name, value in vars(args).items() if name in names}
+
+
+def run(driver, args, writable=None):
+    """Configure the backend from ``args`` and call ``driver`` with the flags.
+
+    Each flag whose ``dest`` is the name of one of ``driver``'s keyword
+    arguments is passed to it (``--l2-reg`` has ``dest="L2_reg"``).
 
     Problems a user can fix (a bad data file, a backend that is not
     installed, an unwritable output path) end the program with one line on
@@ -122,7 +155,7 @@ def run(driver, args, writable=None, **kwargs):
         for flag, path in outputs.items():
             check_writable(path, flag)
         config.configure(floatX=args.floatX, mode=args.mode)
-        return driver(**kwargs)
+        return driver(**driver_arguments(driver, args))
     except InputError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)

@@ -133,9 +133,7 @@ def sgd_optimization_mnist(
     :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
     """
     datasets = load_data(dataset)
-    n_train_batches, n_valid_batches, n_test_batches = training.count_batches(
-        datasets, batch_size
-    )
+    n_batches = training.count_batches(datasets, batch_size)
 
     print("... building the model")
     # symbolic variables for a minibatch: rasterised images and their labels
@@ -151,7 +149,8 @@ def sgd_optimization_mnist(
     # W <- W - learning_rate * dcost/dW, and the same for b
     updates = training.sgd_updates(cost, classifier.params, learning_rate)
 
-    train_model, validate_model, test_model = training.compile_sgd_functions(
+    # train_model(i), validate_model(i), test_model(i) for minibatch i
+    models = training.compile_sgd_functions(
         datasets, batch_size, x, y, cost, classifier.errors(y), updates
     )
 
@@ -161,12 +160,8 @@ def sgd_optimization_mnist(
 
     print("... training the model")
     result = training.train_with_early_stopping(
-        train_model,
-        validate_model,
-        test_model,
-        n_train_batches,
-        n_valid_batches,
-        n_test_batches,
+        models,
+        n_batches,
         n_epochs=n_epochs,
         patience=5000,  # look at this many minibatches regardless
         patience_increase=2,  # wait this much longer when a new best is found
@@ -176,13 +171,10 @@ def sgd_optimization_mnist(
     training.report_with_epochs_per_second(result, __file__)
     training.write_record(
         results_json,
-        result.as_record(
-            model="logistic_sgd",
-            learning_rate=learning_rate,
-            batch_size=batch_size,
-            floatX=pytensor.config.floatX,
-            mode=str(pytensor.config.mode),
-        ),
+        result,
+        model="logistic_sgd",
+        learning_rate=learning_rate,
+        batch_size=batch_size,
     )
     return result
 
@@ -217,18 +209,7 @@ def main(argv=None):
         default="train",
         help="what to do",
     )
-    parser.add_argument(
-        "--learning-rate", type=cli.positive_float, default=0.13, help="SGD step size"
-    )
-    parser.add_argument(
-        "--n-epochs",
-        type=cli.positive_int,
-        default=1000,
-        help="maximal number of passes over the training set",
-    )
-    parser.add_argument(
-        "--batch-size", type=cli.positive_int, default=600, help="examples per minibatch"
-    )
+    cli.add_sgd_arguments(parser, learning_rate=0.13, n_epochs=1000, batch_size=600)
     parser.add_argument(
         "--model-path",
         default="best_model.npz",
@@ -242,23 +223,9 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
     if args.command == "predict":
-        return cli.run(
-            predict,
-            args,
-            model_path=args.model_path,
-            dataset=args.dataset,
-            n_examples=args.n_examples,
-        )
+        return cli.run(predict, args)
     return cli.run(
-        sgd_optimization_mnist,
-        args,
-        writable={"--model-path": args.model_path},
-        learning_rate=args.learning_rate,
-        n_epochs=args.n_epochs,
-        dataset=args.dataset,
-        batch_size=args.batch_size,
-        model_path=args.model_path,
-        results_json=args.results_json,
+        sgd_optimization_mnist, args, writable={"--model-path": args.model_path}
     )
 
 

@@ -155,9 +155,7 @@ def test_mlp(
     :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
     """
     datasets = load_data(dataset)
-    n_train_batches, n_valid_batches, n_test_batches = training.count_batches(
-        datasets, batch_size
-    )
+    n_batches = training.count_batches(datasets, batch_size)
 
     print("... building the model")
     x = pt.matrix("x")  # the data, as rasterised images
@@ -177,18 +175,15 @@ def test_mlp(
     # one SGD step on every parameter, gradients by automatic differentiation
     updates = training.sgd_updates(cost, classifier.params, learning_rate)
 
-    train_model, validate_model, test_model = training.compile_sgd_functions(
+    # train_model(i), validate_model(i), test_model(i) for minibatch i
+    models = training.compile_sgd_functions(
         datasets, batch_size, x, y, cost, classifier.errors(y), updates
     )
 
     print("... training")
     result = training.train_with_early_stopping(
-        train_model,
-        validate_model,
-        test_model,
-        n_train_batches,
-        n_valid_batches,
-        n_test_batches,
+        models,
+        n_batches,
         n_epochs=n_epochs,
         patience=10000,  # look at this many minibatches regardless
         patience_increase=2,  # wait this much longer when a new best is found
@@ -197,16 +192,13 @@ def test_mlp(
     training.report_with_iteration(result, __file__)
     training.write_record(
         results_json,
-        result.as_record(
-            model="mlp",
-            learning_rate=learning_rate,
-            L1_reg=L1_reg,
-            L2_reg=L2_reg,
-            batch_size=batch_size,
-            n_hidden=n_hidden,
-            floatX=pytensor.config.floatX,
-            mode=str(pytensor.config.mode),
-        ),
+        result,
+        model="mlp",
+        learning_rate=learning_rate,
+        L1_reg=L1_reg,
+        L2_reg=L2_reg,
+        batch_size=batch_size,
+        n_hidden=n_hidden,
     )
     return result
 
@@ -217,43 +209,25 @@ def main(argv=None):
         "Train a one-hidden-layer perceptron (tanh) on MNIST with minibatch "
         "SGD, L1/L2 penalties and early stopping.",
     )
+    cli.add_sgd_arguments(parser, learning_rate=0.01, n_epochs=1000, batch_size=20)
     parser.add_argument(
-        "--learning-rate", type=cli.positive_float, default=0.01, help="SGD step size"
-    )
-    parser.add_argument(
-        "--l1-reg", type=cli.non_negative_float, default=0.0, help="weight of the L1 penalty"
+        "--l1-reg",
+        dest="L1_reg",
+        type=cli.non_negative_float,
+        default=0.0,
+        help="weight of the L1 penalty",
     )
     parser.add_argument(
         "--l2-reg",
+        dest="L2_reg",
         type=cli.non_negative_float,
         default=0.0001,
         help="weight of the squared L2 penalty",
     )
     parser.add_argument(
-        "--n-epochs",
-        type=cli.positive_int,
-        default=1000,
-        help="maximal number of passes over the training set",
-    )
-    parser.add_argument(
-        "--batch-size", type=cli.positive_int, default=20, help="examples per minibatch"
-    )
-    parser.add_argument(
         "--n-hidden", type=cli.positive_int, default=500, help="number of hidden units"
     )
-    args = parser.parse_args(argv)
-    return cli.run(
-        test_mlp,
-        args,
-        learning_rate=args.learning_rate,
-        L1_reg=args.l1_reg,
-        L2_reg=args.l2_reg,
-        n_epochs=args.n_epochs,
-        dataset=args.dataset,
-        batch_size=args.batch_size,
-        n_hidden=args.n_hidden,
-        results_json=args.results_json,
-    )
+    return cli.run(test_mlp, parser.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -79,12 +79,8 @@ def _say(line, bar):
 
 
 def train_with_early_stopping(
-    train_model,
-    validate_model,
-    test_model,
-    n_train_batches,
-    n_valid_batches,
-    n_test_batches,
+    models,
+    n_batches,
     n_epochs,
     patience,
     patience_increase=2,
@@ -93,8 +89,10 @@ def train_with_early_stopping(
 ):
     """Run minibatch SGD with early stopping and print the original log lines.
 
-    :param train_model: ``train_model(i)`` runs one SGD step on minibatch ``i``
-    :param validate_model, test_model: ``f(i)`` is the error on minibatch ``i``
+    :param models: ``(train_model, validate_model, test_model)``:
+        ``train_model(i)`` runs one SGD step on minibatch ``i``; the other two
+        return the error on minibatch ``i`` of their data set
+    :param n_batches: ``(n_train_batches, n_valid_batches, n_test_batches)``
     :param n_epochs: maximal number of passes over the training set
     :param patience: look at this many minibatches regardless
     :param patience_increase: wait this much longer when a new best is found
@@ -104,6 +102,8 @@ def train_with_early_stopping(
         best validation score (e.g. to save the model)
     :returns: a :class:`TrainingResult`
     """
+    train_model, validate_model, test_model = models
+    n_train_batches, n_valid_batches, n_test_batches = n_batches
     # go through this many minibatches before checking the network on the
     # validation set; in this case we check every epoch
     validation_frequency = min(n_train_batches, patience // 2)
@@ -212,10 +212,17 @@ def report_with_epochs_per_second(result, script_file):
     )
 
 
-def write_record(path, record):
-    """Write a result record as JSON (atomically: temporary file, then rename)."""
+def write_record(path, result, **settings):
+    """Write ``result`` and the run's ``settings`` as JSON, if ``path`` is given.
+
+    The precision and backend in force are added to the settings. The file
+    is written atomically (temporary file, then rename).
+    """
     if path is None:
         return
+    record = result.as_record(
+        floatX=pytensor.config.floatX, mode=str(pytensor.config.mode), **settings
+    )
     tmp = f"{path}.tmp"
     with open(tmp, "w") as f:
         json.dump(record, f, indent=2, sort_keys=True)

@@ -7,6 +7,7 @@ significant improvement; stop when patience <= iter)."""
 
 import json
 
+import pytensor
 import pytest
 
 from deeplearning_tutorials import training
@@ -31,7 +32,7 @@ def run(valid_scores, n_train_batches=5, patience=10, n_epochs=100, **kw):
     validate = Scripted(valid_scores, n_batches=2)
     test = Scripted([0.25, 0.20, 0.15, 0.10, 0.05], n_batches=3)
     result = training.train_with_early_stopping(
-        steps.append, validate, test, n_train_batches, 2, 3,
+        (steps.append, validate, test), (n_train_batches, 2, 3),
         n_epochs=n_epochs, patience=patience, **kw,
     )
     return result, steps
@@ -109,7 +110,8 @@ def test_closing_lines_and_record(capsys, tmp_path):
         "The code for file mlp.py ran for 0.62m",
     ]
     path = tmp_path / "r.json"
-    training.write_record(path, result.as_record(model="m"))
+    training.write_record(path, result, model="m")
     record = json.loads(path.read_text())
+    assert record["floatX"] == pytensor.config.floatX
     assert record["best_validation_error_percent"] == pytest.approx(7.5)
     assert record["best_iteration"] == 6059 and record["model"] == "m"
