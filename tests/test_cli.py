@@ -101,8 +101,8 @@ def test_results_json_record(tmp_path, small_dataset):
     assert len(record["validation_history"]) == 2
 
 
-def _short_logistic_run(floatX, mode, tmp_path):
-    proc = run_module("logistic_sgd", "--n-epochs", "3", "--floatX", floatX, "--mode", mode,
+def _short_logistic_run(floatX, mode, tmp_path, n_epochs=3):
+    proc = run_module("logistic_sgd", "--n-epochs", n_epochs, "--floatX", floatX, "--mode", mode,
                       "--model-path", tmp_path / f"{floatX}-{mode}.npz")
     assert proc.returncode == 0, proc.stderr
     return error_lines(proc.stdout)
@@ -138,6 +138,8 @@ def test_jax_mode_without_jax_says_how_to_install_it():
 
 @pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax (the gpu extra) is not installed")
 def test_jax_mode_prints_the_same_errors(tmp_path):
-    assert _short_logistic_run("float64", "JAX", tmp_path) == _short_logistic_run(
-        "float64", "NUMBA", tmp_path
+    # one epoch: under JAX the data sets are copied to the device on every
+    # call (see doc/backends.md), which makes an epoch take about 25 s
+    assert _short_logistic_run("float64", "JAX", tmp_path, 1) == _short_logistic_run(
+        "float64", "NUMBA", tmp_path, 1
     )
