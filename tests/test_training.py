@@ -115,3 +115,13 @@ def test_closing_lines_and_record(capsys, tmp_path):
     assert record["floatX"] == pytensor.config.floatX
     assert record["best_validation_error_percent"] == pytest.approx(7.5)
     assert record["best_iteration"] == 6059 and record["model"] == "m"
+
+
+def test_progress_bar_only_on_a_terminal(capsys, monkeypatch):
+    run([0.5], n_epochs=1)
+    assert "batch" not in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdout.isatty", lambda: True)
+    run([0.5], n_epochs=1)
+    captured = capsys.readouterr()
+    assert "epoch 1" in captured.err and "batch" in captured.err
+    assert "epoch 1, minibatch 5/5, validation error 50.000000 %" in captured.out

@@ -1,0 +1,51 @@
+"""The reproduction records: verdicts, the committed results, and (slow) the
+full runs themselves."""
+
+import json
+
+import pytest
+from conftest import REPO
+
+from deeplearning_tutorials import reproduce
+
+RECORDS = sorted((REPO / "results").glob("*.json"))
+
+
+def record(valid, test, epochs=74):
+    return {"best_validation_error_percent": valid, "test_error_percent": test,
+            "epochs": epochs}
+
+
+def test_verdict_compares_printed_precision_and_epochs():
+    published = reproduce.PUBLISHED["logistic_sgd"]
+    assert reproduce.verdict(published, record(7.500000000001, 7.4895833333))["reproduced"]
+    assert not reproduce.verdict(published, record(7.510417, 7.489583))["reproduced"]
+    assert not reproduce.verdict(published, record(7.5, 7.489583, epochs=75))["reproduced"]
+
+
+def test_verdict_tolerance_in_points():
+    published = reproduce.PUBLISHED["mlp"]
+    assert reproduce.verdict(published, record(1.78, 1.60, epochs=1000))["reproduced"]
+    assert not reproduce.verdict(published, record(1.69, 1.80, epochs=1000))["reproduced"]
+
+
+@pytest.mark.parametrize("path", RECORDS, ids=[p.stem for p in RECORDS])
+def test_committed_records_are_consistent_and_in_the_readme(path):
+    saved = json.loads(path.read_text())
+    published = reproduce.PUBLISHED[saved["model"]]
+    assert reproduce.verdict(published, saved) == {
+        key: saved[key] for key in reproduce.verdict(published, saved)
+    }
+    log = (REPO / "results" / f"{saved['model']}.log").read_text().splitlines()
+    final = next(line for line in log if line.startswith("Optimization complete"))
+    assert f"{saved['best_validation_error_percent']:f} %" in final
+    assert f"{saved['test_error_percent']:f} %" in final
+    readme = (REPO / "README.md").read_text()
+    assert f"{saved['best_validation_error_percent']:f} % / {saved['test_error_percent']:f} %" in readme
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", sorted(reproduce.PUBLISHED))
+def test_full_reproduction(model, tmp_path):
+    """The published run, from scratch (minutes for logistic_sgd, about an hour for mlp)."""
+    assert reproduce.main([model, "--results-dir", str(tmp_path)]) == 0
