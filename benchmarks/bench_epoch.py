@@ -149,21 +149,33 @@ def report(model, r):
         ("NumPy by hand", r["numpy"]),
     ]
     for name, t in rows:
-        print(f"  {name:38s}{t['train']:8.3f}s{t['validate']:9.3f}s"
-              f"{t['train'] + t['validate']:8.3f}s")
+        print(
+            f"  {name:38s}{t['train']:8.3f}s{t['validate']:9.3f}s"
+            f"{t['train'] + t['validate']:8.3f}s"
+        )
     print(f"  ratio NumPy / PyTensor (epoch):        {np_epoch / pt_epoch:.2f}x")
     print(f"  ratio fastmath-off / fastmath-on:      {pt_epoch / fm_epoch:.2f}x")
-    print(f"  original Theano 1.0.5 (published here): {original:.2f}s per epoch "
-          f"-> PyTensor is {original / pt_epoch:.1f}x faster")
+    print(
+        f"  original Theano 1.0.5 (published here): {original:.2f}s per epoch "
+        f"-> PyTensor is {original / pt_epoch:.1f}x faster"
+    )
     print(f"  compile: cold {r['cold_compile']:.1f}s, warm {r['warm_compile']:.1f}s")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--models", nargs="+", default=["logistic_sgd", "mlp"],
-                        choices=sorted(BATCH_SIZE))
-    parser.add_argument("--repeats", type=int, default=3,
-                        help="epochs timed per measurement; the fastest is kept")
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=["logistic_sgd", "mlp"],
+        choices=sorted(BATCH_SIZE),
+    )
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        default=3,
+        help="epochs timed per measurement; the fastest is kept",
+    )
     parser.add_argument("--json", help="also write the raw timings here")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -41,8 +41,16 @@ class NumpyLogisticRegression:
 class NumpyMLP:
     """784 -> n_hidden tanh -> 10 softmax, initialised as ``mlp.HiddenLayer``."""
 
-    def __init__(self, rng, n_in=784, n_hidden=500, n_out=10, dtype="float32",
-                 L1_reg=0.0, L2_reg=0.0001):
+    def __init__(
+        self,
+        rng,
+        n_in=784,
+        n_hidden=500,
+        n_out=10,
+        dtype="float32",
+        L1_reg=0.0,
+        L2_reg=0.0001,
+    ):
         bound = numpy.sqrt(6.0 / (n_in + n_hidden))
         self.W1 = numpy.asarray(
             rng.uniform(low=-bound, high=bound, size=(n_in, n_hidden)), dtype=dtype
@@ -53,7 +61,9 @@ class NumpyMLP:
         self.L1_reg, self.L2_reg = L1_reg, L2_reg
 
     def predict(self, x):
-        return numpy.argmax(numpy.tanh(x @ self.W1 + self.b1) @ self.W2 + self.b2, axis=1)
+        return numpy.argmax(
+            numpy.tanh(x @ self.W1 + self.b1) @ self.W2 + self.b2, axis=1
+        )
 
     def sgd_step(self, x, y, learning_rate):
         h = numpy.tanh(x @ self.W1 + self.b1)
@@ -79,8 +89,10 @@ def train_one_epoch(model, x, y, batch_size, learning_rate):
 def mean_error(model, x, y, batch_size):
     """Zero-one loss averaged over whole minibatches, as the tutorials print it."""
     errors = [
-        numpy.mean(model.predict(x[i * batch_size:(i + 1) * batch_size])
-                   != y[i * batch_size:(i + 1) * batch_size])
+        numpy.mean(
+            model.predict(x[i * batch_size : (i + 1) * batch_size])
+            != y[i * batch_size : (i + 1) * batch_size]
+        )
         for i in range(len(x) // batch_size)
     ]
     return numpy.mean(errors)

@@ -5,7 +5,8 @@ flags that mirror its driver's keyword arguments (``learning_rate`` becomes
 ``--learning-rate``), and hands the parsed values to :func:`run`, which
 applies ``--floatX``/``--mode`` before any PyTensor variable is created and
 turns the errors a user can cause (bad flag values, a bad data file) into one
-line on stderr and exit status 2.
+line on stderr and exit status 2. A diverging run ends with status 3, an
+interrupted one (Ctrl-C) with 130 and the command that resumes it.
 """
 
 import argparse
@@ -17,8 +18,11 @@ import sys
 from deeplearning_tutorials import config
 from deeplearning_tutorials.data import DEFAULT_DATASET
 from deeplearning_tutorials.errors import InputError
+from deeplearning_tutorials.training import TrainingDiverged, TrainingInterrupted
 
 EXIT_BAD_INPUT = 2
+EXIT_DIVERGED = 3
+EXIT_INTERRUPTED = 130  # the shell's code for a run ended by Ctrl-C
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -68,6 +72,7 @@ def make_parser(prog, description):
         description=description,
         formatter_class=_HelpFormatter,
     )
+    parser.set_defaults(prog=f"deeplearning_tutorials.{prog}")
     parser.add_argument(
         "--dataset",
         default=DEFAULT_DATASET,
@@ -90,6 +95,19 @@ def make_parser(prog, description):
         help="PyTensor backend: NUMBA (Numba JIT), CVM (C code, needs a BLAS), "
         "JAX (needs the gpu extra) (default: mode of PYTENSOR_FLAGS, else "
         f"{config.DEFAULT_MODE})",
+    )
+    parser.add_argument(
+        "--checkpoint-dir",
+        metavar="DIR",
+        default=None,
+        help="save the complete training state to DIR/checkpoint.npz at every "
+        "epoch end and on Ctrl-C",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run saved in --checkpoint-dir (starts afresh if "
+        "there is no checkpoint yet)",
     )
     parser.add_argument(
         "--results-json",
@@ -137,6 +155,28 @@ def driver_arguments(driver, args):
     return {name: value for name, value in vars(args).items() if name in names}
 
 
+def _prepare_checkpoint_dir(args):
+    directory = getattr(args, "checkpoint_dir", None)
+    if getattr(args, "resume", False) and directory is None:
+        raise InputError("--resume needs --checkpoint-dir DIR")
+    if directory is None:
+        return
+    try:
+        os.makedirs(directory, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"--checkpoint-dir: cannot create {directory} ({exc.strerror})"
+        ) from None
+    check_writable(os.path.join(directory, "checkpoint.npz"), "--checkpoint-dir")
+
+
+def _resume_command(prog):
+    argv = sys.argv[1:]
+    return " ".join(
+        ["python -m", prog, *argv, *([] if "--resume" in argv else ["--resume"])]
+    )
+
+
 def run(driver, args, writable=None):
     """Configure the backend from ``args`` and call ``driver`` with the flags.
 
@@ -148,17 +188,31 @@ def run(driver, args, writable=None):
     stderr and exit status 2 instead of a traceback. ``writable`` maps flag
     names to output paths that are checked before any work starts.
     """
-    prog = f"deeplearning_tutorials.{driver.__module__.rsplit('.', 1)[-1]}"
+    prog = args.prog
     try:
         outputs = {"--results-json": getattr(args, "results_json", None)}
         outputs.update(writable or {})
         for flag, path in outputs.items():
             check_writable(path, flag)
+        _prepare_checkpoint_dir(args)
         config.configure(floatX=args.floatX, mode=args.mode)
         return driver(**driver_arguments(driver, args))
     except InputError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)
         sys.exit(EXIT_BAD_INPUT)
-    except KeyboardInterrupt:
-        print(f"{prog}: interrupted", file=sys.stderr)
-        sys.exit(130)
+    except TrainingDiverged as exc:
+        kept = ""
+        directory = getattr(args, "checkpoint_dir", None)
+        if directory and os.path.exists(os.path.join(directory, "checkpoint.npz")):
+            kept = f"; the last good checkpoint is kept in {directory}"
+        print(f"{prog}: error: {exc}{kept}", file=sys.stderr)
+        sys.exit(EXIT_DIVERGED)
+    except (TrainingInterrupted, KeyboardInterrupt) as exc:
+        if getattr(args, "checkpoint_dir", None) and isinstance(
+            exc, TrainingInterrupted
+        ):
+            how = f"; state saved, resume with: {_resume_command(prog)}"
+        else:
+            how = "; nothing saved (use --checkpoint-dir DIR to make runs resumable)"
+        print(f"{prog}: {exc or 'interrupted'}{how}", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)

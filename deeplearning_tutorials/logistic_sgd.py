@@ -115,6 +115,8 @@ def sgd_optimization_mnist(
     batch_size=600,
     model_path="best_model.npz",
     results_json=None,
+    checkpoint_dir=None,
+    resume=False,
 ):
     """Stochastic gradient descent optimisation of a log-linear model on MNIST.
 
@@ -130,6 +132,8 @@ def sgd_optimization_mnist(
     :param model_path: where the best model's parameters are saved (``.npz``),
         or ``None`` not to save it
     :param results_json: if given, the result record is written there as JSON
+    :param checkpoint_dir: if given, the run is saved there at every epoch end
+    :param resume: continue the run saved in ``checkpoint_dir``
     :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
     """
     datasets = load_data(dataset)
@@ -166,6 +170,16 @@ def sgd_optimization_mnist(
         patience=5000,  # look at this many minibatches regardless
         patience_increase=2,  # wait this much longer when a new best is found
         improvement_threshold=0.995,  # a relative improvement this large counts
+        params=classifier.params,
+        checkpointer=training.checkpointer_for(
+            checkpoint_dir,
+            "LogisticRegression",
+            classifier.params,
+            learning_rate=learning_rate,
+            batch_size=batch_size,
+            dataset=str(dataset),
+        ),
+        resume=resume,
         on_new_best=save_best_model,
     )
     training.report_with_epochs_per_second(result, __file__)
@@ -186,7 +200,9 @@ def predict(model_path="best_model.npz", dataset=DEFAULT_DATASET, n_examples=10)
     checkpoint.load_params(model_path, "LogisticRegression", classifier.params)
 
     # compile a predictor function
-    predict_model = pytensor.function(inputs=[classifier.input], outputs=classifier.y_pred)
+    predict_model = pytensor.function(
+        inputs=[classifier.input], outputs=classifier.y_pred
+    )
 
     test_set_x, test_set_y = load_data(dataset)[2]
     predicted_values = predict_model(test_set_x.get_value()[:n_examples])

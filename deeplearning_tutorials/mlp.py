@@ -115,7 +115,9 @@ class MLP:
         self.L1 = abs(self.hiddenLayer.W).sum() + abs(self.logRegressionLayer.W).sum()
 
         # squared L2 norm regularisation: the weights should be small
-        self.L2_sqr = (self.hiddenLayer.W**2).sum() + (self.logRegressionLayer.W**2).sum()
+        self.L2_sqr = (self.hiddenLayer.W**2).sum() + (
+            self.logRegressionLayer.W**2
+        ).sum()
 
         # the likelihood and the errors are those of the output layer
         self.negative_log_likelihood = self.logRegressionLayer.negative_log_likelihood
@@ -134,6 +136,8 @@ def test_mlp(
     batch_size=20,
     n_hidden=500,
     results_json=None,
+    checkpoint_dir=None,
+    resume=False,
 ):
     """Minibatch SGD for a multilayer perceptron on MNIST.
 
@@ -152,6 +156,8 @@ def test_mlp(
     :type n_hidden: int
     :param n_hidden: number of hidden units
     :param results_json: if given, the result record is written there as JSON
+    :param checkpoint_dir: if given, the run is saved there at every epoch end
+    :param resume: continue the run saved in ``checkpoint_dir``
     :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
     """
     datasets = load_data(dataset)
@@ -188,6 +194,19 @@ def test_mlp(
         patience=10000,  # look at this many minibatches regardless
         patience_increase=2,  # wait this much longer when a new best is found
         improvement_threshold=0.995,  # a relative improvement this large counts
+        params=classifier.params,
+        checkpointer=training.checkpointer_for(
+            checkpoint_dir,
+            "MLP",
+            classifier.params,
+            learning_rate=learning_rate,
+            L1_reg=L1_reg,
+            L2_reg=L2_reg,
+            batch_size=batch_size,
+            n_hidden=n_hidden,
+            dataset=str(dataset),
+        ),
+        resume=resume,
     )
     training.report_with_iteration(result, __file__)
     training.write_record(

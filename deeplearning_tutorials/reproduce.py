@@ -9,13 +9,16 @@ Each run writes ``results/<model>.log`` (the full printed log) and
 ``results/<model>.json`` (the result record, the command, wall time, machine
 and library versions, and the verdict against the published figures).
 A model whose record already exists is not run again unless ``--force`` is
-given, so an interrupted reproduction resumes with the models still missing.
+given, and each run keeps a checkpoint in ``results/checkpoints/<model>/``,
+so an interrupted reproduction, run again, continues where it stopped: with
+the models still missing, and within a model from its last finished epoch.
 """
 
 import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -41,18 +44,28 @@ class Published:
         command = [sys.executable, "-m", f"deeplearning_tutorials.{self.model}"]
         command += ["--results-json", str(results_dir / f"{self.model}.json")]
         if self.saves_model:
-            command += ["--model-path", str(results_dir / f"{self.model}_best_model.npz")]
+            command += [
+                "--model-path",
+                str(results_dir / f"{self.model}_best_model.npz"),
+            ]
         return command
 
 
 PUBLISHED = {
     "logistic_sgd": Published(
-        "logistic_sgd", 7.5, 7.489583, 0.0,
+        "logistic_sgd",
+        7.5,
+        7.489583,
+        0.0,
         "tutorial log: 74 epochs, 1.936 epochs/s on a Core2 Duo E8400",
-        epochs=74, saves_model=True,
+        epochs=74,
+        saves_model=True,
     ),
     "mlp": Published(
-        "mlp", 1.69, 1.65, 0.10,
+        "mlp",
+        1.69,
+        1.65,
+        0.10,
         "tutorial text: iteration 2,070,000, 97.34 min on a Core i7-2600K",
     ),
 }
@@ -86,7 +99,9 @@ def machine():
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if "model name" in line)
+            cpu = next(
+                line.split(":", 1)[1].strip() for line in f if "model name" in line
+            )
     except (OSError, StopIteration):
         pass
     return {
@@ -99,19 +114,32 @@ def machine():
     }
 
 
-def run(published, results_dir):
-    """Run one published configuration; write its log and record."""
+def run(published, results_dir, fresh=False):
+    """Run one published configuration; write its log and record.
+
+    Unless ``fresh``, a checkpoint left by an earlier, interrupted run is
+    continued and its log appended to.
+    """
     results_dir.mkdir(parents=True, exist_ok=True)
     record_path = results_dir / f"{published.model}.json"
     log_path = results_dir / f"{published.model}.log"
+    checkpoints = results_dir / "checkpoints" / published.model
+    if fresh:
+        shutil.rmtree(checkpoints, ignore_errors=True)
+        log_path.unlink(missing_ok=True)
     command = published.command(results_dir)
-    print(f"[reproduce] {published.model}: {' '.join(command[1:])} > {log_path}", flush=True)
+    print(
+        f"[reproduce] {published.model}: {' '.join(command[1:])} >> {log_path}",
+        flush=True,
+    )
     start = time.time()
-    with open(log_path, "w") as log:
+    with open(log_path, "a") as log:
         status = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT)
     wall = time.time() - start
     if status != 0:
-        raise SystemExit(f"[reproduce] {published.model} failed (status {status}); see {log_path}")
+        raise SystemExit(
+            f"[reproduce] {published.model} failed (status {status}); see {log_path}"
+        )
     finish_record(published, record_path, wall, command)
 
 
@@ -143,25 +171,39 @@ def main(argv=None):
         prog="python -m deeplearning_tutorials.reproduce",
         description=__doc__.split("\n\n")[0],
     )
-    parser.add_argument("models", nargs="*", metavar="MODEL",
-                        help=f"which models: {', '.join(PUBLISHED)} (default: all)")
-    parser.add_argument("--results-dir", type=Path, default=RESULTS_DIR,
-                        help="where logs and records are written")
-    parser.add_argument("--force", action="store_true",
-                        help="run again even if a record exists")
-    parser.add_argument("--check", action="store_true",
-                        help="only compare the existing records with the published figures")
+    parser.add_argument(
+        "models",
+        nargs="*",
+        metavar="MODEL",
+        help=f"which models: {', '.join(PUBLISHED)} (default: all)",
+    )
+    parser.add_argument(
+        "--results-dir",
+        type=Path,
+        default=RESULTS_DIR,
+        help="where logs and records are written",
+    )
+    parser.add_argument(
+        "--force", action="store_true", help="run again even if a record exists"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only compare the existing records with the published figures",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.models) - set(PUBLISHED))
     if unknown:
-        parser.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(PUBLISHED)}")
+        parser.error(
+            f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(PUBLISHED)}"
+        )
     models = args.models or list(PUBLISHED)
     failures = 0
     for name in models:
         published = PUBLISHED[name]
         record_path = args.results_dir / f"{name}.json"
         if not args.check and (args.force or not record_path.exists()):
-            run(published, args.results_dir)
+            run(published, args.results_dir, fresh=args.force)
         if not record_path.exists():
             print(f"{name:14s} no record at {record_path}")
             failures += 1

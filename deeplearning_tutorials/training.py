@@ -14,9 +14,12 @@ diffed against the published logs::
          epoch 1, minibatch 83/83, test error of best model 12.375000 %
 """
 
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import timeit
 from dataclasses import asdict, dataclass, field
 
@@ -62,13 +65,42 @@ def mean_error(model, n_batches):
     return numpy.mean([model(i) for i in range(n_batches)])
 
 
-def _progress(total, epoch):
+class TrainingDiverged(Exception):
+    """The cost or the parameters stopped being finite numbers."""
+
+
+class TrainingInterrupted(Exception):
+    """Ctrl-C during training; the state was saved when a checkpoint is kept."""
+
+
+@dataclass
+class LoopState:
+    """Where an early-stopping run stands; all a checkpoint needs besides
+    the parameters. ``iteration`` counts the minibatches done so far."""
+
+    patience: int
+    iteration: int = 0
+    best_validation_loss: float = numpy.inf
+    best_iter: int = 0
+    test_score: float = 0.0
+    validation_history: list = field(default_factory=list)
+    done_looping: bool = False
+    seconds: float = 0.0  # training time spent in earlier processes
+
+
+def _progress(n_train_batches, epoch, start):
     """A progress bar over one epoch's minibatches, only on a terminal."""
     if not sys.stdout.isatty():
         return None
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=f"epoch {epoch}", leave=False, unit="batch")
+    return tqdm(
+        total=n_train_batches,
+        initial=start,
+        desc=f"epoch {epoch}",
+        leave=False,
+        unit="batch",
+    )
 
 
 def _say(line, bar):
@@ -76,6 +108,36 @@ def _say(line, bar):
         print(line, flush=True)
     else:
         bar.write(line, file=sys.stdout)
+
+
+@contextlib.contextmanager
+def _ctrl_c_flag():
+    """Turn Ctrl-C into a flag, checked between minibatches.
+
+    An interrupt inside a compiled function could land between two parameter
+    updates; waiting for the minibatch to finish keeps the saved state
+    consistent.
+    """
+    pressed = []
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+    previous = signal.signal(
+        signal.SIGINT, lambda signum, frame: pressed.append(signum)
+    )
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _check_finite(params, where):
+    for param in params:
+        if not numpy.isfinite(param.get_value(borrow=True)).all():
+            raise TrainingDiverged(
+                f"training diverged at {where}: parameter {param.name} holds NaN or "
+                "infinite values; the learning rate is most likely too large"
+            )
 
 
 def train_with_early_stopping(
@@ -86,12 +148,16 @@ def train_with_early_stopping(
     patience_increase=2,
     improvement_threshold=0.995,
     on_new_best=None,
+    params=(),
+    checkpointer=None,
+    resume=False,
 ):
     """Run minibatch SGD with early stopping and print the original log lines.
 
     :param models: ``(train_model, validate_model, test_model)``:
-        ``train_model(i)`` runs one SGD step on minibatch ``i``; the other two
-        return the error on minibatch ``i`` of their data set
+        ``train_model(i)`` runs one SGD step on minibatch ``i`` and returns
+        the cost; the other two return the error on minibatch ``i`` of their
+        data set
     :param n_batches: ``(n_train_batches, n_valid_batches, n_test_batches)``
     :param n_epochs: maximal number of passes over the training set
     :param patience: look at this many minibatches regardless
@@ -100,34 +166,64 @@ def train_with_early_stopping(
         considered significant
     :param on_new_best: called as ``on_new_best(epoch, iter)`` after each new
         best validation score (e.g. to save the model)
+    :param params: the trained shared variables, checked for NaN/inf at
+        every validation
+    :param checkpointer: a :class:`~deeplearning_tutorials.checkpoint.Checkpointer`
+        to save the run at every epoch end, on Ctrl-C and when it finishes
+    :param resume: continue from the checkpointer's file, if there is one
     :returns: a :class:`TrainingResult`
+    :raises TrainingDiverged: the cost or a parameter is NaN or infinite
+    :raises TrainingInterrupted: Ctrl-C (after saving a checkpoint, if kept)
     """
     train_model, validate_model, test_model = models
     n_train_batches, n_valid_batches, n_test_batches = n_batches
     # go through this many minibatches before checking the network on the
     # validation set; in this case we check every epoch
     validation_frequency = min(n_train_batches, patience // 2)
-    best_validation_loss = numpy.inf
-    best_iter = 0
-    test_score = 0.0
-    history = []
-    start_time = timeit.default_timer()
+    state, best_values = LoopState(patience=patience), None
+    if resume and checkpointer is not None and checkpointer.exists():
+        saved, best_values = checkpointer.restore()
+        state = LoopState(**saved)
+        print(
+            f"... resuming after minibatch {state.iteration} from {checkpointer.path}"
+        )
 
-    done_looping = False
-    epoch = 0
-    while epoch < n_epochs and not done_looping:
-        epoch = epoch + 1
-        bar = _progress(n_train_batches, epoch)
-        for minibatch_index in range(n_train_batches):
-            train_model(minibatch_index)
+    def save_checkpoint():
+        if checkpointer is not None:
+            state.seconds += timeit.default_timer() - start_time
+            checkpointer.save(asdict(state), best_values)
+            reset_clock()
+
+    def reset_clock():
+        nonlocal start_time
+        start_time = timeit.default_timer()
+
+    start_time = timeit.default_timer()
+    bar = None
+    with _ctrl_c_flag() as ctrl_c:
+        while state.iteration < n_epochs * n_train_batches and not state.done_looping:
+            # iteration number, and where it falls
+            iter = state.iteration
+            epoch, minibatch_index = divmod(iter, n_train_batches)
+            epoch += 1
+            if bar is None:
+                bar = _progress(n_train_batches, epoch, minibatch_index)
+
+            cost = train_model(minibatch_index)
+            if not numpy.isfinite(cost):
+                raise TrainingDiverged(
+                    f"training diverged at epoch {epoch}, minibatch {minibatch_index + 1}"
+                    f"/{n_train_batches}: the cost is {cost}; the learning rate is "
+                    "most likely too large"
+                )
+            state.iteration = iter + 1
             if bar is not None:
                 bar.update()
-            # iteration number
-            iter = (epoch - 1) * n_train_batches + minibatch_index
 
             if (iter + 1) % validation_frequency == 0:
+                _check_finite(params, f"epoch {epoch}, minibatch {minibatch_index + 1}")
                 this_validation_loss = mean_error(validate_model, n_valid_batches)
-                history.append(float(this_validation_loss))
+                state.validation_history.append(float(this_validation_loss))
                 _say(
                     "epoch %i, minibatch %i/%i, validation error %f %%"
                     % (
@@ -139,41 +235,70 @@ def train_with_early_stopping(
                     bar,
                 )
 
-                if this_validation_loss < best_validation_loss:
+                if this_validation_loss < state.best_validation_loss:
                     # improve patience if loss improvement is good enough
-                    if this_validation_loss < best_validation_loss * improvement_threshold:
-                        patience = max(patience, iter * patience_increase)
-                    best_validation_loss = this_validation_loss
-                    best_iter = iter
+                    if (
+                        this_validation_loss
+                        < state.best_validation_loss * improvement_threshold
+                    ):
+                        state.patience = max(state.patience, iter * patience_increase)
+                    state.best_validation_loss = float(this_validation_loss)
+                    state.best_iter = iter
 
-                    test_score = mean_error(test_model, n_test_batches)
+                    state.test_score = float(mean_error(test_model, n_test_batches))
                     _say(
                         "     epoch %i, minibatch %i/%i, test error of best model %f %%"
                         % (
                             epoch,
                             minibatch_index + 1,
                             n_train_batches,
-                            test_score * 100.0,
+                            state.test_score * 100.0,
                         ),
                         bar,
                     )
+                    if checkpointer is not None:
+                        best_values = [p.get_value() for p in checkpointer.params]
                     if on_new_best is not None:
                         on_new_best(epoch, iter)
 
-            if patience <= iter:
-                done_looping = True
-                break
+            if state.patience <= iter:
+                state.done_looping = True
+
+            if minibatch_index + 1 == n_train_batches or state.done_looping:
+                if bar is not None:
+                    bar.close()
+                    bar = None
+                save_checkpoint()
+            elif ctrl_c:
+                save_checkpoint()
+            if ctrl_c:
+                raise TrainingInterrupted(
+                    f"interrupted at epoch {epoch}, minibatch "
+                    f"{minibatch_index + 1}/{n_train_batches}"
+                )
         if bar is not None:
             bar.close()
 
     return TrainingResult(
-        best_validation_loss=float(best_validation_loss),
-        best_iter=best_iter,
-        test_score=float(test_score),
-        epochs=epoch,
-        seconds=timeit.default_timer() - start_time,
-        validation_history=history,
+        best_validation_loss=float(state.best_validation_loss),
+        best_iter=state.best_iter,
+        test_score=float(state.test_score),
+        epochs=(max(state.iteration, 1) - 1) // n_train_batches + 1,
+        seconds=state.seconds + timeit.default_timer() - start_time,
+        validation_history=state.validation_history,
     )
+
+
+def checkpointer_for(checkpoint_dir, model_name, params, **settings):
+    """A :class:`~deeplearning_tutorials.checkpoint.Checkpointer` for a run,
+    or ``None`` when no ``checkpoint_dir`` is given. ``floatX`` is added to
+    the settings a resumed run must share."""
+    if checkpoint_dir is None:
+        return None
+    from deeplearning_tutorials.checkpoint import Checkpointer
+
+    settings["floatX"] = pytensor.config.floatX
+    return Checkpointer(checkpoint_dir, model_name, params, settings)
 
 
 def report_with_iteration(result, script_file):

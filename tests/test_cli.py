@@ -7,10 +7,21 @@ import pytest
 from conftest import error_lines, run_module
 
 FLAGS = {
-    "logistic_sgd": ["--learning-rate", "--n-epochs", "--batch-size", "--model-path",
-                     "--n-examples"],
-    "mlp": ["--learning-rate", "--l1-reg", "--l2-reg", "--n-epochs", "--batch-size",
-            "--n-hidden"],
+    "logistic_sgd": [
+        "--learning-rate",
+        "--n-epochs",
+        "--batch-size",
+        "--model-path",
+        "--n-examples",
+    ],
+    "mlp": [
+        "--learning-rate",
+        "--l1-reg",
+        "--l2-reg",
+        "--n-epochs",
+        "--batch-size",
+        "--n-hidden",
+    ],
 }
 COMMON_FLAGS = ["--dataset", "--floatX", "--mode", "--results-json"]
 
@@ -65,11 +76,21 @@ def test_batch_larger_than_the_data_set(small_dataset):
 
 
 def test_unwritable_output_paths(small_dataset, tmp_path):
-    proc = run_module("logistic_sgd", "--dataset", small_dataset,
-                      "--results-json", tmp_path / "missing" / "r.json")
+    proc = run_module(
+        "logistic_sgd",
+        "--dataset",
+        small_dataset,
+        "--results-json",
+        tmp_path / "missing" / "r.json",
+    )
     _one_line_failure(proc, "--results-json")
-    proc = run_module("logistic_sgd", "--dataset", small_dataset,
-                      "--model-path", tmp_path / "missing" / "m.npz")
+    proc = run_module(
+        "logistic_sgd",
+        "--dataset",
+        small_dataset,
+        "--model-path",
+        tmp_path / "missing" / "m.npz",
+    )
     _one_line_failure(proc, "--model-path")
 
 
@@ -81,16 +102,34 @@ def test_bad_data_file(tmp_path):
 
 
 def test_predict_without_a_model(tmp_path, small_dataset):
-    proc = run_module("logistic_sgd", "predict", "--dataset", small_dataset,
-                      "--model-path", tmp_path / "none.npz")
+    proc = run_module(
+        "logistic_sgd",
+        "predict",
+        "--dataset",
+        small_dataset,
+        "--model-path",
+        tmp_path / "none.npz",
+    )
     _one_line_failure(proc, "no saved model")
 
 
 def test_results_json_record(tmp_path, small_dataset):
     record_path = tmp_path / "r.json"
-    proc = run_module("mlp", "--dataset", small_dataset, "--batch-size", "10",
-                      "--n-epochs", "2", "--n-hidden", "7", "--results-json", record_path,
-                      "--floatX", "float64")
+    proc = run_module(
+        "mlp",
+        "--dataset",
+        small_dataset,
+        "--batch-size",
+        "10",
+        "--n-epochs",
+        "2",
+        "--n-hidden",
+        "7",
+        "--results-json",
+        record_path,
+        "--floatX",
+        "float64",
+    )
     assert proc.returncode == 0, proc.stderr
     record = json.loads(record_path.read_text())
     assert record["model"] == "mlp" and record["floatX"] == "float64"
@@ -102,8 +141,17 @@ def test_results_json_record(tmp_path, small_dataset):
 
 
 def _short_logistic_run(floatX, mode, tmp_path, n_epochs=3):
-    proc = run_module("logistic_sgd", "--n-epochs", n_epochs, "--floatX", floatX, "--mode", mode,
-                      "--model-path", tmp_path / f"{floatX}-{mode}.npz")
+    proc = run_module(
+        "logistic_sgd",
+        "--n-epochs",
+        n_epochs,
+        "--floatX",
+        floatX,
+        "--mode",
+        mode,
+        "--model-path",
+        tmp_path / f"{floatX}-{mode}.npz",
+    )
     assert proc.returncode == 0, proc.stderr
     return error_lines(proc.stdout)
 
@@ -130,13 +178,18 @@ def test_mlp_first_epochs_agree_in_float32_and_float64():
     assert lines["float32"] == lines["float64"]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("jax") is not None, reason="jax is installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("jax") is not None, reason="jax is installed"
+)
 def test_jax_mode_without_jax_says_how_to_install_it():
     proc = run_module("logistic_sgd", "--mode", "JAX", "--n-epochs", "1")
     _one_line_failure(proc, "pip install")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("jax") is None, reason="jax (the gpu extra) is not installed")
+@pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None,
+    reason="jax (the gpu extra) is not installed",
+)
 def test_jax_mode_prints_the_same_errors(tmp_path):
     # one epoch: under JAX the data sets are copied to the device on every
     # call (see doc/backends.md), which makes an epoch take about 25 s

@@ -17,8 +17,13 @@ def show(flags=None, code=SHOW):
     env.pop("PYTENSOR_FLAGS", None)
     if flags is not None:
         env["PYTENSOR_FLAGS"] = flags
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, check=True).stdout.split()
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    ).stdout.split()
 
 
 def test_project_defaults():
@@ -26,7 +31,11 @@ def test_project_defaults():
 
 
 def test_pytensor_flags_take_precedence_over_the_defaults():
-    assert show("floatX=float64,mode=CVM,numba__fastmath=True") == ["float64", "CVM", "True"]
+    assert show("floatX=float64,mode=CVM,numba__fastmath=True") == [
+        "float64",
+        "CVM",
+        "True",
+    ]
 
 
 def test_explicit_arguments_take_precedence_over_pytensor_flags():

@@ -15,7 +15,6 @@ import pytensor
 from deeplearning_tutorials import data
 from deeplearning_tutorials.data import DatasetError
 
-
 # ---------------------------------------------------------------- the real file
 
 
@@ -121,7 +120,10 @@ def test_malicious_pickle_is_refused_and_nothing_runs(tmp_path):
         (make_splits()[:2], ["3 splits"]),
         ((make_splits()[0], make_splits()[1], (1, 2, 3)), ["test set", "(x, y)"]),
         (
-            tuple((x[:, :700] if i == 1 else x, y) for i, (x, y) in enumerate(make_splits())),
+            tuple(
+                (x[:, :700] if i == 1 else x, y)
+                for i, (x, y) in enumerate(make_splits())
+            ),
             ["valid set", "700 features"],
         ),
         (
@@ -137,7 +139,14 @@ def test_malicious_pickle_is_refused_and_nothing_runs(tmp_path):
             ["train set", "labels"],
         ),
     ],
-    ids=["two-splits", "bad-pair", "unequal-width", "3-d-images", "float-labels", "length"],
+    ids=[
+        "two-splits",
+        "bad-pair",
+        "unequal-width",
+        "3-d-images",
+        "float-labels",
+        "length",
+    ],
 )
 def test_malformed_structure(tmp_path, splits, words):
     path = write_pickle_gz(tmp_path / "bad.pkl.gz", splits)
@@ -228,7 +237,11 @@ def test_offline_download_explains_what_to_do(nothing_local, monkeypatch):
 # ---------------------------------------------------------------- fuzzing
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(payload=st.binary(max_size=400), compress=st.booleans())
 def test_fuzzed_files_only_ever_raise_dataset_error(tmp_path, payload, compress):
     path = tmp_path / "fuzz.pkl.gz"
@@ -237,10 +250,18 @@ def test_fuzzed_files_only_ever_raise_dataset_error(tmp_path, payload, compress)
         data.read_dataset(path)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(flip=st.integers(min_value=0, max_value=10**6), value=st.integers(0, 255))
 def test_corrupted_bytes_of_a_valid_file_never_escape(tmp_path, flip, value):
-    good = gzip.decompress(write_pickle_gz(tmp_path / "g.pkl.gz", make_splits(6, 3, 3, width=4)).read_bytes())
+    good = gzip.decompress(
+        write_pickle_gz(
+            tmp_path / "g.pkl.gz", make_splits(6, 3, 3, width=4)
+        ).read_bytes()
+    )
     position = flip % len(good)
     mutated = good[:position] + bytes([value]) + good[position + 1 :]
     path = tmp_path / "mutated.pkl.gz"

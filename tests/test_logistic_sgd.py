@@ -46,12 +46,16 @@ def test_probabilities_and_errors_against_numpy():
     model.b.set_value(b)
     xs = rng.randn(6, 4).astype(model.W.dtype)
     ys = numpy.array([0, 1, 2, 0, 1, 2], dtype="int32")
-    f = pytensor.function([x, y], [model.p_y_given_x, model.negative_log_likelihood(y), model.errors(y)])
+    f = pytensor.function(
+        [x, y], [model.p_y_given_x, model.negative_log_likelihood(y), model.errors(y)]
+    )
     p, nll, err = f(xs, ys)
     logits = xs @ W + b
     expected_p = numpy.exp(logits) / numpy.exp(logits).sum(axis=1, keepdims=True)
     numpy.testing.assert_allclose(p, expected_p, rtol=1e-5)
-    numpy.testing.assert_allclose(nll, -numpy.log(expected_p[numpy.arange(6), ys]).mean(), rtol=1e-5)
+    numpy.testing.assert_allclose(
+        nll, -numpy.log(expected_p[numpy.arange(6), ys]).mean(), rtol=1e-5
+    )
     assert err == pytest.approx(numpy.mean(expected_p.argmax(axis=1) != ys))
 
 
@@ -74,7 +78,9 @@ def test_default_run_reproduces_the_published_log(floatX, tmp_path, capsys):
 
 def test_predict_uses_the_saved_model(tmp_path, capsys, small_dataset):
     model_path = tmp_path / "m.npz"
-    logistic_sgd.sgd_optimization_mnist(n_epochs=1, batch_size=10, dataset=small_dataset, model_path=str(model_path))
+    logistic_sgd.sgd_optimization_mnist(
+        n_epochs=1, batch_size=10, dataset=small_dataset, model_path=str(model_path)
+    )
     capsys.readouterr()
     predicted = logistic_sgd.predict(str(model_path), dataset=small_dataset)
     out = capsys.readouterr().out.splitlines()
@@ -83,6 +89,7 @@ def test_predict_uses_the_saved_model(tmp_path, capsys, small_dataset):
     with numpy.load(model_path) as saved:
         W, b = saved["param_0_W"], saved["param_1_b"]
     from deeplearning_tutorials.data import read_dataset
+
     test_x = read_dataset(small_dataset)[2][0][:10]
     numpy.testing.assert_array_equal(predicted, numpy.argmax(test_x @ W + b, axis=1))
 
@@ -95,7 +102,9 @@ def test_model_files_from_elsewhere_are_refused(tmp_path):
     with pytest.raises(checkpoint.ModelFileError, match="holds a MLP model"):
         logistic_sgd.predict(str(other))
     wrong_shape = tmp_path / "shape.npz"
-    checkpoint.save_params(wrong_shape, "LogisticRegression", LogisticRegression(x, 5, 10).params)
+    checkpoint.save_params(
+        wrong_shape, "LogisticRegression", LogisticRegression(x, 5, 10).params
+    )
     with pytest.raises(checkpoint.ModelFileError, match="shape"):
         logistic_sgd.predict(str(wrong_shape))
     truncated = tmp_path / "truncated.npz"

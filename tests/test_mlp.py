@@ -16,14 +16,20 @@ def test_hidden_weights_are_drawn_as_the_original_drew_them():
     layer = HiddenLayer(numpy.random.RandomState(1234), pt.matrix(), 784, 500)
     bound = numpy.sqrt(6.0 / (784 + 500))
     expected = numpy.random.RandomState(1234).uniform(-bound, bound, size=(784, 500))
-    numpy.testing.assert_array_equal(layer.W.get_value(), expected.astype(layer.W.dtype))
+    numpy.testing.assert_array_equal(
+        layer.W.get_value(), expected.astype(layer.W.dtype)
+    )
     assert not layer.b.get_value().any()
 
 
 def test_sigmoid_layers_use_a_four_times_wider_interval():
     tanh = HiddenLayer(numpy.random.RandomState(5), pt.matrix(), 30, 20)
-    sigmoid = HiddenLayer(numpy.random.RandomState(5), pt.matrix(), 30, 20, activation=pt.sigmoid)
-    numpy.testing.assert_allclose(sigmoid.W.get_value(), 4 * tanh.W.get_value(), rtol=1e-6)
+    sigmoid = HiddenLayer(
+        numpy.random.RandomState(5), pt.matrix(), 30, 20, activation=pt.sigmoid
+    )
+    numpy.testing.assert_allclose(
+        sigmoid.W.get_value(), 4 * tanh.W.get_value(), rtol=1e-6
+    )
 
 
 def test_gradient_of_the_regularised_cost_is_correct():
@@ -39,7 +45,9 @@ def test_gradient_of_the_regularised_cost_is_correct():
         cost = net.negative_log_likelihood(ys) + 0.01 * net.L1 + 0.001 * net.L2_sqr
 
         def cost_of(W1, b1, W2, b2):
-            return clone_replace(cost, dict(zip(net.params, [W1, b1, W2, b2])) | {x: xs})
+            return clone_replace(
+                cost, dict(zip(net.params, [W1, b1, W2, b2])) | {x: xs}
+            )
 
         point = [
             net.hiddenLayer.W.get_value(),
@@ -47,7 +55,9 @@ def test_gradient_of_the_regularised_cost_is_correct():
             rng.randn(5, 4),  # away from 0, where |W| is not differentiable
             rng.randn(4),
         ]
-        pytensor.gradient.verify_grad(cost_of, point, rng=rng, abs_tol=1e-6, rel_tol=1e-6)
+        pytensor.gradient.verify_grad(
+            cost_of, point, rng=rng, abs_tol=1e-6, rel_tol=1e-6
+        )
     finally:
         pytensor.config.floatX = saved
 
@@ -64,8 +74,14 @@ def test_first_epoch_matches_an_independent_numpy_implementation(capsys):
     expected_valid = mean_error(reference, valid_x.astype(floatX), valid_y, 20)
     expected_test = mean_error(reference, test_x.astype(floatX), test_y, 20)
 
-    assert f"epoch 1, minibatch 2500/2500, validation error {expected_valid * 100:f} %" in out
-    assert f"     epoch 1, minibatch 2500/2500, test error of best model {expected_test * 100:f} %" in out
+    assert (
+        f"epoch 1, minibatch 2500/2500, validation error {expected_valid * 100:f} %"
+        in out
+    )
+    assert (
+        f"     epoch 1, minibatch 2500/2500, test error of best model {expected_test * 100:f} %"
+        in out
+    )
     assert result.best_validation_loss == pytest.approx(expected_valid, abs=1e-9)
     assert result.test_score == pytest.approx(expected_test, abs=1e-9)
     # pinned: the first epoch of the original defaults in float32 (what both

@@ -6,7 +6,9 @@ from conftest import REPO
 
 
 def readme_commands():
-    return re.findall(r"```bash\n(.*?)\n```", (REPO / "README.md").read_text(), re.S)[:2]
+    return re.findall(r"```bash\n(.*?)\n```", (REPO / "README.md").read_text(), re.S)[
+        :2
+    ]
 
 
 def test_readme_opens_with_the_two_commands():

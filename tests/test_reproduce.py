@@ -12,21 +12,30 @@ RECORDS = sorted((REPO / "results").glob("*.json"))
 
 
 def record(valid, test, epochs=74):
-    return {"best_validation_error_percent": valid, "test_error_percent": test,
-            "epochs": epochs}
+    return {
+        "best_validation_error_percent": valid,
+        "test_error_percent": test,
+        "epochs": epochs,
+    }
 
 
 def test_verdict_compares_printed_precision_and_epochs():
     published = reproduce.PUBLISHED["logistic_sgd"]
-    assert reproduce.verdict(published, record(7.500000000001, 7.4895833333))["reproduced"]
+    assert reproduce.verdict(published, record(7.500000000001, 7.4895833333))[
+        "reproduced"
+    ]
     assert not reproduce.verdict(published, record(7.510417, 7.489583))["reproduced"]
-    assert not reproduce.verdict(published, record(7.5, 7.489583, epochs=75))["reproduced"]
+    assert not reproduce.verdict(published, record(7.5, 7.489583, epochs=75))[
+        "reproduced"
+    ]
 
 
 def test_verdict_tolerance_in_points():
     published = reproduce.PUBLISHED["mlp"]
     assert reproduce.verdict(published, record(1.78, 1.60, epochs=1000))["reproduced"]
-    assert not reproduce.verdict(published, record(1.69, 1.80, epochs=1000))["reproduced"]
+    assert not reproduce.verdict(published, record(1.69, 1.80, epochs=1000))[
+        "reproduced"
+    ]
 
 
 @pytest.mark.parametrize("path", RECORDS, ids=[p.stem for p in RECORDS])
@@ -41,7 +50,10 @@ def test_committed_records_are_consistent_and_in_the_readme(path):
     assert f"{saved['best_validation_error_percent']:f} %" in final
     assert f"{saved['test_error_percent']:f} %" in final
     readme = (REPO / "README.md").read_text()
-    assert f"{saved['best_validation_error_percent']:f} % / {saved['test_error_percent']:f} %" in readme
+    assert (
+        f"{saved['best_validation_error_percent']:f} % / {saved['test_error_percent']:f} %"
+        in readme
+    )
 
 
 @pytest.mark.slow

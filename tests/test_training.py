@@ -29,11 +29,19 @@ class Scripted:
 
 def run(valid_scores, n_train_batches=5, patience=10, n_epochs=100, **kw):
     steps = []
+
+    def train(index):
+        steps.append(index)
+        return 0.5  # the cost
+
     validate = Scripted(valid_scores, n_batches=2)
     test = Scripted([0.25, 0.20, 0.15, 0.10, 0.05], n_batches=3)
     result = training.train_with_early_stopping(
-        (steps.append, validate, test), (n_train_batches, 2, 3),
-        n_epochs=n_epochs, patience=patience, **kw,
+        (train, validate, test),
+        (n_train_batches, 2, 3),
+        n_epochs=n_epochs,
+        patience=patience,
+        **kw,
     )
     return result, steps
 
