@@ -189,14 +189,12 @@ def train_with_early_stopping(
         )
 
     def save_checkpoint():
-        if checkpointer is not None:
-            state.seconds += timeit.default_timer() - start_time
-            checkpointer.save(asdict(state), best_values)
-            reset_clock()
-
-    def reset_clock():
         nonlocal start_time
-        start_time = timeit.default_timer()
+        if checkpointer is not None:
+            now = timeit.default_timer()
+            state.seconds += now - start_time
+            start_time = now
+            checkpointer.save(asdict(state), best_values)
 
     start_time = timeit.default_timer()
     bar = None
@@ -224,15 +222,13 @@ def train_with_early_stopping(
                 _check_finite(params, f"epoch {epoch}, minibatch {minibatch_index + 1}")
                 this_validation_loss = mean_error(validate_model, n_valid_batches)
                 state.validation_history.append(float(this_validation_loss))
+                where = "epoch %i, minibatch %i/%i" % (
+                    epoch,
+                    minibatch_index + 1,
+                    n_train_batches,
+                )
                 _say(
-                    "epoch %i, minibatch %i/%i, validation error %f %%"
-                    % (
-                        epoch,
-                        minibatch_index + 1,
-                        n_train_batches,
-                        this_validation_loss * 100.0,
-                    ),
-                    bar,
+                    f"{where}, validation error {this_validation_loss * 100.0:f} %", bar
                 )
 
                 if this_validation_loss < state.best_validation_loss:
@@ -247,13 +243,8 @@ def train_with_early_stopping(
 
                     state.test_score = float(mean_error(test_model, n_test_batches))
                     _say(
-                        "     epoch %i, minibatch %i/%i, test error of best model %f %%"
-                        % (
-                            epoch,
-                            minibatch_index + 1,
-                            n_train_batches,
-                            state.test_score * 100.0,
-                        ),
+                        f"     {where}, test error of best model "
+                        f"{state.test_score * 100.0:f} %",
                         bar,
                     )
                     if checkpointer is not None:
