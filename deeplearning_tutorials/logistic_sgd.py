@@ -162,6 +162,10 @@ def sgd_optimization_mnist(
         if model_path is not None:
             checkpoint.save_params(model_path, "LogisticRegression", classifier.params)
 
+    # the hyper-parameters, recorded in results and checkpoints
+    settings = dict(
+        learning_rate=learning_rate, batch_size=batch_size, dataset=str(dataset)
+    )
     print("... training the model")
     result = training.train_with_early_stopping(
         models,
@@ -172,24 +176,13 @@ def sgd_optimization_mnist(
         improvement_threshold=0.995,  # a relative improvement this large counts
         params=classifier.params,
         checkpointer=training.checkpointer_for(
-            checkpoint_dir,
-            "LogisticRegression",
-            classifier.params,
-            learning_rate=learning_rate,
-            batch_size=batch_size,
-            dataset=str(dataset),
+            checkpoint_dir, "LogisticRegression", classifier.params, **settings
         ),
         resume=resume,
         on_new_best=save_best_model,
     )
     training.report_with_epochs_per_second(result, __file__)
-    training.write_record(
-        results_json,
-        result,
-        model="logistic_sgd",
-        learning_rate=learning_rate,
-        batch_size=batch_size,
-    )
+    training.write_record(results_json, result, model="logistic_sgd", **settings)
     return result
 
 

@@ -186,6 +186,15 @@ def test_mlp(
         datasets, batch_size, x, y, cost, classifier.errors(y), updates
     )
 
+    # the hyper-parameters, recorded in results and checkpoints
+    settings = dict(
+        learning_rate=learning_rate,
+        L1_reg=L1_reg,
+        L2_reg=L2_reg,
+        batch_size=batch_size,
+        n_hidden=n_hidden,
+        dataset=str(dataset),
+    )
     print("... training")
     result = training.train_with_early_stopping(
         models,
@@ -196,29 +205,12 @@ def test_mlp(
         improvement_threshold=0.995,  # a relative improvement this large counts
         params=classifier.params,
         checkpointer=training.checkpointer_for(
-            checkpoint_dir,
-            "MLP",
-            classifier.params,
-            learning_rate=learning_rate,
-            L1_reg=L1_reg,
-            L2_reg=L2_reg,
-            batch_size=batch_size,
-            n_hidden=n_hidden,
-            dataset=str(dataset),
+            checkpoint_dir, "MLP", classifier.params, **settings
         ),
         resume=resume,
     )
     training.report_with_iteration(result, __file__)
-    training.write_record(
-        results_json,
-        result,
-        model="mlp",
-        learning_rate=learning_rate,
-        L1_reg=L1_reg,
-        L2_reg=L2_reg,
-        batch_size=batch_size,
-        n_hidden=n_hidden,
-    )
+    training.write_record(results_json, result, model="mlp", **settings)
     return result
 
 
