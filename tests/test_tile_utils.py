@@ -1,0 +1,104 @@
+"""tile_raster_images and friends, against arrays worked out by hand."""
+
+import numpy
+import pytest
+from PIL import Image
+
+from tile_utils import save_png, scale_to_unit_interval, tile_raster_images
+
+
+def test_scale_to_unit_interval():
+    scaled = scale_to_unit_interval(numpy.array([[2.0, 4.0], [6.0, 10.0]]))
+    numpy.testing.assert_allclose(scaled, [[0.0, 0.25], [0.5, 1.0]], atol=1e-7)
+    assert scaled.max() < 1.0  # eps keeps it just below one
+    constant = scale_to_unit_interval(numpy.full(3, 7.0))
+    numpy.testing.assert_array_equal(constant, numpy.zeros(3))
+
+
+def test_layout_spacing_and_pixel_values():
+    # three 2x2 images on a 2x2 floor, one empty pixel between tiles
+    X = numpy.array([
+        [0.0, 1.0, 2.0, 3.0],
+        [3.0, 2.0, 1.0, 0.0],
+        [5.0, 5.0, 5.0, 9.0],
+    ])
+    out = tile_raster_images(X, img_shape=(2, 2), tile_shape=(2, 2), tile_spacing=(1, 1))
+    # each image scaled to [0, 1) then * 255 and truncated: 0, 85, 169, 254
+    expected = numpy.array([
+        [0, 84, 0, 254, 169],
+        [169, 254, 0, 84, 0],
+        [0, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0],
+        [0, 254, 0, 0, 0],
+    ], dtype="uint8")
+    # hand computation: 1/3 * (1 - 1e-8/3) * 255 = 84.99... -> 84
+    numpy.testing.assert_array_equal(out, expected)
+    assert out.dtype == numpy.uint8
+
+
+def test_without_scaling_or_pixel_values_keeps_the_data():
+    X = numpy.arange(8, dtype="float32").reshape(2, 4) / 10
+    out = tile_raster_images(X, (2, 2), (1, 2), scale_rows_to_unit_interval=False,
+                             output_pixel_vals=False)
+    assert out.dtype == numpy.float32
+    expected = numpy.array([[0.0, 0.1, 0.4, 0.5], [0.2, 0.3, 0.6, 0.7]], dtype="float32")
+    numpy.testing.assert_array_equal(out, expected)
+
+
+def test_extra_rows_are_ignored_and_missing_tiles_stay_empty():
+    X = numpy.ones((5, 1))
+    out = tile_raster_images(X, (1, 1), (1, 3), scale_rows_to_unit_interval=False)
+    numpy.testing.assert_array_equal(out, [[255, 255, 255]])
+    out = tile_raster_images(numpy.ones((1, 1)), (1, 1), (2, 2), scale_rows_to_unit_interval=False)
+    numpy.testing.assert_array_equal(out, [[255, 0], [0, 0]])
+
+
+def test_rectangular_images_and_unequal_spacing():
+    X = numpy.arange(12, dtype=float).reshape(2, 6)  # two 2x3 images
+    out = tile_raster_images(X, (2, 3), (2, 1), tile_spacing=(2, 0),
+                             scale_rows_to_unit_interval=False, output_pixel_vals=False)
+    assert out.shape == (2 * 2 + 2, 3)
+    numpy.testing.assert_array_equal(out[:2], X[0].reshape(2, 3))
+    numpy.testing.assert_array_equal(out[2:4], numpy.zeros((2, 3)))
+    numpy.testing.assert_array_equal(out[4:], X[1].reshape(2, 3))
+
+
+def test_the_four_channel_tuple_form():
+    X = numpy.array([[0.0, 1.0], [1.0, 0.0]])
+    out = tile_raster_images((X, None, X[::-1], None), (1, 2), (2, 1),
+                             scale_rows_to_unit_interval=False)
+    assert out.shape == (2, 2, 4) and out.dtype == numpy.uint8
+    numpy.testing.assert_array_equal(out[:, :, 0], [[0, 255], [255, 0]])
+    numpy.testing.assert_array_equal(out[:, :, 1], 0)          # missing colour: 0
+    numpy.testing.assert_array_equal(out[:, :, 2], [[255, 0], [0, 255]])
+    numpy.testing.assert_array_equal(out[:, :, 3], 255)        # missing alpha: opaque
+    floats = tile_raster_images((X, None, None, None), (1, 2), (2, 1),
+                                scale_rows_to_unit_interval=False, output_pixel_vals=False)
+    assert floats.dtype == X.dtype
+    numpy.testing.assert_array_equal(floats[:, :, 3], 1.0)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError):
+        tile_raster_images(numpy.ones((1, 4)), (2, 2, 1), (1, 1))
+    with pytest.raises(ValueError):
+        tile_raster_images((numpy.ones((1, 4)),), (2, 2), (1, 1))
+
+
+def test_save_png_round_trip(tmp_path):
+    tiles = tile_raster_images(numpy.random.RandomState(0).rand(100, 784), (28, 28),
+                               (10, 10), tile_spacing=(1, 1))
+    path = save_png(tiles, tmp_path / "sub" / "filters.png")
+    with Image.open(path) as image:
+        assert image.format == "PNG" and image.size == (289, 289)
+        numpy.testing.assert_array_equal(numpy.asarray(image), tiles)
+    with pytest.raises(ValueError, match="uint8"):
+        save_png(tiles.astype(float), tmp_path / "x.png")
+
+
+def test_docstring_example():
+    import doctest
+
+    import tile_utils
+
+    assert doctest.testmod(tile_utils).failed == 0
