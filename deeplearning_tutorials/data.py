@@ -125,6 +125,7 @@ def download_mnist(target, url=MNIST_URL, timeout=60):
     """
     target = Path(target)
     print(f"Downloading data from {url}", file=sys.stderr)
+    tmp_name = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".part")
@@ -134,7 +135,7 @@ def download_mnist(target, url=MNIST_URL, timeout=60):
             for block in iter(lambda: response.read(1 << 20), b""):
                 out.write(block)
     except OSError as exc:
-        if "tmp_name" in locals():
+        if tmp_name is not None:
             os.unlink(tmp_name)
         raise DatasetError(
             f"{DEFAULT_DATASET}: not found locally and the download from {url} "
