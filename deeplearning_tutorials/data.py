@@ -160,37 +160,105 @@ def download_mnist(target, url=MNIST_URL, timeout=60):
 # --------------------------------------------------------------------------
 
 
+# The dtypes a data set may hold, by the codes NumPy pickles them with.
+_ALLOWED_DTYPES = {"f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8"}
+
+
+class _DtypeSpec:
+    """Stands in for ``numpy.dtype`` while unpickling: records the type code
+    and the byte order, and builds the dtype only from those two values."""
+
+    def __init__(self, code, align=False, copy=True):
+        if code not in _ALLOWED_DTYPES:
+            raise pickle.UnpicklingError(f"unsupported array type {code!r}")
+        self.code, self.byteorder = code, "="
+
+    def __setstate__(self, state):
+        if not isinstance(state, tuple) or len(state) < 2 or state[1] not in "<>|=":
+            raise pickle.UnpicklingError("malformed array type")
+        self.byteorder = state[1]
+
+    def dtype(self):
+        order = self.byteorder if self.byteorder in "<>" else "="
+        return numpy.dtype(self.code).newbyteorder(order)
+
+
+class _ArraySpec:
+    """Stands in for a pickled ``numpy.ndarray``: takes the pickled shape,
+    type and raw bytes, checks them, and builds the array with
+    ``numpy.frombuffer``; NumPy's own ``__setstate__`` never sees the file."""
+
+    def __init__(self, *args):
+        self.array = None
+
+    def __setstate__(self, state):
+        try:
+            _, shape, dtype_spec, fortran_order, data = state
+            if not isinstance(dtype_spec, _DtypeSpec):
+                raise TypeError
+            if not all(isinstance(n, int) and n >= 0 for n in shape):
+                raise TypeError
+            if isinstance(data, str):  # bytes of a Python 2 pickle
+                data = data.encode("latin1")
+            array = numpy.frombuffer(data, dtype=dtype_spec.dtype())
+            order = "F" if fortran_order else "C"
+            self.array = array.reshape(tuple(shape), order=order).copy(order="C")
+        except (TypeError, ValueError):
+            raise pickle.UnpicklingError("malformed array") from None
+
+
 class _NumpyOnlyUnpickler(pickle.Unpickler):
     """An unpickler that can rebuild NumPy arrays and nothing else.
 
     ``find_class`` is the only way a pickle can reach a Python callable, so
     refusing every global outside this list means a hostile file cannot call
-    anything (``os.system``, ``eval``, ...) while it is read.
+    anything (``os.system``, ``eval``, ...) while it is read. Even the NumPy
+    names are replaced by stand-ins (:class:`_ArraySpec`, :class:`_DtypeSpec`)
+    that validate what the file says before an array is made from it.
     """
 
-    ALLOWED = {
-        ("numpy.core.multiarray", "_reconstruct"),
-        ("numpy._core.multiarray", "_reconstruct"),
-        ("numpy", "ndarray"),
-        ("numpy", "dtype"),
-        # bytes pickled by Python 3 at protocol 2 are rebuilt with this
-        ("_codecs", "encode"),
+    STAND_INS = {
+        ("numpy.core.multiarray", "_reconstruct"): _ArraySpec,
+        ("numpy._core.multiarray", "_reconstruct"): _ArraySpec,
+        ("numpy", "ndarray"): None,  # only ever the first argument of _reconstruct
+        ("numpy", "dtype"): _DtypeSpec,
     }
 
     def find_class(self, module, name):
-        if (module, name) in self.ALLOWED:
-            module = module.replace("numpy.core.", "numpy._core.")
-            return super().find_class(module, name)
+        if (module, name) in self.STAND_INS:
+            return self.STAND_INS[(module, name)]
+        # bytes pickled by Python 3 at protocol 2 are rebuilt with this
+        if (module, name) == ("_codecs", "encode"):
+            return _latin1_encode
         raise pickle.UnpicklingError(
             f"refusing to load global '{module}.{name}': only NumPy arrays are "
             "allowed in a data set file"
         )
 
 
+def _latin1_encode(text, encoding="latin1"):
+    if not isinstance(text, str) or encoding != "latin1":
+        raise pickle.UnpicklingError("unexpected text encoding in the pickle")
+    return text.encode("latin1")
+
+
+def _arrays_of(obj):
+    """Replace the :class:`_ArraySpec` stand-ins in nested tuples by arrays."""
+    if isinstance(obj, _ArraySpec):
+        if obj.array is None:
+            raise pickle.UnpicklingError("an array without data")
+        return obj.array
+    if isinstance(obj, (tuple, list)):
+        return type(obj)(_arrays_of(item) for item in obj)
+    if isinstance(obj, _DtypeSpec):
+        raise pickle.UnpicklingError("a bare dtype where an array was expected")
+    return obj
+
+
 def _unpickle(path):
     try:
         with gzip.open(path, "rb") as f:
-            return _NumpyOnlyUnpickler(f, encoding="latin1").load()
+            return _arrays_of(_NumpyOnlyUnpickler(f, encoding="latin1").load())
     except pickle.UnpicklingError as exc:
         raise DatasetError(f"{path}: not a valid data set pickle ({exc})") from None
     except gzip.BadGzipFile:

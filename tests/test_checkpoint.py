@@ -185,7 +185,7 @@ def start(directory, model_path):
     )
 
 
-def wait_for_iteration(proc, directory, at_least, timeout=300):
+def wait_for_iteration(proc, directory, at_least, timeout=1200):
     deadline = time.time() + timeout
     while time.time() < deadline:
         iteration = saved_iteration(directory)

@@ -275,3 +275,25 @@ def test_corrupted_bytes_of_a_valid_file_never_escape(tmp_path, flip, value):
     for x, y in splits:
         assert x.ndim == 2 and y.ndim == 1 and len(x) == len(y)
         assert numpy.isfinite(x).all() and y.min() >= 0 and y.max() <= 9
+
+
+def test_object_arrays_are_refused(tmp_path):
+    splits = list(make_splits())
+    splits[1] = (splits[1][0], numpy.array([{"label": 1}] * 30, dtype=object))
+    path = write_pickle_gz(tmp_path / "objects.pkl.gz", tuple(splits))
+    assert_one_clear_error(path, "unsupported array type")
+
+
+class _TamperedArray:
+    """Pickles like an ndarray whose declared shape needs more bytes than it has."""
+
+    def __reduce__(self):
+        state = (1, (5, 3), numpy.dtype("float32"), False, bytes(4 * 3 * 4))
+        return (numpy._core.multiarray._reconstruct, (numpy.ndarray, (0,), b"b"), state)
+
+
+def test_array_data_must_match_its_declared_shape(tmp_path):
+    splits = make_splits(4, 2, 2, width=3)
+    tampered = ((_TamperedArray(), splits[0][1]), splits[1], splits[2])
+    path = write_pickle_gz(tmp_path / "shape.pkl.gz", tampered)
+    assert_one_clear_error(path, "malformed array")
