@@ -270,3 +270,13 @@ def test_resuming_a_finished_run_reports_it_again(tmp_path, small_dataset):
         l for l in again.stdout.splitlines() if l.startswith("Optimization")
     ]
     assert "validation error" not in again.stdout
+
+
+def test_mlp_resumed_after_an_epoch_prints_what_an_uninterrupted_run_prints(tmp_path):
+    common = ["--n-hidden", "50", "--checkpoint-dir"]
+    whole = run_module("mlp", "--n-epochs", "3", *common, tmp_path / "whole")
+    first = run_module("mlp", "--n-epochs", "1", *common, tmp_path / "split")
+    rest = run_module("mlp", "--n-epochs", "3", *common, tmp_path / "split", "--resume")
+    assert whole.returncode == first.returncode == rest.returncode == 0, rest.stderr
+    assert error_lines(first.stdout)[:2] + error_lines(rest.stdout) == error_lines(whole.stdout)
+    assert error_lines(rest.stdout)[0].startswith("epoch 2, minibatch 2500/2500")
