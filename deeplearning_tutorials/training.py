@@ -27,6 +27,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
+from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
 from deeplearning_tutorials.data import minibatch_givens, n_batches
 
 
@@ -183,7 +184,12 @@ def train_with_early_stopping(
     state, best_values = LoopState(patience=patience), None
     if resume and checkpointer is not None and checkpointer.exists():
         saved, best_values = checkpointer.restore()
-        state = LoopState(**saved)
+        try:
+            state = LoopState(**saved)
+        except TypeError:
+            raise ModelFileError(
+                f"{checkpointer.path}: not a checkpoint of this loop (unknown state)"
+            ) from None
         print(
             f"... resuming after minibatch {state.iteration} from {checkpointer.path}"
         )
@@ -286,8 +292,6 @@ def checkpointer_for(checkpoint_dir, model_name, params, **settings):
     the settings a resumed run must share."""
     if checkpoint_dir is None:
         return None
-    from deeplearning_tutorials.checkpoint import Checkpointer
-
     settings["floatX"] = pytensor.config.floatX
     return Checkpointer(checkpoint_dir, model_name, params, settings)
 

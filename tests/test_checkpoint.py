@@ -278,5 +278,21 @@ def test_mlp_resumed_after_an_epoch_prints_what_an_uninterrupted_run_prints(tmp_
     first = run_module("mlp", "--n-epochs", "1", *common, tmp_path / "split")
     rest = run_module("mlp", "--n-epochs", "3", *common, tmp_path / "split", "--resume")
     assert whole.returncode == first.returncode == rest.returncode == 0, rest.stderr
-    assert error_lines(first.stdout)[:2] + error_lines(rest.stdout) == error_lines(whole.stdout)
+    assert error_lines(first.stdout)[:2] + error_lines(rest.stdout) == error_lines(
+        whole.stdout
+    )
     assert error_lines(rest.stdout)[0].startswith("epoch 2, minibatch 2500/2500")
+
+
+def test_a_checkpoint_with_an_unknown_state_is_refused(tmp_path):
+    saver, param = make_checkpointer(tmp_path)
+    saver.save({"iteration": 3, "from_the_future": True})
+    with pytest.raises(ModelFileError, match="unknown state"):
+        training.train_with_early_stopping(
+            (lambda i: 1.0, lambda i: 0.5, lambda i: 0.5),
+            (2, 1, 1),
+            n_epochs=1,
+            patience=10,
+            checkpointer=saver,
+            resume=True,
+        )

@@ -201,16 +201,40 @@ def test_jax_mode_prints_the_same_errors(tmp_path):
 @pytest.mark.parametrize("content", [b"not gzip", b"\x1f\x8b\x08\x00broken"])
 def test_a_bad_data_file_overwrites_nothing(tmp_path, content, small_dataset):
     model_path, record_path = tmp_path / "m.npz", tmp_path / "r.json"
-    trained = run_module("logistic_sgd", "--dataset", small_dataset, "--batch-size", "10",
-                         "--n-epochs", "1", "--model-path", model_path,
-                         "--results-json", record_path, "--checkpoint-dir", tmp_path / "ck")
+    trained = run_module(
+        "logistic_sgd",
+        "--dataset",
+        small_dataset,
+        "--batch-size",
+        "10",
+        "--n-epochs",
+        "1",
+        "--model-path",
+        model_path,
+        "--results-json",
+        record_path,
+        "--checkpoint-dir",
+        tmp_path / "ck",
+    )
     assert trained.returncode == 0, trained.stderr
-    before = {p: p.read_bytes() for p in (model_path, record_path, tmp_path / "ck" / "checkpoint.npz")}
+    before = {
+        p: p.read_bytes()
+        for p in (model_path, record_path, tmp_path / "ck" / "checkpoint.npz")
+    }
     bad = tmp_path / "bad.pkl.gz"
     bad.write_bytes(content)
-    proc = run_module("logistic_sgd", "--dataset", bad, "--model-path", model_path,
-                      "--results-json", record_path, "--checkpoint-dir", tmp_path / "ck",
-                      "--resume")
+    proc = run_module(
+        "logistic_sgd",
+        "--dataset",
+        bad,
+        "--model-path",
+        model_path,
+        "--results-json",
+        record_path,
+        "--checkpoint-dir",
+        tmp_path / "ck",
+        "--resume",
+    )
     _one_line_failure(proc, str(bad))
     assert {p: p.read_bytes() for p in before} == before
 

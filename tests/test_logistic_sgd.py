@@ -110,7 +110,9 @@ def test_model_files_from_elsewhere_are_refused(tmp_path):
     truncated = tmp_path / "truncated.npz"
     checkpoint.save_params(truncated, "LogisticRegression", model.params)
     truncated.write_bytes(truncated.read_bytes()[:500])
-    with pytest.raises(checkpoint.ModelFileError, match="not a readable saved model file"):
+    with pytest.raises(
+        checkpoint.ModelFileError, match="not a readable saved model file"
+    ):
         logistic_sgd.predict(str(truncated))
     with pytest.raises(checkpoint.ModelFileError, match="no saved model"):
         logistic_sgd.predict(str(tmp_path / "absent.npz"))

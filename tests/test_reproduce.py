@@ -9,7 +9,9 @@ from conftest import REPO
 from deeplearning_tutorials import reproduce
 
 RECORDS = sorted(
-    path for path in (REPO / "results").glob("*.json") if path.stem in reproduce.PUBLISHED
+    path
+    for path in (REPO / "results").glob("*.json")
+    if path.stem in reproduce.PUBLISHED
 )
 
 

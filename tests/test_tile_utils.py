@@ -17,20 +17,27 @@ def test_scale_to_unit_interval():
 
 def test_layout_spacing_and_pixel_values():
     # three 2x2 images on a 2x2 floor, one empty pixel between tiles
-    X = numpy.array([
-        [0.0, 1.0, 2.0, 3.0],
-        [3.0, 2.0, 1.0, 0.0],
-        [5.0, 5.0, 5.0, 9.0],
-    ])
-    out = tile_raster_images(X, img_shape=(2, 2), tile_shape=(2, 2), tile_spacing=(1, 1))
+    X = numpy.array(
+        [
+            [0.0, 1.0, 2.0, 3.0],
+            [3.0, 2.0, 1.0, 0.0],
+            [5.0, 5.0, 5.0, 9.0],
+        ]
+    )
+    out = tile_raster_images(
+        X, img_shape=(2, 2), tile_shape=(2, 2), tile_spacing=(1, 1)
+    )
     # each image scaled to [0, 1) then * 255 and truncated: 0, 85, 169, 254
-    expected = numpy.array([
-        [0, 84, 0, 254, 169],
-        [169, 254, 0, 84, 0],
-        [0, 0, 0, 0, 0],
-        [0, 0, 0, 0, 0],
-        [0, 254, 0, 0, 0],
-    ], dtype="uint8")
+    expected = numpy.array(
+        [
+            [0, 84, 0, 254, 169],
+            [169, 254, 0, 84, 0],
+            [0, 0, 0, 0, 0],
+            [0, 0, 0, 0, 0],
+            [0, 254, 0, 0, 0],
+        ],
+        dtype="uint8",
+    )
     # hand computation: 1/3 * (1 - 1e-8/3) * 255 = 84.99... -> 84
     numpy.testing.assert_array_equal(out, expected)
     assert out.dtype == numpy.uint8
@@ -38,10 +45,13 @@ def test_layout_spacing_and_pixel_values():
 
 def test_without_scaling_or_pixel_values_keeps_the_data():
     X = numpy.arange(8, dtype="float32").reshape(2, 4) / 10
-    out = tile_raster_images(X, (2, 2), (1, 2), scale_rows_to_unit_interval=False,
-                             output_pixel_vals=False)
+    out = tile_raster_images(
+        X, (2, 2), (1, 2), scale_rows_to_unit_interval=False, output_pixel_vals=False
+    )
     assert out.dtype == numpy.float32
-    expected = numpy.array([[0.0, 0.1, 0.4, 0.5], [0.2, 0.3, 0.6, 0.7]], dtype="float32")
+    expected = numpy.array(
+        [[0.0, 0.1, 0.4, 0.5], [0.2, 0.3, 0.6, 0.7]], dtype="float32"
+    )
     numpy.testing.assert_array_equal(out, expected)
 
 
@@ -49,14 +59,22 @@ def test_extra_rows_are_ignored_and_missing_tiles_stay_empty():
     X = numpy.ones((5, 1))
     out = tile_raster_images(X, (1, 1), (1, 3), scale_rows_to_unit_interval=False)
     numpy.testing.assert_array_equal(out, [[255, 255, 255]])
-    out = tile_raster_images(numpy.ones((1, 1)), (1, 1), (2, 2), scale_rows_to_unit_interval=False)
+    out = tile_raster_images(
+        numpy.ones((1, 1)), (1, 1), (2, 2), scale_rows_to_unit_interval=False
+    )
     numpy.testing.assert_array_equal(out, [[255, 0], [0, 0]])
 
 
 def test_rectangular_images_and_unequal_spacing():
     X = numpy.arange(12, dtype=float).reshape(2, 6)  # two 2x3 images
-    out = tile_raster_images(X, (2, 3), (2, 1), tile_spacing=(2, 0),
-                             scale_rows_to_unit_interval=False, output_pixel_vals=False)
+    out = tile_raster_images(
+        X,
+        (2, 3),
+        (2, 1),
+        tile_spacing=(2, 0),
+        scale_rows_to_unit_interval=False,
+        output_pixel_vals=False,
+    )
     assert out.shape == (2 * 2 + 2, 3)
     numpy.testing.assert_array_equal(out[:2], X[0].reshape(2, 3))
     numpy.testing.assert_array_equal(out[2:4], numpy.zeros((2, 3)))
@@ -65,15 +83,21 @@ def test_rectangular_images_and_unequal_spacing():
 
 def test_the_four_channel_tuple_form():
     X = numpy.array([[0.0, 1.0], [1.0, 0.0]])
-    out = tile_raster_images((X, None, X[::-1], None), (1, 2), (2, 1),
-                             scale_rows_to_unit_interval=False)
+    out = tile_raster_images(
+        (X, None, X[::-1], None), (1, 2), (2, 1), scale_rows_to_unit_interval=False
+    )
     assert out.shape == (2, 2, 4) and out.dtype == numpy.uint8
     numpy.testing.assert_array_equal(out[:, :, 0], [[0, 255], [255, 0]])
-    numpy.testing.assert_array_equal(out[:, :, 1], 0)          # missing colour: 0
+    numpy.testing.assert_array_equal(out[:, :, 1], 0)  # missing colour: 0
     numpy.testing.assert_array_equal(out[:, :, 2], [[255, 0], [0, 255]])
-    numpy.testing.assert_array_equal(out[:, :, 3], 255)        # missing alpha: opaque
-    floats = tile_raster_images((X, None, None, None), (1, 2), (2, 1),
-                                scale_rows_to_unit_interval=False, output_pixel_vals=False)
+    numpy.testing.assert_array_equal(out[:, :, 3], 255)  # missing alpha: opaque
+    floats = tile_raster_images(
+        (X, None, None, None),
+        (1, 2),
+        (2, 1),
+        scale_rows_to_unit_interval=False,
+        output_pixel_vals=False,
+    )
     assert floats.dtype == X.dtype
     numpy.testing.assert_array_equal(floats[:, :, 3], 1.0)
 
@@ -86,8 +110,12 @@ def test_bad_arguments():
 
 
 def test_save_png_round_trip(tmp_path):
-    tiles = tile_raster_images(numpy.random.RandomState(0).rand(100, 784), (28, 28),
-                               (10, 10), tile_spacing=(1, 1))
+    tiles = tile_raster_images(
+        numpy.random.RandomState(0).rand(100, 784),
+        (28, 28),
+        (10, 10),
+        tile_spacing=(1, 1),
+    )
     path = save_png(tiles, tmp_path / "sub" / "filters.png")
     with Image.open(path) as image:
         assert image.format == "PNG" and image.size == (289, 289)
