@@ -97,6 +97,17 @@ def test_a_failed_write_leaves_the_previous_checkpoint(tmp_path, monkeypatch):
 # ------------------------------------------------------------ divergence
 
 
+def run_loop(train, n_train_batches, n_epochs, **kwargs):
+    """The early-stopping loop with ``train`` and constant validation/test errors."""
+    return training.train_with_early_stopping(
+        (train, lambda i: 0.5, lambda i: 0.5),
+        (n_train_batches, 1, 1),
+        n_epochs=n_epochs,
+        patience=1000,
+        **kwargs,
+    )
+
+
 def test_divergence_stops_at_once_and_keeps_the_last_good_checkpoint(tmp_path):
     saver, param = make_checkpointer(tmp_path)
     costs = iter([1.0] * 12 + [numpy.nan])
@@ -108,14 +119,7 @@ def test_divergence_stops_at_once_and_keeps_the_last_good_checkpoint(tmp_path):
     with pytest.raises(
         training.TrainingDiverged, match="epoch 3, minibatch 3/5: the cost is nan"
     ):
-        training.train_with_early_stopping(
-            (train, lambda i: 0.5, lambda i: 0.5),
-            (5, 1, 1),
-            n_epochs=10,
-            patience=1000,
-            params=[param],
-            checkpointer=saver,
-        )
+        run_loop(train, 5, n_epochs=10, params=[param], checkpointer=saver)
     state, _ = saver.restore()
     assert state["iteration"] == 10  # the end of epoch 2, the last good state
 
@@ -130,13 +134,7 @@ def test_non_finite_parameters_are_caught_at_validation():
     with pytest.raises(
         training.TrainingDiverged, match="epoch 1, minibatch 4.*parameter b"
     ):
-        training.train_with_early_stopping(
-            (train, lambda i: 0.5, lambda i: 0.5),
-            (4, 1, 1),
-            n_epochs=2,
-            patience=1000,
-            params=[param],
-        )
+        run_loop(train, 4, n_epochs=2, params=[param])
 
 
 def test_cli_divergence_is_one_line_and_status_3(tmp_path):
@@ -288,11 +286,4 @@ def test_a_checkpoint_with_an_unknown_state_is_refused(tmp_path):
     saver, param = make_checkpointer(tmp_path)
     saver.save({"iteration": 3, "from_the_future": True})
     with pytest.raises(ModelFileError, match="unknown state"):
-        training.train_with_early_stopping(
-            (lambda i: 1.0, lambda i: 0.5, lambda i: 0.5),
-            (2, 1, 1),
-            n_epochs=1,
-            patience=10,
-            checkpointer=saver,
-            resume=True,
-        )
+        run_loop(lambda i: 1.0, 2, n_epochs=1, checkpointer=saver, resume=True)

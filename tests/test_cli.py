@@ -201,42 +201,19 @@ def test_jax_mode_prints_the_same_errors(tmp_path):
 @pytest.mark.parametrize("content", [b"not gzip", b"\x1f\x8b\x08\x00broken"])
 def test_a_bad_data_file_overwrites_nothing(tmp_path, content, small_dataset):
     model_path, record_path = tmp_path / "m.npz", tmp_path / "r.json"
-    trained = run_module(
-        "logistic_sgd",
-        "--dataset",
-        small_dataset,
-        "--batch-size",
-        "10",
-        "--n-epochs",
-        "1",
-        "--model-path",
-        model_path,
-        "--results-json",
-        record_path,
-        "--checkpoint-dir",
-        tmp_path / "ck",
-    )
+    checkpoint_dir = tmp_path / "ck"
+    outputs = ["--model-path", model_path, "--results-json", record_path,
+               "--checkpoint-dir", checkpoint_dir]
+    trained = run_module("logistic_sgd", "--dataset", small_dataset,
+                         "--batch-size", "10", "--n-epochs", "1", *outputs)
     assert trained.returncode == 0, trained.stderr
-    before = {
-        p: p.read_bytes()
-        for p in (model_path, record_path, tmp_path / "ck" / "checkpoint.npz")
-    }
+    written = (model_path, record_path, checkpoint_dir / "checkpoint.npz")
+    before = {path: path.read_bytes() for path in written}
     bad = tmp_path / "bad.pkl.gz"
     bad.write_bytes(content)
-    proc = run_module(
-        "logistic_sgd",
-        "--dataset",
-        bad,
-        "--model-path",
-        model_path,
-        "--results-json",
-        record_path,
-        "--checkpoint-dir",
-        tmp_path / "ck",
-        "--resume",
-    )
+    proc = run_module("logistic_sgd", "--dataset", bad, *outputs, "--resume")
     _one_line_failure(proc, str(bad))
-    assert {p: p.read_bytes() for p in before} == before
+    assert {path: path.read_bytes() for path in written} == before
 
 
 def test_resume_needs_a_checkpoint_dir():
