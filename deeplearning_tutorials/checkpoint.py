@@ -131,13 +131,15 @@ class Checkpointer:
     :param settings: the hyper-parameters of the run (JSON-able); a restore
         under different settings is refused, since it would not continue the
         same run
+    :param file_name: the file in ``directory``; a run with two phases
+        (unsupervised pre-training, then fine-tuning) keeps one file each
     """
 
     FILE_NAME = "checkpoint.npz"
 
-    def __init__(self, directory, model_name, params, settings):
+    def __init__(self, directory, model_name, params, settings, file_name=FILE_NAME):
         self.directory = Path(directory)
-        self.path = self.directory / self.FILE_NAME
+        self.path = self.directory / file_name
         self.model_name = model_name
         self.params = list(params)
         self.settings = json.loads(json.dumps(settings))  # as it reads back

@@ -65,14 +65,20 @@ non_negative_float = _number_type(
 )
 
 
-def make_parser(prog, description):
-    """A parser with the flags every tutorial has: data, precision, backend."""
+def make_parser(prog, description, default_mode=config.DEFAULT_MODE):
+    """A parser with the flags every tutorial has: data, precision, backend.
+
+    ``default_mode`` is the backend used when neither ``--mode`` nor
+    ``PYTENSOR_FLAGS`` names one (see :func:`config.configure`).
+    """
     parser = OneLineParser(
         prog=f"python -m deeplearning_tutorials.{prog}",
         description=description,
         formatter_class=_HelpFormatter,
     )
-    parser.set_defaults(prog=f"deeplearning_tutorials.{prog}")
+    parser.set_defaults(
+        prog=f"deeplearning_tutorials.{prog}", default_mode=default_mode
+    )
     parser.add_argument(
         "--dataset",
         default=DEFAULT_DATASET,
@@ -87,6 +93,7 @@ def make_parser(prog, description):
         help="float precision of data and parameters (default: floatX of "
         f"PYTENSOR_FLAGS, else {config.DEFAULT_FLOATX})",
     )
+    fallback = ", or NUMBA where no BLAS is found" if default_mode == "CVM" else ""
     parser.add_argument(
         "--mode",
         type=str.upper,
@@ -94,7 +101,7 @@ def make_parser(prog, description):
         default=None,
         help="PyTensor backend: NUMBA (Numba JIT), CVM (C code, needs a BLAS), "
         "JAX (needs the gpu extra) (default: mode of PYTENSOR_FLAGS, else "
-        f"{config.DEFAULT_MODE})",
+        f"{default_mode}{fallback})",
     )
     parser.add_argument(
         "--checkpoint-dir",
@@ -140,6 +147,38 @@ def add_sgd_arguments(parser, learning_rate, n_epochs, batch_size):
     )
 
 
+def add_pretraining_arguments(parser, learning_rate, training_epochs, batch_size):
+    """The flags of an unsupervised driver (dA, rbm), with its original defaults."""
+    parser.add_argument(
+        "--learning-rate",
+        type=positive_float,
+        default=learning_rate,
+        help="SGD step size",
+    )
+    parser.add_argument(
+        "--training-epochs",
+        type=positive_int,
+        default=training_epochs,
+        help="passes over the training set",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=batch_size,
+        help="examples per minibatch",
+    )
+
+
+def add_output_folder_argument(parser, default):
+    """``--output-folder``: where a driver writes its images."""
+    parser.add_argument(
+        "--output-folder",
+        metavar="DIR",
+        default=default,
+        help="where the images are written (created if needed)",
+    )
+
+
 def check_writable(path, flag):
     """Fail early, with the flag's name, if ``path`` cannot be written."""
     if path is None:
@@ -155,19 +194,21 @@ def driver_arguments(driver, args):
     return {name: value for name, value in vars(args).items() if name in names}
 
 
-def _prepare_checkpoint_dir(args):
-    directory = getattr(args, "checkpoint_dir", None)
-    if getattr(args, "resume", False) and directory is None:
+def _prepare_folders(args):
+    """Create ``--checkpoint-dir`` and ``--output-folder``; check them writable."""
+    if getattr(args, "resume", False) and args.checkpoint_dir is None:
         raise InputError("--resume needs --checkpoint-dir DIR")
-    if directory is None:
-        return
-    try:
-        os.makedirs(directory, exist_ok=True)
-    except OSError as exc:
-        raise InputError(
-            f"--checkpoint-dir: cannot create {directory} ({exc.strerror})"
-        ) from None
-    check_writable(os.path.join(directory, "checkpoint.npz"), "--checkpoint-dir")
+    for flag in ("--checkpoint-dir", "--output-folder"):
+        directory = getattr(args, flag[2:].replace("-", "_"), None)
+        if directory is None:
+            continue
+        try:
+            os.makedirs(directory, exist_ok=True)
+        except OSError as exc:
+            raise InputError(
+                f"{flag}: cannot create {directory} ({exc.strerror})"
+            ) from None
+        check_writable(os.path.join(directory, "any-file"), flag)
 
 
 def _resume_command(prog):
@@ -194,8 +235,10 @@ def run(driver, args, writable=None):
         outputs.update(writable or {})
         for flag, path in outputs.items():
             check_writable(path, flag)
-        _prepare_checkpoint_dir(args)
-        config.configure(floatX=args.floatX, mode=args.mode)
+        _prepare_folders(args)
+        config.configure(
+            floatX=args.floatX, mode=args.mode, default_mode=args.default_mode
+        )
         return driver(**driver_arguments(driver, args))
     except InputError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)

@@ -28,6 +28,7 @@ CVM (PyTensor's C backend)
 """
 
 import os
+import sys
 import warnings
 
 import pytensor
@@ -91,10 +92,14 @@ def _openblas_available(ldflags):
     return True
 
 
-def configure(floatX=None, mode=None):
+def configure(floatX=None, mode=None, default_mode=DEFAULT_MODE):
     """Set ``floatX`` and the compilation mode for everything built afterwards.
 
-    ``None`` means: keep what ``PYTENSOR_FLAGS`` says, else the project default.
+    ``None`` means: keep what ``PYTENSOR_FLAGS`` says, else the default.
+    ``default_mode`` lets a tutorial prefer another backend than the
+    project's (``"CVM"`` for the batch-size-1 autoencoders, see
+    doc/backends.md); a preferred CVM falls back to NUMBA, with a note, on a
+    machine without a BLAS to link against.
     Returns the ``(floatX, mode)`` pair now in force.
     """
     env = _flags_from_environment()
@@ -103,7 +108,9 @@ def configure(floatX=None, mode=None):
         raise ConfigurationError(
             f"unknown floatX {floatX!r}; choose one of {', '.join(FLOATX_CHOICES)}"
         )
-    mode = _canonical_mode(mode or env.get("mode") or DEFAULT_MODE)
+    if not (mode or env.get("mode")):
+        mode = _available(default_mode)
+    mode = _canonical_mode(mode or env.get("mode"))
     if mode == "JAX":
         try:
             import jax  # noqa: F401
@@ -118,6 +125,21 @@ def configure(floatX=None, mode=None):
     pytensor.config.floatX = floatX
     pytensor.config.mode = mode
     return floatX, mode
+
+
+def _available(preferred):
+    """``preferred``, or NUMBA when it is CVM and no BLAS can be found."""
+    if preferred == "CVM":
+        try:
+            _link_blas_for_cvm()
+        except ConfigurationError:
+            print(
+                "note: no BLAS found for the faster CVM backend "
+                "(apt-get install libopenblas-dev); using NUMBA",
+                file=sys.stderr,
+            )
+            return DEFAULT_MODE
+    return preferred
 
 
 def apply_defaults():

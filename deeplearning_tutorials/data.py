@@ -377,8 +377,12 @@ def minibatch(data, index, batch_size, data_shape):
     This is the tutorials' slice. Under JAX a slice must have static bounds,
     so there the data set is viewed as ``(n_batches, batch_size, ...)`` and
     the minibatch is picked by indexing the first axis; both give the same
-    rows.
+    rows. A minibatch of one row is taken as ``data[index]`` with a new first
+    axis: PyTensor 3.0.7's Numba backend fails to compile the scalar
+    ``index + 1`` that the slice becomes when ``batch_size`` is 1.
     """
+    if batch_size == 1:
+        return pt.shape_padleft(data[index])
     if not config.uses_jax():
         return data[index * batch_size : (index + 1) * batch_size]
     count = data_shape[0] // batch_size

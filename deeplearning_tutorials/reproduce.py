@@ -43,12 +43,19 @@ class Published:
     def command(self, results_dir):
         command = [sys.executable, "-m", f"deeplearning_tutorials.{self.model}"]
         command += ["--results-json", str(results_dir / f"{self.model}.json")]
+        command += ["--checkpoint-dir", str(checkpoint_dir(results_dir, self.model))]
+        command += ["--resume"]
         if self.saves_model:
             command += [
                 "--model-path",
                 str(results_dir / f"{self.model}_best_model.npz"),
             ]
         return command
+
+
+def checkpoint_dir(results_dir, model):
+    """Where the reproduction of ``model`` keeps its checkpoint."""
+    return results_dir / "checkpoints" / model
 
 
 PUBLISHED = {
@@ -123,7 +130,7 @@ def run(published, results_dir, fresh=False):
     results_dir.mkdir(parents=True, exist_ok=True)
     record_path = results_dir / f"{published.model}.json"
     log_path = results_dir / f"{published.model}.log"
-    checkpoints = results_dir / "checkpoints" / published.model
+    checkpoints = checkpoint_dir(results_dir, published.model)
     if fresh:
         shutil.rmtree(checkpoints, ignore_errors=True)
         log_path.unlink(missing_ok=True)

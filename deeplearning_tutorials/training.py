@@ -286,14 +286,16 @@ def train_with_early_stopping(
     )
 
 
-def checkpointer_for(checkpoint_dir, model_name, params, **settings):
+def checkpointer_for(
+    checkpoint_dir, model_name, params, file_name=Checkpointer.FILE_NAME, **settings
+):
     """A :class:`~deeplearning_tutorials.checkpoint.Checkpointer` for a run,
     or ``None`` when no ``checkpoint_dir`` is given. ``floatX`` is added to
     the settings a resumed run must share."""
     if checkpoint_dir is None:
         return None
     settings["floatX"] = pytensor.config.floatX
-    return Checkpointer(checkpoint_dir, model_name, params, settings)
+    return Checkpointer(checkpoint_dir, model_name, params, settings, file_name)
 
 
 def report_with_iteration(result, script_file):
@@ -310,6 +312,25 @@ def report_with_iteration(result, script_file):
     print(
         "The code for file %s ran for %.2fm"
         % (os.path.basename(script_file), result.seconds / 60.0),
+        file=sys.stderr,
+    )
+
+
+def report_finetuning(result, script_file, phase):
+    """The closing lines of SdA (``phase="training"``) and DBN
+    (``phase="fine tuning"``)."""
+    print(
+        "Optimization complete with best validation score of %f %%, "
+        "on iteration %i, with test performance %f %%"
+        % (
+            result.best_validation_loss * 100.0,
+            result.best_iter + 1,
+            result.test_score * 100.0,
+        )
+    )
+    print(
+        "The %s code for file %s ran for %.2fm"
+        % (phase, os.path.basename(script_file), result.seconds / 60.0),
         file=sys.stderr,
     )
 

@@ -1,0 +1,342 @@
+"""Stacked denoising autoencoders (SdA) on MNIST.
+
+Denoising autoencoders (:mod:`deeplearning_tutorials.dA`) can be stacked to
+form a deep network: the code of the autoencoder of layer ``k`` is the input
+of the autoencoder of layer ``k + 1``. Training has two phases.
+
+1. **Unsupervised pre-training**, one layer at a time: each layer is trained
+   as a denoising autoencoder to reconstruct its (corrupted) input.
+2. **Supervised fine-tuning**: a logistic regression layer is put on top and
+   the whole network is trained as a multilayer perceptron, by minibatch SGD
+   with early stopping, to predict the labels.
+
+The two phases share their parameters: the autoencoder of layer ``k`` and
+the sigmoid layer ``k`` of the perceptron hold the *same* weight matrix and
+hidden bias, so pre-training initialises the perceptron.
+
+Run it with ``python -m deeplearning_tutorials.SdA``.
+
+References: P. Vincent, H. Larochelle, Y. Bengio and P.-A. Manzagol,
+*Extracting and Composing Robust Features with Denoising Autoencoders*,
+ICML 2008; Y. Bengio, P. Lamblin, D. Popovici and H. Larochelle, *Greedy
+Layer-Wise Training of Deep Networks*, NIPS 2007.
+"""
+
+import functools
+import os
+import sys
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+
+from deeplearning_tutorials import cli, pretraining, training
+from deeplearning_tutorials.dA import dA
+from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
+from deeplearning_tutorials.logistic_sgd import LogisticRegression
+from deeplearning_tutorials.mlp import HiddenLayer
+from deeplearning_tutorials.noise import RandomStreams
+
+
+def _with_defaults(fn, corruption=0.2, lr=0.1):
+    """``fn(index, corruption, lr)`` with the original keyword defaults.
+
+    Theano gave inputs default values (``theano.Param``); PyTensor no longer
+    does, so a small closure supplies them.
+    """
+
+    def train(index, corruption=corruption, lr=lr):
+        return fn(index, corruption, lr)
+
+    train.function = fn  # the compiled function, e.g. for profiling
+    return train
+
+
+class SdA:
+    """A stack of denoising autoencoders topped by a logistic regression.
+
+    The sigmoid layers (``sigmoid_layers``) and the output layer
+    (``logLayer``) form the perceptron that is fine-tuned; each of the
+    ``dA_layers`` shares its weights and hidden biases with one sigmoid
+    layer and is only used for pre-training. ``params`` holds the
+    perceptron's parameters (the autoencoders' visible biases are not part
+    of it).
+    """
+
+    def __init__(
+        self,
+        numpy_rng,
+        theano_rng=None,
+        n_ins=784,
+        hidden_layers_sizes=[500, 500],
+        n_outs=10,
+        corruption_levels=[0.1, 0.1],
+    ):
+        """Build the stack.
+
+        :type numpy_rng: numpy.random.RandomState
+        :param numpy_rng: draws the initial weights
+        :param theano_rng: the symbolic noise source
+            (:class:`~deeplearning_tutorials.noise.RandomStreams`); if
+            ``None`` one is seeded with ``numpy_rng.randint(2 ** 30)``
+        :param n_ins: dimension of the input
+        :param hidden_layers_sizes: the size of each hidden layer (at least one)
+        :param n_outs: number of classes
+        :param corruption_levels: the corruption of each layer's autoencoder
+            (kept for the original signature; the pre-training functions
+            take the corruption as an input)
+        """
+        self.sigmoid_layers = []
+        self.dA_layers = []
+        self.params = []
+        self.n_layers = len(hidden_layers_sizes)
+        if self.n_layers == 0:
+            raise ValueError("an SdA needs at least one hidden layer")
+
+        if theano_rng is None:
+            theano_rng = RandomStreams(numpy_rng.randint(2**30))
+        self.theano_rng = theano_rng
+
+        self.x = pt.matrix("x")  # the data, as rasterised images
+        self.y = pt.ivector("y")  # the labels
+
+        for i, n_out in enumerate(hidden_layers_sizes):
+            # the input of layer i is the data (i = 0) or the layer below's code
+            n_in = n_ins if i == 0 else hidden_layers_sizes[i - 1]
+            layer_input = self.x if i == 0 else self.sigmoid_layers[-1].output
+            sigmoid_layer = HiddenLayer(
+                rng=numpy_rng,
+                input=layer_input,
+                n_in=n_in,
+                n_out=n_out,
+                activation=pt.sigmoid,
+            )
+            self.sigmoid_layers.append(sigmoid_layer)
+            self.params.extend(sigmoid_layer.params)
+
+            # an autoencoder sharing W and the hidden bias with this layer
+            self.dA_layers.append(
+                dA(
+                    numpy_rng=numpy_rng,
+                    theano_rng=theano_rng,
+                    input=layer_input,
+                    n_visible=n_in,
+                    n_hidden=n_out,
+                    W=sigmoid_layer.W,
+                    bhid=sigmoid_layer.b,
+                )
+            )
+
+        self.logLayer = LogisticRegression(
+            input=self.sigmoid_layers[-1].output,
+            n_in=hidden_layers_sizes[-1],
+            n_out=n_outs,
+        )
+        self.params.extend(self.logLayer.params)
+
+        # the fine-tuning cost, and the zero-one loss of a minibatch
+        self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
+        self.errors = self.logLayer.errors(self.y)
+
+    def pretraining_functions(self, train_set_x, batch_size):
+        """One training function per autoencoder, from the bottom up.
+
+        ``fns[i](index, corruption=0.2, lr=0.1)`` runs one SGD step of the
+        autoencoder of layer ``i`` on minibatch ``index`` and returns its
+        reconstruction cost; the corruption level and the learning rate are
+        inputs, so one compiled function serves any schedule.
+        """
+        index = pt.lscalar("index")
+        corruption_level = pt.scalar("corruption")
+        learning_rate = pt.scalar("lr")
+        batch = minibatch(
+            train_set_x, index, batch_size, train_set_x.get_value(borrow=True).shape
+        )
+        pretrain_fns = []
+        for autoencoder in self.dA_layers:
+            cost, updates = autoencoder.get_cost_updates(
+                corruption_level, learning_rate
+            )
+            fn = pytensor.function(
+                inputs=[index, corruption_level, learning_rate],
+                outputs=cost,
+                updates=updates,
+                givens={self.x: batch},
+            )
+            pretrain_fns.append(_with_defaults(fn))
+        return pretrain_fns
+
+    def build_finetune_functions(self, datasets, batch_size, learning_rate):
+        """``(train_fn, valid_score, test_score)`` for the fine-tuning phase.
+
+        ``train_fn(index)`` runs one SGD step of the whole perceptron on
+        minibatch ``index`` and returns the cost; ``valid_score()`` and
+        ``test_score()`` return the list of the errors of every minibatch of
+        the validation and test sets.
+        """
+        updates = training.sgd_updates(self.finetune_cost, self.params, learning_rate)
+        train_fn, valid_score_i, test_score_i = training.compile_sgd_functions(
+            datasets, batch_size, self.x, self.y, self.finetune_cost, self.errors, updates
+        )
+        _, n_valid_batches, n_test_batches = training.count_batches(datasets, batch_size)
+
+        def valid_score():
+            return [valid_score_i(i) for i in range(n_valid_batches)]
+
+        def test_score():
+            return [test_score_i(i) for i in range(n_test_batches)]
+
+        # the error of one minibatch, for the shared early-stopping loop
+        self.minibatch_scores = (valid_score_i, test_score_i)
+        return train_fn, valid_score, test_score
+
+
+def test_SdA(
+    finetune_lr=0.1,
+    pretraining_epochs=15,
+    pretrain_lr=0.001,
+    training_epochs=1000,
+    dataset=DEFAULT_DATASET,
+    batch_size=1,
+    results_json=None,
+    checkpoint_dir=None,
+    resume=False,
+):
+    """Pre-train a 784-1000-1000-1000-10 SdA layer by layer, then fine-tune it.
+
+    :param finetune_lr: SGD step size of the fine-tuning phase
+    :param pretraining_epochs: epochs of pre-training, for each layer
+    :param pretrain_lr: SGD step size of the pre-training phase
+    :param training_epochs: maximal number of fine-tuning epochs
+    :param dataset: the path of the MNIST dataset file
+    :param batch_size: examples per minibatch, in both phases
+    :param results_json: if given, the result record is written there
+    :param checkpoint_dir: if given, the run is saved there at every epoch end
+    :param resume: continue the run saved in ``checkpoint_dir``
+    :returns: the fine-tuning
+        :class:`~deeplearning_tutorials.training.TrainingResult`
+    """
+    datasets = load_data(dataset)
+    n_batches = training.count_batches(datasets, batch_size)
+    settings = dict(
+        finetune_lr=finetune_lr,
+        pretraining_epochs=pretraining_epochs,
+        pretrain_lr=pretrain_lr,
+        batch_size=batch_size,
+        dataset=str(dataset),
+    )
+
+    numpy_rng = numpy.random.RandomState(89677)
+    print("... building the model")
+    sda = SdA(
+        numpy_rng=numpy_rng,
+        n_ins=28 * 28,
+        hidden_layers_sizes=[1000, 1000, 1000],
+        n_outs=10,
+    )
+
+    print("... getting the pretraining functions")
+    pretraining_fns = sda.pretraining_functions(
+        train_set_x=datasets[0][0], batch_size=batch_size
+    )
+    print("... pre-training the model")
+    corruption_levels = [0.1, 0.2, 0.3]
+    steps = [
+        functools.partial(fn, corruption=corruption, lr=pretrain_lr)
+        for fn, corruption in zip(pretraining_fns, corruption_levels)
+    ]
+    # the autoencoders' visible biases are trained too, though not fine-tuned
+    pretrained_params = sda.params + [layer.b_prime for layer in sda.dA_layers]
+    pretraining.warm_up_steps(steps, pretrained_params, sda.theano_rng)
+    pretrained = pretraining.pretrain_layers(
+        steps,
+        n_batches[0],
+        pretraining_epochs,
+        log_line=lambda i, epoch, cost: "Pre-training layer %i, epoch %d, cost %f"
+        % (i, epoch, cost),
+        params=pretrained_params,
+        random_streams=sda.theano_rng,
+        checkpointer=training.checkpointer_for(
+            checkpoint_dir,
+            "SdA",
+            pretrained_params,
+            file_name="pretraining.npz",
+            **settings,
+        ),
+        resume=resume,
+    )
+    print(
+        "The pretraining code for file %s ran for %.2fm"
+        % (os.path.basename(__file__), pretrained.seconds / 60.0),
+        file=sys.stderr,
+    )
+
+    print("... getting the finetuning functions")
+    train_fn, _, _ = sda.build_finetune_functions(
+        datasets=datasets, batch_size=batch_size, learning_rate=finetune_lr
+    )
+    print("... finetunning the model")
+    result = training.train_with_early_stopping(
+        (train_fn, *sda.minibatch_scores),
+        n_batches,
+        n_epochs=training_epochs,
+        patience=10 * n_batches[0],  # look at this many minibatches regardless
+        patience_increase=2.0,  # wait this much longer when a new best is found
+        improvement_threshold=0.995,  # a relative improvement this large counts
+        params=sda.params,
+        checkpointer=training.checkpointer_for(
+            checkpoint_dir, "SdA", sda.params, **settings
+        ),
+        resume=resume,
+    )
+    training.report_finetuning(result, __file__, "training")
+    training.write_record(
+        results_json,
+        result,
+        model="SdA",
+        pretraining_costs_per_epoch=pretrained.costs,
+        pretraining_seconds=pretrained.seconds,
+        **settings,
+    )
+    return result
+
+
+def main(argv=None):
+    parser = cli.make_parser(
+        "SdA",
+        "Pre-train a stack of three denoising autoencoders (784-1000-1000-1000) "
+        "on MNIST, then fine-tune it with a logistic regression on top.",
+        default_mode="CVM",
+    )
+    parser.add_argument(
+        "--finetune-lr",
+        type=cli.positive_float,
+        default=0.1,
+        help="SGD step size of the fine-tuning phase",
+    )
+    parser.add_argument(
+        "--pretraining-epochs",
+        type=cli.positive_int,
+        default=15,
+        help="epochs of pre-training, for each layer",
+    )
+    parser.add_argument(
+        "--pretrain-lr",
+        type=cli.positive_float,
+        default=0.001,
+        help="SGD step size of the pre-training phase",
+    )
+    parser.add_argument(
+        "--training-epochs",
+        type=cli.positive_int,
+        default=1000,
+        help="maximal number of fine-tuning epochs",
+    )
+    parser.add_argument(
+        "--batch-size", type=cli.positive_int, default=1, help="examples per minibatch"
+    )
+    return cli.run(test_SdA, parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    main()

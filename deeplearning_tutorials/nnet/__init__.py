@@ -1,0 +1,85 @@
+"""Neural-network convolution and pooling for PyTensor, with Theano's semantics.
+
+PyTensor 3 dropped Theano's ``nnet.conv2d`` and ``signal.pool.pool_2d``; the
+tutorials (LeNet) and most ported Theano code need them. This subpackage
+supplies both, as PyTensor Ops with gradients, shape inference and an
+implementation for each backend the project supports:
+
+========================  ==============================================
+backend                   implementation
+========================  ==============================================
+``NUMBA`` (default)       Numba kernels: im2col + BLAS ``gemm`` per chunk
+                          of images for convolution, direct loops for
+                          pooling (:mod:`.numba_backend`); cached
+``CVM`` / Python          ``perform``: im2col + one BLAS product in NumPy;
+                          pooling vectorised over the batch
+``JAX``                   ``lax.conv_general_dilated`` and
+                          ``lax.reduce_window`` (:mod:`.jax_backend`)
+========================  ==============================================
+
+Usage, as in Theano::
+
+    from deeplearning_tutorials.nnet import conv2d, pool_2d
+
+    conv_out = conv2d(input, W, input_shape=(500, 1, 28, 28),
+                      filter_shape=(20, 1, 5, 5))
+    pooled = pool_2d(conv_out, ws=(2, 2), ignore_border=True)
+"""
+
+from pytensor.compile.mode import optdb
+from pytensor.graph.rewriting.basic import GraphRewriter
+
+from deeplearning_tutorials.nnet.conv import (
+    Conv2d,
+    Conv2dGradInputs,
+    Conv2dGradWeights,
+    conv2d,
+    conv_output_shape,
+)
+from deeplearning_tutorials.nnet.pool import (
+    AveragePoolGrad,
+    MaxPoolGrad,
+    MaxPoolGradGrad,
+    Pool,
+    pool_2d,
+    pool_output_length,
+)
+
+try:  # the Numba kernels: PyTensor's default backend
+    from deeplearning_tutorials.nnet import numba_backend  # noqa: F401
+except ImportError:  # pragma: no cover - numba is a PyTensor dependency
+    pass
+
+
+class _ImportJAXImplementations(GraphRewriter):
+    """A no-op rewrite run only when compiling for JAX.
+
+    Its side effect registers the JAX implementations, without importing
+    JAX (slow, and it fixes JAX's 64-bit flag) in every other process.
+    """
+
+    def apply(self, fgraph):
+        from deeplearning_tutorials.nnet import jax_backend  # noqa: F401
+
+
+if "deeplearning_tutorials_nnet_jax" not in optdb:
+    optdb.register(
+        "deeplearning_tutorials_nnet_jax",
+        _ImportJAXImplementations(),
+        "jax",
+        position=0,
+    )
+
+__all__ = [
+    "AveragePoolGrad",
+    "Conv2d",
+    "Conv2dGradInputs",
+    "Conv2dGradWeights",
+    "MaxPoolGrad",
+    "MaxPoolGradGrad",
+    "Pool",
+    "conv2d",
+    "conv_output_shape",
+    "pool_2d",
+    "pool_output_length",
+]

@@ -1,0 +1,81 @@
+"""Seeded symbolic random numbers, through PyTensor's generator API.
+
+The original tutorials drew their noise from Theano's ``RandomStreams``. Its
+PyTensor successor (``RandomStream``) is soft-deprecated; the current API is a
+shared NumPy ``Generator`` (``pytensor.tensor.random.shared_rng``) whose draw
+methods return ``(next_rng, draw)``: the caller must store ``next_rng`` back
+into the shared generator, or every call would repeat the same numbers.
+
+:class:`RandomStreams` keeps the original idiom on top of that API: one
+object, seeded once (the tutorials seed it with ``numpy_rng.randint(2 **
+30)``), hands out symbolic draws. Each draw gets a generator of its own,
+seeded from the stream's seed sequence, and that generator's
+``default_update`` is set to ``next_rng``, so any compiled function whose
+graph uses the draw advances the generator, as Theano's streams did. A
+stream's :meth:`~RandomStreams.get_state` and :meth:`~RandomStreams.set_state`
+save and restore all its generators (for checkpoints).
+"""
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+
+
+class RandomStreams:
+    """A seeded source of symbolic random draws.
+
+    >>> import pytensor
+    >>> streams = RandomStreams(seed=1)
+    >>> mask = streams.bernoulli(0.7, size=(2, 3))
+    >>> f = pytensor.function([], mask)
+    >>> (f() != f()).any()    # a new draw at every call
+    np.True_
+    """
+
+    def __init__(self, seed):
+        self.seed = seed
+        self._seeds = numpy.random.SeedSequence(seed)
+        self.generators = []  # the shared generators, in the order made
+
+    def _new_generator(self):
+        (child,) = self._seeds.spawn(1)
+        rng = pt.random.shared_rng(
+            seed=child, name=f"rng_{self.seed}_{len(self.generators)}"
+        )
+        self.generators.append(rng)
+        return rng
+
+    def uniform(self, size, dtype=None):
+        """Uniform draws in ``[0, 1)`` of symbolic shape ``size``."""
+        rng = self._new_generator()
+        next_rng, draw = rng.uniform(
+            0.0, 1.0, size=size, dtype=dtype or pytensor.config.floatX
+        )
+        rng.default_update = next_rng
+        return draw
+
+    def bernoulli(self, p, size, dtype=None):
+        """0/1 draws, each 1 with probability ``p`` (a binomial of one trial).
+
+        Drawn as ``uniform < p``: the same distribution as
+        ``binomial(n=1, p=p)``, an order of magnitude cheaper to draw.
+        """
+        dtype = dtype or pytensor.config.floatX
+        return pt.cast(pt.lt(self.uniform(size, dtype=dtype), p), dtype)
+
+    def get_state(self):
+        """The bit-generator states of all generators, as JSON-able dicts."""
+        return [
+            rng.get_value(borrow=True).bit_generator.state for rng in self.generators
+        ]
+
+    def set_state(self, states):
+        """Restore states returned by :meth:`get_state`."""
+        if len(states) != len(self.generators):
+            raise ValueError(
+                f"{len(states)} generator states for {len(self.generators)} generators"
+            )
+        for rng, state in zip(self.generators, states):
+            generator = numpy.random.default_rng()
+            generator.bit_generator.state = state
+            rng.set_value(generator, borrow=True)

@@ -1,0 +1,176 @@
+"""The unsupervised, layer-wise training loop of dA, SdA, rbm and DBN.
+
+Each layer (for a single autoencoder or RBM: the only layer) is trained in
+turn for a fixed number of epochs; one epoch calls the layer's training
+function on every minibatch and prints the mean of the returned costs in the
+original format, e.g.::
+
+    Pre-training layer 0, epoch 3, cost  71.3920157623291
+
+With a checkpointer the whole state (parameters, the position in the
+schedule, the costs so far, the noise generators) is saved at every epoch
+end, and ``resume=True`` continues from there: an interrupted run and a
+resumed one draw the same noise as one uninterrupted run would.
+"""
+
+import timeit
+from dataclasses import asdict, dataclass, field
+
+import numpy
+
+from deeplearning_tutorials.checkpoint import ModelFileError
+from deeplearning_tutorials.training import (
+    TrainingDiverged,
+    TrainingInterrupted,
+    _check_finite,
+    _ctrl_c_flag,
+    _progress,
+    _say,
+)
+
+
+@dataclass
+class PretrainingState:
+    """Where a layer-wise run stands: ``epoch`` epochs of ``layer`` are done."""
+
+    layer: int = 0
+    epoch: int = 0
+    costs: list = field(default_factory=list)  # per layer, mean cost per epoch
+    rng_states: list = field(default_factory=list)
+    seconds: float = 0.0  # time spent in earlier processes
+
+
+@dataclass
+class PretrainingResult:
+    """The mean cost of every epoch, per layer, and the time it took."""
+
+    costs: list
+    seconds: float
+
+    def as_record(self, **extra):
+        """A JSON-ready dict, for :func:`~deeplearning_tutorials.training.write_record`."""
+        return {"costs_per_epoch": self.costs, "seconds": self.seconds, **extra}
+
+
+def pretrain_layers(
+    steps,
+    n_train_batches,
+    n_epochs,
+    log_line,
+    params=(),
+    random_streams=None,
+    checkpointer=None,
+    resume=False,
+):
+    """Train layer after layer, ``n_epochs`` epochs each.
+
+    :param steps: one function per layer; ``steps[i](index)`` runs one
+        training step of layer ``i`` on minibatch ``index`` and returns its
+        cost
+    :param n_train_batches: minibatches per epoch
+    :param n_epochs: epochs per layer
+    :param log_line: ``log_line(layer, epoch, mean_cost)`` is the line
+        printed after each epoch
+    :param params: the trained shared variables, checked for NaN/inf after
+        every epoch
+    :param random_streams: the
+        :class:`~deeplearning_tutorials.noise.RandomStreams` the steps draw
+        from; their state is part of a checkpoint
+    :param checkpointer: saves the run at every epoch end
+    :param resume: continue from the checkpointer's file, if there is one
+    :returns: a :class:`PretrainingResult`
+    :raises TrainingDiverged: a cost or a parameter is NaN or infinite
+    :raises TrainingInterrupted: Ctrl-C; the checkpoint keeps the state of
+        the last finished epoch
+    """
+    state = _restored_state(checkpointer, random_streams) if resume else None
+    state = state or PretrainingState(costs=[[] for _ in steps])
+    start = timeit.default_timer()
+    with _ctrl_c_flag() as ctrl_c:
+        while state.layer < len(steps):
+            while state.epoch < n_epochs:
+                mean_cost = _one_epoch(
+                    steps[state.layer], n_train_batches, state, ctrl_c
+                )
+                where = f"layer {state.layer}, epoch {state.epoch}"
+                _check_finite(params, where)
+                print(log_line(state.layer, state.epoch, mean_cost), flush=True)
+                state.costs[state.layer].append(float(mean_cost))
+                state.epoch += 1
+                start = _save(checkpointer, state, random_streams, start)
+            state.layer, state.epoch = state.layer + 1, 0
+        start = _save(checkpointer, state, random_streams, start)
+    return PretrainingResult(costs=state.costs, seconds=state.seconds)
+
+
+def _one_epoch(step, n_train_batches, state, ctrl_c):
+    """One pass over the minibatches; the mean cost, in float64."""
+    bar = _progress(n_train_batches, state.epoch, 0)
+    costs = []
+    for index in range(n_train_batches):
+        cost = step(index)
+        if not numpy.isfinite(cost):
+            raise TrainingDiverged(
+                f"training diverged at layer {state.layer}, epoch {state.epoch}, "
+                f"minibatch {index + 1}/{n_train_batches}: the cost is {cost}; "
+                "the learning rate is most likely too large"
+            )
+        costs.append(cost)
+        if bar is not None:
+            bar.update()
+        if ctrl_c:
+            raise TrainingInterrupted(
+                f"interrupted at layer {state.layer}, epoch {state.epoch}, "
+                f"minibatch {index + 1}/{n_train_batches} (a checkpoint holds the "
+                "state at the last epoch end)"
+            )
+    if bar is not None:
+        bar.close()
+    return numpy.mean(costs, dtype="float64")
+
+
+def _save(checkpointer, state, random_streams, start):
+    """Save the state if a checkpointer is given; return the new clock start."""
+    now = timeit.default_timer()
+    state.seconds += now - start
+    if checkpointer is not None:
+        if random_streams is not None:
+            state.rng_states = random_streams.get_state()
+        checkpointer.save(asdict(state))
+    return now
+
+
+def _restored_state(checkpointer, random_streams):
+    if checkpointer is None or not checkpointer.exists():
+        return None
+    saved, _ = checkpointer.restore()
+    try:
+        state = PretrainingState(**saved)
+        if random_streams is not None:
+            random_streams.set_state(state.rng_states)
+    except (TypeError, ValueError):
+        raise ModelFileError(
+            f"{checkpointer.path}: not a checkpoint of this pre-training run"
+        ) from None
+    print(
+        f"... resuming at layer {state.layer}, epoch {state.epoch} "
+        f"from {checkpointer.path}"
+    )
+    return state
+
+
+def warm_up_steps(steps, params, random_streams=None):
+    """JIT-compile each step with one call, then undo what that call changed.
+
+    As :func:`deeplearning_tutorials.training.warm_up`, for functions that
+    also advance noise generators: the parameters and the generators are put
+    back, so the run that follows is the run that would have happened.
+    """
+    saved = [param.get_value(borrow=False) for param in params]
+    rng_states = random_streams.get_state() if random_streams is not None else None
+    for step in steps:
+        step(0)
+    for param, value in zip(params, saved):
+        param.set_value(value, borrow=True)
+    if random_streams is not None:
+        random_streams.set_state(rng_states)
