@@ -131,8 +131,8 @@ class dA:
     def get_cost_updates(self, corruption_level, learning_rate):
         """The mean cross-entropy cost of one minibatch and its SGD updates.
 
-        :returns: ``(cost, updates)``, the SGD step of every parameter (the
-            noise generator advances through its default update)
+        :returns: ``(cost, updates)``: the SGD step of every parameter, and
+            the noise generator's step to its next state
         """
         tilde_x = self.get_corrupted_input(self.x, corruption_level)
         y = self.get_hidden_values(tilde_x)
@@ -142,7 +142,7 @@ class dA:
         L = -pt.sum(self.x * pt.log(z) + (1 - self.x) * pt.log(1 - z), axis=1)
         cost = pt.mean(L)
         updates = training.sgd_updates(cost, self.params, learning_rate)
-        return cost, updates
+        return cost, updates + self.theano_rng.updates_for([cost])
 
 
 def train_dA(

@@ -9,16 +9,19 @@ into the shared generator, or every call would repeat the same numbers.
 :class:`RandomStreams` keeps the original idiom on top of that API: one
 object, seeded once (the tutorials seed it with ``numpy_rng.randint(2 **
 30)``), hands out symbolic draws. Each draw gets a generator of its own,
-seeded from the stream's seed sequence, and that generator's
-``default_update`` is set to ``next_rng``, so any compiled function whose
-graph uses the draw advances the generator, as Theano's streams did. A
-stream's :meth:`~RandomStreams.get_state` and :meth:`~RandomStreams.set_state`
-save and restore all its generators (for checkpoints).
+seeded from the stream's seed sequence, and the stream remembers the
+``(generator, next_rng)`` pair; :meth:`~RandomStreams.updates_for` returns
+the pairs a graph needs, to be passed to ``pytensor.function`` with the
+other ``updates``. (PyTensor deprecates the ``default_update`` that
+Theano's streams relied on, so the update is explicit.) A stream's
+:meth:`~RandomStreams.get_state` and :meth:`~RandomStreams.set_state` save
+and restore all its generators, for checkpoints.
 """
 
 import numpy
 import pytensor
 import pytensor.tensor as pt
+from pytensor.graph.traversal import ancestors
 
 
 class RandomStreams:
@@ -27,7 +30,7 @@ class RandomStreams:
     >>> import pytensor
     >>> streams = RandomStreams(seed=1)
     >>> mask = streams.bernoulli(0.7, size=(2, 3))
-    >>> f = pytensor.function([], mask)
+    >>> f = pytensor.function([], mask, updates=streams.updates_for([mask]))
     >>> (f() != f()).any()    # a new draw at every call
     np.True_
     """
@@ -36,6 +39,7 @@ class RandomStreams:
         self.seed = seed
         self._seeds = numpy.random.SeedSequence(seed)
         self.generators = []  # the shared generators, in the order made
+        self._next = {}  # generator -> its state after the draw
 
     def _new_generator(self):
         (child,) = self._seeds.spawn(1)
@@ -51,8 +55,13 @@ class RandomStreams:
         next_rng, draw = rng.uniform(
             0.0, 1.0, size=size, dtype=dtype or pytensor.config.floatX
         )
-        rng.default_update = next_rng
+        self._next[rng] = next_rng
         return draw
+
+    def updates_for(self, outputs):
+        """The ``(generator, next_rng)`` updates of the draws ``outputs`` use."""
+        used = set(ancestors(outputs))
+        return [(rng, self._next[rng]) for rng in self.generators if rng in used]
 
     def bernoulli(self, p, size, dtype=None):
         """0/1 draws, each 1 with probability ``p`` (a binomial of one trial).
