@@ -177,7 +177,7 @@ def test_padding_never_wins_a_max():
     """Theano's C code: max over the real elements, even when all are negative."""
     x = -numpy.arange(1.0, 10.0).reshape(1, 1, 3, 3)
     out = pool_2d(x, ws=(2, 2), pad=(1, 1)).eval()
-    numpy.testing.assert_array_equal(out[0, 0], [[-1, -2, -3], [-4, -5, -6], [-7, -8, -9]])
+    numpy.testing.assert_array_equal(out[0, 0], [[-1, -2], [-4, -5]])
 
 
 def test_the_tutorials_example():
@@ -208,7 +208,6 @@ def test_other_ranks_pool_the_last_two_axes():
     f = pytensor.function(
         [x2, x3, x5],
         [pool_2d(x2, (2, 2)), pool_2d(x3, (2, 2)), pool_2d(x5, (2, 2))],
-        mode="CVM",
     )
     v2, v3, v5 = values[0, 0], values[0], values[None]
     out2, out3, out5 = f(v2.astype(x2.dtype), v3.astype(x3.dtype), v5.astype(x5.dtype))
