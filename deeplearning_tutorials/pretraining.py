@@ -152,10 +152,13 @@ def _restored_state(checkpointer, random_streams):
         raise ModelFileError(
             f"{checkpointer.path}: not a checkpoint of this pre-training run"
         ) from None
-    print(
-        f"... resuming at layer {state.layer}, epoch {state.epoch} "
-        f"from {checkpointer.path}"
-    )
+    if state.layer >= len(state.costs):
+        print(f"... pre-training finished earlier, restored from {checkpointer.path}")
+    else:
+        print(
+            f"... resuming at layer {state.layer}, epoch {state.epoch} "
+            f"from {checkpointer.path}"
+        )
     return state
 
 

@@ -1,0 +1,149 @@
+"""The stacked denoising autoencoder: shared parameters, draw order, both
+training phases against NumPy, and the original smoke run."""
+
+import numpy
+import pytensor
+import pytest
+from conftest import error_lines, run_module
+from test_dA import numpy_dA_epoch, sigmoid
+
+from deeplearning_tutorials.data import shared_dataset
+from deeplearning_tutorials.SdA import SdA
+
+
+def small_sda(seed=5):
+    return SdA(
+        numpy.random.RandomState(seed),
+        n_ins=12,
+        hidden_layers_sizes=[8, 6],
+        n_outs=3,
+    )
+
+
+def test_autoencoders_share_weights_and_hidden_biases_with_the_sigmoid_layers():
+    sda = small_sda()
+    for layer, autoencoder in zip(sda.sigmoid_layers, sda.dA_layers):
+        assert autoencoder.W is layer.W and autoencoder.b is layer.b
+        assert autoencoder.b_prime not in sda.params
+    assert sda.dA_layers[1].x is sda.sigmoid_layers[0].output
+    assert len(sda.params) == 2 * 2 + 2
+
+
+def test_weights_are_drawn_as_the_original_drew_them():
+    """The noise seed first, then one sigmoid layer's weights per layer (the
+    autoencoders, given those weights, draw nothing)."""
+    sda = SdA(numpy.random.RandomState(89677), hidden_layers_sizes=[1000, 1000, 1000])
+    expected = numpy.random.RandomState(89677)
+    assert sda.theano_rng.seed == expected.randint(2**30)
+    for layer, n_in in zip(sda.sigmoid_layers, (784, 1000, 1000)):
+        bound = numpy.sqrt(6.0 / (n_in + 1000))
+        W = 4 * expected.uniform(-bound, bound, size=(n_in, 1000))
+        numpy.testing.assert_allclose(layer.W.get_value(), W, rtol=1e-6)
+    assert not sda.logLayer.W.get_value().any()
+
+
+def test_an_sda_needs_a_layer():
+    with pytest.raises(ValueError, match="at least one hidden layer"):
+        SdA(numpy.random.RandomState(0), hidden_layers_sizes=[])
+
+
+def splits(seed=0, n=8):
+    rng = numpy.random.RandomState(seed)
+    x = rng.rand(n, 12).astype(pytensor.config.floatX)
+    y = rng.randint(0, 3, size=n).astype("int64")
+    return x, y
+
+
+def test_pretraining_the_second_layer_follows_numpy():
+    """Layer 1's autoencoder sees layer 0's code; without corruption one
+    epoch must match NumPy, and layer 0 must not move."""
+    sda = small_sda()
+    x, y = splits()
+    W0, b0 = (p.get_value().astype("float64") for p in sda.sigmoid_layers[0].params)
+    W1, b1, c1 = (p.get_value().astype("float64") for p in sda.dA_layers[1].params)
+    fns = sda.pretraining_functions(shared_dataset((x, y))[0], batch_size=2)
+    costs = [fns[1](index=i, corruption=0.0, lr=0.3) for i in range(4)]
+    code = sigmoid(x.astype("float64") @ W0 + b0)
+    expected = numpy_dA_epoch(code, W1, b1, c1, 0.3, 2)
+    assert numpy.mean(costs) == pytest.approx(expected, rel=1e-5)
+    numpy.testing.assert_allclose(sda.dA_layers[1].W.get_value(), W1, rtol=1e-4, atol=1e-6)
+    numpy.testing.assert_allclose(sda.sigmoid_layers[0].W.get_value(), W0, rtol=1e-6)
+
+
+def test_the_default_corruption_and_learning_rate_are_the_originals():
+    sda = small_sda()
+    x, y = splits()
+    fn = sda.pretraining_functions(shared_dataset((x, y))[0], batch_size=2)[0]
+    assert fn.__defaults__ == (0.2, 0.1)
+
+
+def test_a_finetuning_step_follows_numpy_backpropagation():
+    sda = small_sda()
+    x, y = splits()
+    values = [p.get_value().astype("float64") for p in sda.params]
+    data = [shared_dataset((x, y)) for _ in range(3)]
+    train_fn, valid_score, test_score = sda.build_finetune_functions(data, 4, 0.5)
+    cost = train_fn(0)
+
+    W0, b0, W1, b1, W2, b2 = values
+    xb, yb = x[:4].astype("float64"), y[:4]
+    h0 = sigmoid(xb @ W0 + b0)
+    h1 = sigmoid(h0 @ W1 + b1)
+    a = h1 @ W2 + b2
+    p = numpy.exp(a - a.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    assert cost == pytest.approx(-numpy.log(p[range(4), yb]).mean(), rel=1e-5)
+    d2 = p.copy()
+    d2[range(4), yb] -= 1
+    d2 /= 4
+    d1 = (d2 @ W2.T) * h1 * (1 - h1)
+    d0 = (d1 @ W1.T) * h0 * (1 - h0)
+    grads = [xb.T @ d0, d0.sum(0), h0.T @ d1, d1.sum(0), h1.T @ d2, d2.sum(0)]
+    for param, value, grad in zip(sda.params, values, grads):
+        numpy.testing.assert_allclose(
+            param.get_value(), value - 0.5 * grad, rtol=1e-4, atol=1e-6
+        )
+    assert len(valid_score()) == 2 and len(test_score()) == 2
+
+
+def test_sda_smoke_run_with_the_original_settings():
+    """One pre-training epoch per layer and one fine-tuning epoch, batch 300.
+
+    The noise is PyTensor's, not Theano's, so the costs are checked against
+    bands: the reconstruction costs of the three layers (784, then 1000 and
+    1000 sigmoid inputs) and a first-epoch error far below chance (90 %).
+    """
+    done = run_module(
+        "SdA",
+        "--pretraining-epochs", "1",
+        "--training-epochs", "1",
+        "--batch-size", "300",
+    )
+    assert done.returncode == 0, done.stderr
+    costs = [
+        float(line.rsplit(" ", 1)[1])
+        for line in done.stdout.splitlines()
+        if line.startswith("Pre-training layer")
+    ]
+    assert len(costs) == 3
+    assert 150 < costs[0] < 250  # 784 inputs, about 0.25 nats each
+    assert all(300 < cost < 800 for cost in costs[1:])  # 1000 inputs
+    lines = error_lines(done.stdout)
+    assert lines[0].startswith("epoch 1, minibatch 166/166, validation error ")
+    valid = float(lines[0].split()[-2])
+    test = float(lines[1].split()[-2])
+    assert valid < 25 and test < 25
+    assert lines[-1] == (
+        "Optimization complete with best validation score of %f %%, on iteration "
+        "166, with test performance %f %%" % (valid, test)
+    )
+    assert "The pretraining code for file SdA.py ran for" in done.stderr
+    assert "The training code for file SdA.py ran for" in done.stderr
+
+
+def test_sda_help_lists_every_flag():
+    done = run_module("SdA", "--help")
+    for flag in ("--finetune-lr", "--pretraining-epochs", "--pretrain-lr",
+                 "--training-epochs", "--batch-size", "--checkpoint-dir"):
+        assert flag in done.stdout
+    assert "else CVM" in done.stdout
