@@ -117,43 +117,18 @@ def _check_nkerns(nkerns):
     return nkerns
 
 
-def evaluate_lenet5(
-    learning_rate=0.1,
-    n_epochs=200,
-    dataset=DEFAULT_DATASET,
-    nkerns=[20, 50],  # noqa: B006 - the original signature; never modified
-    batch_size=500,
-    results_json=None,
-    checkpoint_dir=None,
-    resume=False,
-):
-    """Train LeNet on MNIST with minibatch SGD and early stopping.
+def build_lenet5(rng, x, nkerns, batch_size):
+    """The network of :func:`evaluate_lenet5`, its weights drawn from ``rng``.
 
-    :type learning_rate: float
-    :param learning_rate: learning rate used (factor for the stochastic gradient)
-    :type n_epochs: int
-    :param n_epochs: maximal number of epochs to run the optimizer
-    :type dataset: str
-    :param dataset: the path of the MNIST dataset file
-    :type nkerns: list of ints
+    :param rng: the ``numpy.random.RandomState`` that draws the filters and
+        the hidden weights, in the original order (layer 0, 1, 2)
+    :param x: symbolic matrix of ``batch_size`` rasterised 28x28 images
     :param nkerns: number of filters of the two convolutional layers
-    :type batch_size: int
-    :param batch_size: number of examples per minibatch
-    :param results_json: if given, the result record is written there as JSON
-    :param checkpoint_dir: if given, the run is saved there at every epoch end
-    :param resume: continue the run saved in ``checkpoint_dir``
-    :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
+    :param batch_size: the (fixed) number of images per minibatch
+    :returns: ``(layer0, layer1, layer2, layer3)``: the two
+        :class:`LeNetConvPoolLayer`, the hidden layer and the logistic
+        regression
     """
-    nkerns = _check_nkerns(nkerns)
-    datasets = load_data(dataset)
-    n_batches = training.count_batches(datasets, batch_size)
-
-    print("... building the model")
-    x = pt.matrix("x")  # the data, as rasterised images
-    y = pt.ivector("y")  # the labels, as a vector of integers
-
-    rng = numpy.random.RandomState(23455)
-
     # reshape the matrix of rasterised images of shape (batch_size, 28 * 28)
     # to a 4-D tensor, as LeNetConvPoolLayer expects
     layer0_input = x.reshape((batch_size, 1, 28, 28))
@@ -196,6 +171,46 @@ def evaluate_lenet5(
 
     # classify the values of the fully connected layer
     layer3 = LogisticRegression(input=layer2.output, n_in=500, n_out=10)
+    return layer0, layer1, layer2, layer3
+
+
+def evaluate_lenet5(
+    learning_rate=0.1,
+    n_epochs=200,
+    dataset=DEFAULT_DATASET,
+    nkerns=[20, 50],  # noqa: B006 - the original signature; never modified
+    batch_size=500,
+    results_json=None,
+    checkpoint_dir=None,
+    resume=False,
+):
+    """Train LeNet on MNIST with minibatch SGD and early stopping.
+
+    :type learning_rate: float
+    :param learning_rate: learning rate used (factor for the stochastic gradient)
+    :type n_epochs: int
+    :param n_epochs: maximal number of epochs to run the optimizer
+    :type dataset: str
+    :param dataset: the path of the MNIST dataset file
+    :type nkerns: list of ints
+    :param nkerns: number of filters of the two convolutional layers
+    :type batch_size: int
+    :param batch_size: number of examples per minibatch
+    :param results_json: if given, the result record is written there as JSON
+    :param checkpoint_dir: if given, the run is saved there at every epoch end
+    :param resume: continue the run saved in ``checkpoint_dir``
+    :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
+    """
+    nkerns = _check_nkerns(nkerns)
+    datasets = load_data(dataset)
+    n_batches = training.count_batches(datasets, batch_size)
+
+    print("... building the model")
+    x = pt.matrix("x")  # the data, as rasterised images
+    y = pt.ivector("y")  # the labels, as a vector of integers
+
+    rng = numpy.random.RandomState(23455)
+    layer0, layer1, layer2, layer3 = build_lenet5(rng, x, nkerns, batch_size)
 
     # the cost we minimise during training is the NLL of the model
     cost = layer3.negative_log_likelihood(y)
