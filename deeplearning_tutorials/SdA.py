@@ -174,21 +174,9 @@ class SdA:
         ``test_score()`` return the list of the errors of every minibatch of
         the validation and test sets.
         """
-        updates = training.sgd_updates(self.finetune_cost, self.params, learning_rate)
-        train_fn, valid_score_i, test_score_i = training.compile_sgd_functions(
-            datasets, batch_size, self.x, self.y, self.finetune_cost, self.errors, updates
+        return training.build_finetune_functions(
+            self, datasets, batch_size, learning_rate
         )
-        _, n_valid_batches, n_test_batches = training.count_batches(datasets, batch_size)
-
-        def valid_score():
-            return [valid_score_i(i) for i in range(n_valid_batches)]
-
-        def test_score():
-            return [test_score_i(i) for i in range(n_test_batches)]
-
-        # the error of one minibatch, for the shared early-stopping loop
-        self.minibatch_scores = (valid_score_i, test_score_i)
-        return train_fn, valid_score, test_score
 
 
 def test_SdA(
@@ -308,32 +296,13 @@ def main(argv=None):
         "on MNIST, then fine-tune it with a logistic regression on top.",
         default_mode="CVM",
     )
-    parser.add_argument(
-        "--finetune-lr",
-        type=cli.positive_float,
-        default=0.1,
-        help="SGD step size of the fine-tuning phase",
-    )
-    parser.add_argument(
-        "--pretraining-epochs",
-        type=cli.positive_int,
-        default=15,
-        help="epochs of pre-training, for each layer",
-    )
-    parser.add_argument(
-        "--pretrain-lr",
-        type=cli.positive_float,
-        default=0.001,
-        help="SGD step size of the pre-training phase",
-    )
-    parser.add_argument(
-        "--training-epochs",
-        type=cli.positive_int,
-        default=1000,
-        help="maximal number of fine-tuning epochs",
-    )
-    parser.add_argument(
-        "--batch-size", type=cli.positive_int, default=1, help="examples per minibatch"
+    cli.add_finetuning_arguments(
+        parser,
+        finetune_lr=0.1,
+        pretraining_epochs=15,
+        pretrain_lr=0.001,
+        training_epochs=1000,
+        batch_size=1,
     )
     return cli.run(test_SdA, parser.parse_args(argv))
 

@@ -169,6 +169,42 @@ def add_pretraining_arguments(parser, learning_rate, training_epochs, batch_size
     )
 
 
+def add_finetuning_arguments(
+    parser, finetune_lr, pretraining_epochs, pretrain_lr, training_epochs, batch_size
+):
+    """The flags of a pre-trained stack (SdA, DBN), with its original defaults."""
+    parser.add_argument(
+        "--finetune-lr",
+        type=positive_float,
+        default=finetune_lr,
+        help="SGD step size of the fine-tuning phase",
+    )
+    parser.add_argument(
+        "--pretraining-epochs",
+        type=positive_int,
+        default=pretraining_epochs,
+        help="epochs of pre-training, for each layer",
+    )
+    parser.add_argument(
+        "--pretrain-lr",
+        type=positive_float,
+        default=pretrain_lr,
+        help="step size of the pre-training phase",
+    )
+    parser.add_argument(
+        "--training-epochs",
+        type=positive_int,
+        default=training_epochs,
+        help="maximal number of fine-tuning epochs",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=batch_size,
+        help="examples per minibatch, in both phases",
+    )
+
+
 def add_output_folder_argument(parser, default):
     """``--output-folder``: where a driver writes its images."""
     parser.add_argument(

@@ -24,7 +24,20 @@ import pytensor.tensor as pt
 from pytensor.graph.traversal import ancestors
 
 
-class RandomStreams:
+class _Draws:
+    """Bernoulli draws in terms of ``uniform``, shared by both sources."""
+
+    def bernoulli(self, p, size, dtype=None):
+        """0/1 draws, each 1 with probability ``p`` (a binomial of one trial).
+
+        Drawn as ``uniform < p``: the same distribution as
+        ``binomial(n=1, p=p)``, an order of magnitude cheaper to draw.
+        """
+        dtype = dtype or pytensor.config.floatX
+        return pt.cast(pt.lt(self.uniform(size, dtype=dtype), p), dtype)
+
+
+class RandomStreams(_Draws):
     """A seeded source of symbolic random draws.
 
     >>> import pytensor
@@ -41,7 +54,12 @@ class RandomStreams:
         self.generators = []  # the shared generators, in the order made
         self._next = {}  # generator -> its state after the draw
 
-    def _new_generator(self):
+    def generator(self):
+        """A new shared generator, seeded from this stream.
+
+        Its next state must be registered with :meth:`advance` (the draw
+        methods do this themselves).
+        """
         (child,) = self._seeds.spawn(1)
         rng = pt.random.shared_rng(
             seed=child, name=f"rng_{self.seed}_{len(self.generators)}"
@@ -49,28 +67,21 @@ class RandomStreams:
         self.generators.append(rng)
         return rng
 
+    def advance(self, rng, next_rng):
+        """Record that a function using ``rng`` must store ``next_rng`` in it."""
+        self._next[rng] = next_rng
+
     def uniform(self, size, dtype=None):
         """Uniform draws in ``[0, 1)`` of symbolic shape ``size``."""
-        rng = self._new_generator()
-        next_rng, draw = rng.uniform(
-            0.0, 1.0, size=size, dtype=dtype or pytensor.config.floatX
-        )
-        self._next[rng] = next_rng
+        chain = GeneratorChain(self.generator())
+        draw = chain.uniform(size, dtype)
+        self.advance(chain.start, chain.rng)
         return draw
 
     def updates_for(self, outputs):
         """The ``(generator, next_rng)`` updates of the draws ``outputs`` use."""
         used = set(ancestors(outputs))
         return [(rng, self._next[rng]) for rng in self.generators if rng in used]
-
-    def bernoulli(self, p, size, dtype=None):
-        """0/1 draws, each 1 with probability ``p`` (a binomial of one trial).
-
-        Drawn as ``uniform < p``: the same distribution as
-        ``binomial(n=1, p=p)``, an order of magnitude cheaper to draw.
-        """
-        dtype = dtype or pytensor.config.floatX
-        return pt.cast(pt.lt(self.uniform(size, dtype=dtype), p), dtype)
 
     def get_state(self):
         """The bit-generator states of all generators, as JSON-able dicts."""
@@ -88,3 +99,28 @@ class RandomStreams:
             generator = numpy.random.default_rng()
             generator.bit_generator.state = state
             rng.set_value(generator, borrow=True)
+
+
+class GeneratorChain(_Draws):
+    """Draws from one symbolic generator, each draw advancing it.
+
+    Inside a ``scan`` step the generator is part of the loop state: the
+    step receives it, draws, and returns ``chain.rng``, the state after its
+    draws, for the next step::
+
+        def step(h, rng):
+            chain = GeneratorChain(rng)
+            v = chain.bernoulli(p_of(h), h.shape)
+            return v, chain.rng
+    """
+
+    def __init__(self, rng):
+        self.start = rng
+        self.rng = rng
+
+    def uniform(self, size, dtype=None):
+        """Uniform draws in ``[0, 1)``; advances :attr:`rng`."""
+        self.rng, draw = self.rng.uniform(
+            0.0, 1.0, size=size, dtype=dtype or pytensor.config.floatX
+        )
+        return draw

@@ -61,6 +61,7 @@ def pretrain_layers(
     random_streams=None,
     checkpointer=None,
     resume=False,
+    on_epoch_end=None,
 ):
     """Train layer after layer, ``n_epochs`` epochs each.
 
@@ -78,6 +79,9 @@ def pretrain_layers(
         from; their state is part of a checkpoint
     :param checkpointer: saves the run at every epoch end
     :param resume: continue from the checkpointer's file, if there is one
+    :param on_epoch_end: called as ``on_epoch_end(layer, epoch)`` after
+        each epoch (e.g. to save the filters as an image); its time is not
+        counted as training time
     :returns: a :class:`PretrainingResult`
     :raises TrainingDiverged: a cost or a parameter is NaN or infinite
     :raises TrainingInterrupted: Ctrl-C; the checkpoint keeps the state of
@@ -96,6 +100,10 @@ def pretrain_layers(
                 _check_finite(params, where)
                 print(log_line(state.layer, state.epoch, mean_cost), flush=True)
                 state.costs[state.layer].append(float(mean_cost))
+                if on_epoch_end is not None:
+                    hook_start = timeit.default_timer()
+                    on_epoch_end(state.layer, state.epoch)
+                    start += timeit.default_timer() - hook_start
                 state.epoch += 1
                 start = _save(checkpointer, state, random_streams, start)
             state.layer, state.epoch = state.layer + 1, 0

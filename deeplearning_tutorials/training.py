@@ -316,14 +316,15 @@ def report_with_iteration(result, script_file):
     )
 
 
-def report_finetuning(result, script_file, phase):
+def report_finetuning(result, script_file, phase, where="on"):
     """The closing lines of SdA (``phase="training"``) and DBN
-    (``phase="fine tuning"``)."""
+    (``phase="fine tuning"``, ``where="obtained at"``)."""
     print(
         "Optimization complete with best validation score of %f %%, "
-        "on iteration %i, with test performance %f %%"
+        "%s iteration %i, with test performance %f %%"
         % (
             result.best_validation_loss * 100.0,
+            where,
             result.best_iter + 1,
             result.test_score * 100.0,
         )
@@ -435,3 +436,30 @@ def count_batches(datasets, batch_size):
         n_batches(set_x, batch_size, name=f"{name} set")
         for (set_x, _), name in zip(datasets, ("training", "validation", "test"))
     )
+
+
+def build_finetune_functions(model, datasets, batch_size, learning_rate):
+    """The fine-tuning functions of a pre-trained stack (SdA, DBN).
+
+    ``model`` has ``x``, ``y``, ``params``, ``finetune_cost`` and
+    ``errors``. Returns ``(train_fn, valid_score, test_score)`` as the
+    original did: ``train_fn(index)`` runs one SGD step on minibatch
+    ``index``; ``valid_score()`` and ``test_score()`` return the errors of
+    every minibatch of the validation and test sets. The per-minibatch
+    error functions are kept as ``model.minibatch_scores``, for
+    :func:`train_with_early_stopping`.
+    """
+    updates = sgd_updates(model.finetune_cost, model.params, learning_rate)
+    train_fn, valid_score_i, test_score_i = compile_sgd_functions(
+        datasets, batch_size, model.x, model.y, model.finetune_cost, model.errors, updates
+    )
+    _, n_valid_batches, n_test_batches = count_batches(datasets, batch_size)
+
+    def valid_score():
+        return [valid_score_i(i) for i in range(n_valid_batches)]
+
+    def test_score():
+        return [test_score_i(i) for i in range(n_test_batches)]
+
+    model.minibatch_scores = (valid_score_i, test_score_i)
+    return train_fn, valid_score, test_score
