@@ -19,6 +19,7 @@ CASES = [
     ((2, 1, 7, 9), dict(ws=(3, 2), stride=(1, 2))),  # overlapping windows
     ((2, 2, 8, 7), dict(ws=(3, 3), stride=(2, 2), ignore_border=False)),
     ((2, 2, 5, 7), dict(ws=(2, 3), stride=(3, 1), ignore_border=False)),  # stride > ws
+    ((2, 2, 7, 8), dict(ws=(2, 2), stride=(3, 2), ignore_border=False)),  # gaps
     ((1, 3, 5, 6), dict(ws=(3, 2), pad=(1, 1))),
     ((2, 1, 6, 6), dict(ws=(3, 3), stride=(2, 2), pad=(2, 1))),
 ]

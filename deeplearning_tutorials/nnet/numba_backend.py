@@ -32,7 +32,7 @@ from deeplearning_tutorials.nnet.pool import (
 )
 
 #: bump when a kernel below changes, so that cached compiled graphs are rebuilt
-VERSION = 1
+VERSION = 2
 
 #: elements of the im2col buffer of one chunk (2**20 floats: 4 MB in float32)
 CHUNK_ELEMENTS = 1 << 20
@@ -92,6 +92,18 @@ def _im2col(x, b0, nb, fr, fc, sr, sc, pr, pc, oh, ow, cols):
     """Patches of images ``b0 .. b0 + nb`` into ``cols[(c, u, v), (b, i, j)]``."""
     nc, rows, ncols = x.shape[1], x.shape[2], x.shape[3]
     n = oh * ow
+    if pr == 0 and pc == 0 and sr == 1 and sc == 1:
+        # the common case: contiguous copies, no bounds to check
+        for c in range(nc):
+            for u in range(fr):
+                for v in range(fc):
+                    row = (c * fr + u) * fc + v
+                    for bb in range(nb):
+                        for i in range(oh):
+                            at = bb * n + i * ow
+                            for j in range(ow):
+                                cols[row, at + j] = x[b0 + bb, c, i + u, j + v]
+        return
     for c in range(nc):
         for u in range(fr):
             for v in range(fc):
@@ -366,7 +378,41 @@ def max_pool_grad(x, maxout, gout, ws0, ws1, st0, st1, pd0, pd1, ignore_border):
     oh, ow = _pool_shape(x, ws0, ws1, st0, st1, pd0, pd1, ignore_border)
     if maxout.shape != (batch, nc, oh, ow) or gout.shape != (batch, nc, oh, ow):
         raise ValueError("pool_2d gradient: the output or its gradient has the wrong shape")
+    if st0 == ws0 and st1 == ws1 and pd0 == 0 and pd1 == 0 and ignore_border:
+        # LeNet's case: windows tile the image; write every element once
+        grad = np.empty(x.shape, gout.dtype)
+        for b in range(batch):
+            for c in range(nc):
+                for i in range(oh * ws0, rows):
+                    for j in range(cols):
+                        grad[b, c, i, j] = 0
+                for i in range(oh * ws0):
+                    r = i // ws0
+                    for j in range(ow * ws1):
+                        q = j // ws1
+                        if x[b, c, i, j] == maxout[b, c, r, q]:
+                            grad[b, c, i, j] = gout[b, c, r, q]
+                        else:
+                            grad[b, c, i, j] = 0
+                    for j in range(ow * ws1, cols):
+                        grad[b, c, i, j] = 0
+        return grad
     grad = np.zeros(x.shape, gout.dtype)
+    if st0 >= ws0 and st1 >= ws1:
+        # windows do not overlap: each element gets at most one gradient
+        for b in range(batch):
+            for c in range(nc):
+                for r in range(oh):
+                    r0, r1, rn = _window(r, ws0, st0, pd0, rows)
+                    for q in range(ow):
+                        c0, c1, cn = _window(q, ws1, st1, pd1, cols)
+                        m = maxout[b, c, r, q]
+                        g = gout[b, c, r, q]
+                        for i in range(r0, r1):
+                            for j in range(c0, c1):
+                                if x[b, c, i, j] == m:
+                                    grad[b, c, i, j] = g
+        return grad
     for b in range(batch):
         for c in range(nc):
             for r in range(oh):
