@@ -1,0 +1,129 @@
+"""The deep belief network: shared parameters, draw order, pre-training
+functions, fine-tuning against NumPy, and the original smoke run."""
+
+import numpy
+import pytensor
+import pytest
+from conftest import error_lines, run_module
+from test_rbm import sigmoid
+
+from deeplearning_tutorials.data import shared_dataset
+from deeplearning_tutorials.DBN import DBN
+
+
+def small_dbn(seed=5):
+    return DBN(numpy.random.RandomState(seed), n_ins=6, hidden_layers_sizes=[5, 4], n_outs=3)
+
+
+def test_rbms_share_weights_and_hidden_biases_with_the_sigmoid_layers():
+    dbn = small_dbn()
+    for layer, rbm in zip(dbn.sigmoid_layers, dbn.rbm_layers):
+        assert rbm.W is layer.W and rbm.hbias is layer.b
+        assert rbm.vbias not in dbn.params
+    assert dbn.rbm_layers[1].input is dbn.sigmoid_layers[0].output
+    assert len(dbn.params) == 2 * 2 + 2
+
+
+def test_weights_are_drawn_as_the_original_drew_them():
+    dbn = DBN(numpy.random.RandomState(123), hidden_layers_sizes=[1000, 1000, 1000])
+    expected = numpy.random.RandomState(123)
+    assert dbn.theano_rng.seed == expected.randint(2**30)
+    for layer, n_in in zip(dbn.sigmoid_layers, (784, 1000, 1000)):
+        bound = numpy.sqrt(6.0 / (n_in + 1000))
+        W = 4 * expected.uniform(-bound, bound, size=(n_in, 1000))
+        numpy.testing.assert_allclose(layer.W.get_value(), W, rtol=1e-6)
+
+
+def test_a_dbn_needs_a_layer():
+    with pytest.raises(ValueError, match="at least one hidden layer"):
+        DBN(numpy.random.RandomState(0), hidden_layers_sizes=[])
+
+
+def test_pretraining_the_second_rbm_sees_the_first_layers_mean_field_output():
+    """With the second RBM's samples made certain (biases of +-30), its CD-1
+    update is known in NumPy; the first layer must not move."""
+    dbn = small_dbn()
+    rbm = dbn.rbm_layers[1]
+    rbm.W.set_value((rbm.W.get_value() * 1e-3).astype(rbm.W.dtype))
+    rbm.vbias.set_value(numpy.array([30, -30, 30, -30, 30], rbm.W.dtype))
+    rbm.hbias.set_value(numpy.array([30, -30, -30, 30], rbm.W.dtype))
+    rng = numpy.random.RandomState(0)
+    x = rng.rand(4, 6).astype(pytensor.config.floatX)
+    W0, b0 = (p.get_value().astype("float64") for p in dbn.sigmoid_layers[0].params)
+    W1, hb, vb = (p.get_value().astype("float64") for p in rbm.params)
+
+    fns = dbn.pretraining_functions(shared_dataset((x, numpy.zeros(4)))[0], 4, k=1)
+    assert fns[1].__defaults__ == (0.1,)
+    fns[1](0, lr=0.5)
+
+    v0 = sigmoid(x.astype("float64") @ W0 + b0)  # the first layer's output
+    v_end = numpy.array([[1, 0, 1, 0, 1]] * 4, dtype="float64")
+    ph, nh = sigmoid(v0 @ W1 + hb), sigmoid(v_end @ W1 + hb)
+    numpy.testing.assert_allclose(
+        rbm.W.get_value(), W1 - 0.5 * (v_end.T @ nh - v0.T @ ph) / 4, rtol=1e-4, atol=1e-6
+    )
+    numpy.testing.assert_allclose(rbm.vbias.get_value(), vb - 0.5 * (v_end - v0).mean(0), rtol=1e-5)
+    numpy.testing.assert_allclose(dbn.sigmoid_layers[0].W.get_value(), W0, rtol=1e-6)
+
+
+def test_a_finetuning_step_follows_numpy_backpropagation():
+    dbn = small_dbn()
+    rng = numpy.random.RandomState(1)
+    x = rng.rand(8, 6).astype(pytensor.config.floatX)
+    y = rng.randint(0, 3, size=8)
+    values = [p.get_value().astype("float64") for p in dbn.params]
+    data = [shared_dataset((x, y)) for _ in range(3)]
+    train_fn, valid_score, _ = dbn.build_finetune_functions(data, 4, 0.5)
+    train_fn(1)
+    W0, b0, W1, b1, W2, b2 = values
+    xb, yb = x[4:].astype("float64"), y[4:]
+    h0 = sigmoid(xb @ W0 + b0)
+    h1 = sigmoid(h0 @ W1 + b1)
+    a = h1 @ W2 + b2
+    p = numpy.exp(a - a.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    d2 = p.copy()
+    d2[range(4), yb] -= 1
+    d2 /= 4
+    d1 = (d2 @ W2.T) * h1 * (1 - h1)
+    d0 = (d1 @ W1.T) * h0 * (1 - h0)
+    grads = [xb.T @ d0, d0.sum(0), h0.T @ d1, d1.sum(0), h1.T @ d2, d2.sum(0)]
+    for param, value, grad in zip(dbn.params, values, grads):
+        numpy.testing.assert_allclose(param.get_value(), value - 0.5 * grad, rtol=1e-4, atol=1e-6)
+    assert len(valid_score()) == 2
+
+
+def test_dbn_smoke_run_with_the_original_settings():
+    """One pre-training epoch per layer and one fine-tuning epoch, batch 300.
+
+    The costs are reconstruction log-likelihoods (negative; the first RBM
+    sees 784 pixels, the others 1000 units), and one epoch of fine-tuning
+    must already do much better than chance (90 % error).
+    """
+    done = run_module(
+        "DBN", "--pretraining-epochs", "1", "--training-epochs", "1", "--batch-size", "300"
+    )
+    assert done.returncode == 0, done.stderr
+    costs = [
+        float(line.split()[-1])
+        for line in done.stdout.splitlines()
+        if line.startswith("Pre-training layer")
+    ]
+    assert len(costs) == 3 and all(-1000 < cost < 0 for cost in costs)
+    assert -300 < costs[0] < -60  # 784 pixels
+    lines = error_lines(done.stdout)
+    valid = float(lines[0].split()[-2])
+    test = float(lines[1].split()[-2])
+    assert valid < 50 and test < 50
+    assert lines[-1] == (
+        "Optimization complete with best validation score of %f %%, obtained at "
+        "iteration 166, with test performance %f %%" % (valid, test)
+    )
+    assert "The fine tuning code for file DBN.py ran for" in done.stderr
+
+
+def test_dbn_help_lists_every_flag():
+    done = run_module("DBN", "--help")
+    for flag in ("--finetune-lr", "--pretraining-epochs", "--pretrain-lr", "-k",
+                 "--training-epochs", "--batch-size", "--checkpoint-dir"):
+        assert flag in done.stdout

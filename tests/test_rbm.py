@@ -1,0 +1,188 @@
+"""The RBM: energies and conditionals against NumPy, the CD/PCD updates with
+a chain made deterministic, the pseudo-likelihood, the scan's noise, and the
+original smoke run."""
+
+import numpy
+import pytensor
+import pytensor.tensor as pt
+import pytest
+from conftest import run_module
+from PIL import Image
+
+from deeplearning_tutorials.noise import RandomStreams
+from deeplearning_tutorials.rbm import RBM
+
+
+def sigmoid(a):
+    return 1.0 / (1.0 + numpy.exp(-a))
+
+
+def small_rbm(n_visible=6, n_hidden=4, seed=0, **kwargs):
+    return RBM(
+        input=pt.matrix("x"),
+        n_visible=n_visible,
+        n_hidden=n_hidden,
+        numpy_rng=numpy.random.RandomState(seed),
+        **kwargs,
+    )
+
+
+def test_weights_and_noise_seed_are_drawn_as_the_original_drew_them():
+    rbm = RBM(n_visible=784, n_hidden=500, numpy_rng=numpy.random.RandomState(123))
+    expected = numpy.random.RandomState(123)
+    assert rbm.theano_rng.seed == expected.randint(2**30)
+    bound = 4 * numpy.sqrt(6.0 / (784 + 500))
+    W = expected.uniform(-bound, bound, size=(784, 500))
+    numpy.testing.assert_array_equal(rbm.W.get_value(), W.astype(rbm.W.dtype))
+    assert rbm.hbias.get_value().shape == (500,) and not rbm.vbias.get_value().any()
+
+
+def test_free_energy_and_conditionals_follow_their_formulas():
+    rbm = small_rbm()
+    rng = numpy.random.RandomState(1)
+    W = rbm.W.get_value().astype("float64")
+    hbias, vbias = rng.randn(4), rng.randn(6)
+    rbm.hbias.set_value(hbias.astype(rbm.W.dtype))
+    rbm.vbias.set_value(vbias.astype(rbm.W.dtype))
+    v, h = rng.rand(3, 6), rng.rand(3, 4)
+    hbias, vbias = rbm.hbias.get_value(), rbm.vbias.get_value()
+    free_energy = -numpy.log1p(numpy.exp(v @ W + hbias)).sum(1) - v @ vbias
+    vs, hs = pt.matrix(), pt.matrix()
+    f = pytensor.function(
+        [vs, hs], [rbm.free_energy(vs), rbm.propup(vs)[1], rbm.propdown(hs)[1]]
+    )
+    fe, p_h, p_v = f(v.astype(rbm.W.dtype), h.astype(rbm.W.dtype))
+    numpy.testing.assert_allclose(fe, free_energy, rtol=1e-5)
+    numpy.testing.assert_allclose(p_h, sigmoid(v @ W + hbias), rtol=1e-5)
+    numpy.testing.assert_allclose(p_v, sigmoid(h @ W.T + vbias), rtol=1e-5)
+
+
+def test_samples_are_bernoulli_with_the_conditional_mean():
+    rbm = small_rbm(n_visible=3, n_hidden=2)
+    v = pt.matrix()
+    _, mean, sample = rbm.sample_h_given_v(v)
+    draw = pytensor.function(
+        [v], [mean, sample], updates=rbm.theano_rng.updates_for([sample])
+    )
+    data = numpy.random.RandomState(2).rand(20000, 3).astype(rbm.W.dtype)
+    p, s = draw(data)
+    assert set(numpy.unique(s)) == {0.0, 1.0}
+    # the mean of (sample - p) over 40,000 draws has a deviation below 0.0025
+    assert abs((s - p).mean()) < 0.01
+    assert not numpy.array_equal(draw(data)[1], s)
+
+
+def deterministic_rbm(persistent=None):
+    """An RBM whose samples are certain: biases of +-30 swamp tiny weights."""
+    rbm = small_rbm()
+    rbm.W.set_value((rbm.W.get_value() * 1e-3).astype(rbm.W.dtype))
+    rbm.vbias.set_value(numpy.array([30, -30, 30, 30, -30, -30], rbm.W.dtype))
+    rbm.hbias.set_value(numpy.array([-30, 30, 30, -30], rbm.W.dtype))
+    return rbm
+
+
+def expected_update(rbm, x, v_end, lr):
+    """One CD/PCD step from data ``x`` and chain end ``v_end``, in NumPy."""
+    W, hb, vb = (p.get_value().astype("float64") for p in rbm.params)
+    ph, nh = sigmoid(x @ W + hb), sigmoid(v_end @ W + hb)
+    n = len(x)
+    return [
+        W - lr * (v_end.T @ nh - x.T @ ph) / n,
+        hb - lr * (nh - ph).mean(0),
+        vb - lr * (v_end - x).mean(0),
+    ]
+
+
+@pytest.mark.parametrize("k", [1, 3])
+def test_cd_k_updates_hold_the_chain_end_constant(k):
+    rbm = deterministic_rbm()
+    x = numpy.random.RandomState(3).rand(5, 6)
+    cost, updates = rbm.get_cost_updates(lr=0.2, k=k)
+    v_end = numpy.array([[1, 0, 1, 1, 0, 0]] * 5, dtype="float64")
+    expected = expected_update(rbm, x, v_end, 0.2)
+    step = pytensor.function([rbm.input], cost, updates=updates)
+    reconstruction = step(x.astype(rbm.W.dtype))
+    for param, value in zip(rbm.params, expected):
+        numpy.testing.assert_allclose(param.get_value(), value, rtol=1e-4, atol=1e-6)
+    # the monitoring cost of CD is the reconstruction cross-entropy; the
+    # chain's visible means are 1 - e^-30 or e^-30, so it is about -30 per
+    # mismatched pixel
+    assert reconstruction == pytest.approx(
+        numpy.mean(numpy.sum(numpy.where(v_end == 1, x * -1e-13, x * -30.0)
+                             + numpy.where(v_end == 1, (1 - x) * -30.0, 0), 1)),
+        rel=1e-3,
+    )
+
+
+def test_pcd_continues_the_persistent_chain_and_rotates_the_pseudo_likelihood_bit():
+    chain = pytensor.shared(numpy.zeros((2, 4), dtype=pytensor.config.floatX))
+    rbm = deterministic_rbm()
+    cost, updates = rbm.get_cost_updates(lr=0.1, persistent=chain, k=2)
+    step = pytensor.function([rbm.input], cost, updates=updates)
+    x = numpy.array([[1, 0, 1, 0, 1, 0], [0, 1, 1, 0, 0, 1]], rbm.W.dtype)
+    costs = []
+    for bit in range(2):
+        W, hb, vb = (p.get_value().astype("float64") for p in rbm.params)
+        flipped = x.astype("float64").copy()
+        flipped[:, bit] = 1 - flipped[:, bit]
+
+        def free_energy(v):
+            return -numpy.log1p(numpy.exp(v @ W + hb)).sum(1) - v @ vb
+
+        costs.append(numpy.mean(6 * numpy.log(sigmoid(free_energy(flipped) - free_energy(x)))))
+        assert step(x) == pytest.approx(costs[-1], rel=1e-4)
+    assert rbm.bit_i_idx.get_value() == 2
+    numpy.testing.assert_array_equal(chain.get_value(), [[0, 1, 1, 0]] * 2)
+
+
+def test_the_gibbs_chain_draws_new_noise_at_every_step_and_call():
+    """A scan whose generator is loop state: the steps of one chain differ,
+    and the next call continues the generator instead of repeating it."""
+    rbm = small_rbm(n_visible=50, n_hidden=40, theano_rng=RandomStreams(4))
+    rbm.W.set_value(numpy.zeros((50, 40), rbm.W.dtype))  # every unit at p = 0.5
+    start = pytensor.shared(numpy.zeros((3, 40), dtype=rbm.W.dtype))
+    chain, updates = rbm.gibbs_chain(rbm.gibbs_hvh, start, 4, "chain")
+    run = pytensor.function([], chain[2], updates=updates)  # visible samples
+    first, second = run(), run()
+    assert first.shape == (4, 3, 50)
+    assert not numpy.array_equal(first[0], first[1])
+    assert not numpy.array_equal(first, second)
+    assert abs(numpy.concatenate([first, second]).mean() - 0.5) < 0.05
+
+
+def test_unrolled_and_scanned_chains_are_the_same_computation():
+    def run(unroll):
+        rbm = small_rbm(theano_rng=RandomStreams(8))
+        start = pytensor.shared(numpy.ones((2, 4), dtype=rbm.W.dtype))
+        chain, updates = rbm.gibbs_chain(rbm.gibbs_hvh, start, 3, "c", unroll=unroll)
+        return pytensor.function([], chain, updates=updates)()
+
+    for scanned, unrolled in zip(run(False), run(True)):
+        numpy.testing.assert_allclose(scanned, unrolled, rtol=1e-5)
+
+
+def test_rbm_smoke_run_with_the_original_settings(tmp_path):
+    folder = tmp_path / "plots"
+    done = run_module(
+        "rbm",
+        "--training-epochs", "1",
+        "--batch-size", "300",
+        "--n-hidden", "20",
+        "--n-chains", "1",
+        "--n-samples", "1",
+        "--output-folder", folder,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    cost_line = next(line for line in lines if line.startswith("Training epoch"))
+    assert cost_line.startswith("Training epoch 0, cost is  ")
+    # pseudo-likelihood of 784 binary pixels, per image: between the cost of
+    # guessing every pixel (784 log 0.5 = -543) and a perfect model (0)
+    cost = float(cost_line.split()[-1])
+    assert -400 < cost < -40
+    assert any(line.startswith("Training took ") for line in lines)
+    assert " ... plotting sample 0" in lines
+    with Image.open(folder / "filters_at_epoch_0.png") as image:
+        assert image.format == "PNG" and image.size == (289, 289)
+    with Image.open(folder / "samples.png") as image:
+        assert image.size == (28, 30)  # width 29 * 1 - 1, height 29 * 1 + 1
