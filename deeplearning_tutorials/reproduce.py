@@ -39,12 +39,18 @@ class Published:
     source: str
     epochs: int = None  # published number of epochs, where it is known
     saves_model: bool = False  # the driver takes --model-path
+    plots: bool = False  # the driver takes --output-folder for its images
+    # a model without errors (rbm) is compared by its cost of every epoch
+    costs_per_epoch: tuple = None
+    cost_tolerance: float = None  # allowed |reproduced - published| per epoch
 
     def command(self, results_dir):
         command = [sys.executable, "-m", f"deeplearning_tutorials.{self.model}"]
         command += ["--results-json", str(results_dir / f"{self.model}.json")]
         command += ["--checkpoint-dir", str(checkpoint_dir(results_dir, self.model))]
         command += ["--resume"]
+        if self.plots:
+            command += ["--output-folder", str(results_dir / f"{self.model}_plots")]
         if self.saves_model:
             command += [
                 "--model-path",
@@ -83,11 +89,34 @@ PUBLISHED = {
         "tutorial text: pre-training 585.01 min, fine-tuning 36 epochs in "
         "444.2 min (Xeon E5430, single-threaded GotoBLAS)",
     ),
+    "rbm": Published(
+        "rbm",
+        None,
+        None,
+        None,
+        "tutorial text: PCD-15, 122.466 min (Xeon E5430, single-threaded GotoBLAS)",
+        costs_per_epoch=(
+            -90.65, -81.24, -74.91, -73.02, -68.41, -63.27, -66.00, -68.12,
+            -68.32, -64.29, -61.52, -61.65, -63.55, -63.38, -62.76,
+        ),
+        cost_tolerance=8.0,
+        plots=True,
+    ),
+    "DBN": Published(
+        "DBN",
+        1.27,
+        1.34,
+        0.20,
+        "tutorial text: 46 fine-tuning epochs; pre-training 615 min, fine-tuning "
+        "101 min (Xeon X5560, 4 cores, MKL)",
+    ),
 }
 
 
 def verdict(published, record):
     """Compare a result record with the published figures; return a dict."""
+    if published.costs_per_epoch is not None:
+        return cost_verdict(published, record)
     # compare what the log prints: percentages with 6 decimals
     valid = round(record["best_validation_error_percent"], 6)
     test = round(record["test_error_percent"], 6)
@@ -102,6 +131,25 @@ def verdict(published, record):
         "tolerance_points": published.tolerance_points,
         "deviation_points": round(deviation, 6),
         "reproduced": same_epochs and deviation <= published.tolerance_points + 1e-9,
+    }
+
+
+def cost_verdict(published, record):
+    """Compare a cost curve, epoch by epoch, with the published one.
+
+    The pseudo-likelihood cost of PCD is a noisy estimate (one pixel per
+    minibatch), and the published curve itself moves by up to 5 nats between
+    neighbouring epochs, hence a band around every published value.
+    """
+    (costs,) = record["costs_per_epoch"]
+    deviations = [abs(c - p) for c, p in zip(costs, published.costs_per_epoch)]
+    deviation = max(deviations) if deviations else float("inf")
+    return {
+        "published_costs_per_epoch": list(published.costs_per_epoch),
+        "cost_tolerance": published.cost_tolerance,
+        "deviation": round(deviation, 4),
+        "reproduced": len(costs) == len(published.costs_per_epoch)
+        and deviation <= published.cost_tolerance,
     }
 
 
@@ -172,6 +220,15 @@ def finish_record(published, record_path, wall_seconds, command):
 
 def summary_line(published, record):
     mark = "reproduced" if record["reproduced"] else "NOT reproduced"
+    if published.costs_per_epoch is not None:
+        (costs,) = record["costs_per_epoch"]
+        return (
+            f"{published.model:14s} cost after epoch 0 {costs[0]:.2f} (published "
+            f"{published.costs_per_epoch[0]}), after the last {costs[-1]:.2f} "
+            f"(published {published.costs_per_epoch[-1]}), largest deviation "
+            f"{record['deviation']:.2f}, {record['wall_seconds'] / 60:.1f} min: {mark} "
+            f"(tolerance ±{published.cost_tolerance} per epoch)"
+        )
     return (
         f"{published.model:14s} valid {record['best_validation_error_percent']:.6f} % "
         f"(published {published.validation_percent} %), "

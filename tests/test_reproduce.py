@@ -42,6 +42,19 @@ def test_verdict_tolerance_in_points():
     ]
 
 
+def test_a_cost_curve_is_compared_epoch_by_epoch():
+    published = reproduce.PUBLISHED["rbm"]
+    curve = list(published.costs_per_epoch)
+    assert reproduce.verdict(published, {"costs_per_epoch": [curve]})["reproduced"]
+    shifted = curve[:5] + [curve[5] + 8.5] + curve[6:]
+    assert not reproduce.verdict(published, {"costs_per_epoch": [shifted]})[
+        "reproduced"
+    ]
+    assert not reproduce.verdict(published, {"costs_per_epoch": [curve[:-1]]})[
+        "reproduced"
+    ]
+
+
 @pytest.mark.parametrize("path", RECORDS, ids=[p.stem for p in RECORDS])
 def test_committed_records_are_consistent_and_in_the_readme(path):
     saved = json.loads(path.read_text())
@@ -50,10 +63,16 @@ def test_committed_records_are_consistent_and_in_the_readme(path):
         key: saved[key] for key in reproduce.verdict(published, saved)
     }
     log = (REPO / "results" / f"{saved['model']}.log").read_text().splitlines()
+    readme = (REPO / "README.md").read_text()
+    if published.costs_per_epoch is not None:
+        (costs,) = saved["costs_per_epoch"]
+        last = f"Training epoch {len(costs) - 1}, cost is  {costs[-1]}"
+        assert last in log
+        assert f"{costs[0]:.2f} … {costs[-1]:.2f}" in readme
+        return
     final = next(line for line in log if line.startswith("Optimization complete"))
     assert f"{saved['best_validation_error_percent']:f} %" in final
     assert f"{saved['test_error_percent']:f} %" in final
-    readme = (REPO / "README.md").read_text()
     assert (
         f"{saved['best_validation_error_percent']:f} % / {saved['test_error_percent']:f} %"
         in readme
