@@ -134,7 +134,9 @@ def pytensor_steps(mode):
     sda = SdA(numpy.random.RandomState(89677), hidden_layers_sizes=SIZES[1:])
     fns = sda.pretraining_functions(datasets[0][0], batch_size=1)
     steps = {
-        f"pretrain layer {layer}": functools.partial(fn, corruption=corruption, lr=0.001)
+        f"pretrain layer {layer}": functools.partial(
+            fn, corruption=corruption, lr=0.001
+        )
         for layer, (fn, corruption) in enumerate(zip(fns, [0.1, 0.2, 0.3]))
     }
     steps["finetune"], _, _ = sda.build_finetune_functions(datasets, 1, 0.1)

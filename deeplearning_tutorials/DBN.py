@@ -23,17 +23,13 @@ Networks*, NIPS 2007.
 """
 
 import functools
-import os
-import sys
 
 import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import cli, pretraining, training
+from deeplearning_tutorials import cli, stacking, training
 from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
-from deeplearning_tutorials.logistic_sgd import LogisticRegression
-from deeplearning_tutorials.mlp import HiddenLayer
 from deeplearning_tutorials.noise import RandomStreams
 from deeplearning_tutorials.rbm import RBM
 
@@ -49,7 +45,12 @@ class DBN:
     """
 
     def __init__(
-        self, numpy_rng, theano_rng=None, n_ins=784, hidden_layers_sizes=[500, 500], n_outs=10
+        self,
+        numpy_rng,
+        theano_rng=None,
+        n_ins=784,
+        hidden_layers_sizes=[500, 500],
+        n_outs=10,
     ):
         """Build the stack.
 
@@ -62,58 +63,27 @@ class DBN:
         :param hidden_layers_sizes: the size of each hidden layer (at least one)
         :param n_outs: number of classes
         """
-        self.sigmoid_layers = []
-        self.rbm_layers = []
-        self.params = []
-        self.n_layers = len(hidden_layers_sizes)
-        if self.n_layers == 0:
-            raise ValueError("a DBN needs at least one hidden layer")
-
         if theano_rng is None:
             theano_rng = RandomStreams(numpy_rng.randint(2**30))
         self.theano_rng = theano_rng
 
-        self.x = pt.matrix("x")  # the data, as rasterised images
-        self.y = pt.ivector("y")  # the labels
-
-        for i, n_out in enumerate(hidden_layers_sizes):
-            # the input of layer i is the data (i = 0) or the layer below's
-            # output (its mean-field activation)
-            n_in = n_ins if i == 0 else hidden_layers_sizes[i - 1]
-            layer_input = self.x if i == 0 else self.sigmoid_layers[-1].output
-            sigmoid_layer = HiddenLayer(
-                rng=numpy_rng,
+        def rbm(layer_input, n_in, n_out, sigmoid_layer):
+            # shares W and the hidden bias with the sigmoid layer; its input
+            # is the mean-field output of the layer below
+            return RBM(
+                numpy_rng=numpy_rng,
+                theano_rng=theano_rng,
                 input=layer_input,
-                n_in=n_in,
-                n_out=n_out,
-                activation=pt.sigmoid,
-            )
-            self.sigmoid_layers.append(sigmoid_layer)
-            self.params.extend(sigmoid_layer.params)
-
-            # an RBM sharing W and the hidden bias with this layer
-            self.rbm_layers.append(
-                RBM(
-                    numpy_rng=numpy_rng,
-                    theano_rng=theano_rng,
-                    input=layer_input,
-                    n_visible=n_in,
-                    n_hidden=n_out,
-                    W=sigmoid_layer.W,
-                    hbias=sigmoid_layer.b,
-                )
+                n_visible=n_in,
+                n_hidden=n_out,
+                W=sigmoid_layer.W,
+                hbias=sigmoid_layer.b,
             )
 
-        self.logLayer = LogisticRegression(
-            input=self.sigmoid_layers[-1].output,
-            n_in=hidden_layers_sizes[-1],
-            n_out=n_outs,
+        # the sigmoid layers, the logistic layer on top, and one RBM per layer
+        self.rbm_layers = stacking.build_stack(
+            self, numpy_rng, n_ins, hidden_layers_sizes, n_outs, rbm
         )
-        self.params.extend(self.logLayer.params)
-
-        # the fine-tuning cost, and the zero-one loss of a minibatch
-        self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
-        self.errors = self.logLayer.errors(self.y)
 
     def pretraining_functions(self, train_set_x, batch_size, k):
         """One CD-k training function per RBM, from the bottom up.
@@ -136,7 +106,7 @@ class DBN:
                 updates=updates,
                 givens={self.x: batch},
             )
-            pretrain_fns.append(_with_default_lr(fn))
+            pretrain_fns.append(stacking.with_defaults(fn, lr=0.1))
         return pretrain_fns
 
     def build_finetune_functions(self, datasets, batch_size, learning_rate):
@@ -147,16 +117,6 @@ class DBN:
         return training.build_finetune_functions(
             self, datasets, batch_size, learning_rate
         )
-
-
-def _with_default_lr(fn, lr=0.1):
-    """``fn(index, lr)`` with the original keyword default for ``lr``."""
-
-    def train(index, lr=lr):
-        return fn(index, lr)
-
-    train.function = fn
-    return train
 
 
 def test_DBN(
@@ -187,7 +147,7 @@ def test_DBN(
         :class:`~deeplearning_tutorials.training.TrainingResult`
     """
     datasets = load_data(dataset)
-    n_batches = training.count_batches(datasets, batch_size)
+    n_train_batches = training.count_batches(datasets, batch_size)[0]
     settings = dict(
         finetune_lr=finetune_lr,
         pretraining_epochs=pretraining_epochs,
@@ -212,49 +172,23 @@ def test_DBN(
     )
     print("... pre-training the model")
     steps = [functools.partial(fn, lr=pretrain_lr) for fn in pretraining_fns]
-    # the RBMs' visible biases are trained too, though not fine-tuned
-    pretrained_params = dbn.params + [rbm.vbias for rbm in dbn.rbm_layers]
-    pretraining.warm_up_steps(steps, pretrained_params, dbn.theano_rng)
-    pretrained = pretraining.pretrain_layers(
+    pretrained, result = stacking.pretrain_then_finetune(
+        dbn,
         steps,
-        n_batches[0],
-        pretraining_epochs,
-        log_line=lambda i, epoch, cost: "Pre-training layer %i, epoch %d, cost  %s"
-        % (i, epoch, cost),
-        params=pretrained_params,
-        random_streams=dbn.theano_rng,
-        checkpointer=training.checkpointer_for(
-            checkpoint_dir,
-            "DBN",
-            pretrained_params,
-            file_name="pretraining.npz",
-            **settings,
+        visible_biases=[rbm.vbias for rbm in dbn.rbm_layers],
+        log_line=lambda i, epoch, cost: (
+            "Pre-training layer %i, epoch %d, cost  %s" % (i, epoch, cost)
         ),
+        datasets=datasets,
+        pretraining_epochs=pretraining_epochs,
+        finetune_lr=finetune_lr,
+        training_epochs=training_epochs,
+        batch_size=batch_size,
+        patience=4 * n_train_batches,  # look at this many minibatches regardless
+        checkpoint_dir=checkpoint_dir,
         resume=resume,
-    )
-    print(
-        "The pretraining code for file %s ran for %.2fm"
-        % (os.path.basename(__file__), pretrained.seconds / 60.0),
-        file=sys.stderr,
-    )
-
-    print("... getting the finetuning functions")
-    train_fn, _, _ = dbn.build_finetune_functions(
-        datasets=datasets, batch_size=batch_size, learning_rate=finetune_lr
-    )
-    print("... finetuning the model")
-    result = training.train_with_early_stopping(
-        (train_fn, *dbn.minibatch_scores),
-        n_batches,
-        n_epochs=training_epochs,
-        patience=4 * n_batches[0],  # look at this many minibatches regardless
-        patience_increase=2.0,  # wait this much longer when a new best is found
-        improvement_threshold=0.995,  # a relative improvement this large counts
-        params=dbn.params,
-        checkpointer=training.checkpointer_for(
-            checkpoint_dir, "DBN", dbn.params, **settings
-        ),
-        resume=resume,
+        settings=settings,
+        script_file=__file__,
     )
     training.report_finetuning(result, __file__, "fine tuning", "obtained at")
     training.write_record(

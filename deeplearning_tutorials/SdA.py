@@ -23,33 +23,15 @@ Layer-Wise Training of Deep Networks*, NIPS 2007.
 """
 
 import functools
-import os
-import sys
 
 import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import cli, pretraining, training
+from deeplearning_tutorials import cli, stacking, training
 from deeplearning_tutorials.dA import dA
 from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
-from deeplearning_tutorials.logistic_sgd import LogisticRegression
-from deeplearning_tutorials.mlp import HiddenLayer
 from deeplearning_tutorials.noise import RandomStreams
-
-
-def _with_defaults(fn, corruption=0.2, lr=0.1):
-    """``fn(index, corruption, lr)`` with the original keyword defaults.
-
-    Theano gave inputs default values (``theano.Param``); PyTensor no longer
-    does, so a small closure supplies them.
-    """
-
-    def train(index, corruption=corruption, lr=lr):
-        return fn(index, corruption, lr)
-
-    train.function = fn  # the compiled function, e.g. for profiling
-    return train
 
 
 class SdA:
@@ -86,57 +68,26 @@ class SdA:
             (kept for the original signature; the pre-training functions
             take the corruption as an input)
         """
-        self.sigmoid_layers = []
-        self.dA_layers = []
-        self.params = []
-        self.n_layers = len(hidden_layers_sizes)
-        if self.n_layers == 0:
-            raise ValueError("an SdA needs at least one hidden layer")
-
         if theano_rng is None:
             theano_rng = RandomStreams(numpy_rng.randint(2**30))
         self.theano_rng = theano_rng
 
-        self.x = pt.matrix("x")  # the data, as rasterised images
-        self.y = pt.ivector("y")  # the labels
-
-        for i, n_out in enumerate(hidden_layers_sizes):
-            # the input of layer i is the data (i = 0) or the layer below's code
-            n_in = n_ins if i == 0 else hidden_layers_sizes[i - 1]
-            layer_input = self.x if i == 0 else self.sigmoid_layers[-1].output
-            sigmoid_layer = HiddenLayer(
-                rng=numpy_rng,
+        def autoencoder(layer_input, n_in, n_out, sigmoid_layer):
+            # shares W and the hidden bias with the sigmoid layer
+            return dA(
+                numpy_rng=numpy_rng,
+                theano_rng=theano_rng,
                 input=layer_input,
-                n_in=n_in,
-                n_out=n_out,
-                activation=pt.sigmoid,
-            )
-            self.sigmoid_layers.append(sigmoid_layer)
-            self.params.extend(sigmoid_layer.params)
-
-            # an autoencoder sharing W and the hidden bias with this layer
-            self.dA_layers.append(
-                dA(
-                    numpy_rng=numpy_rng,
-                    theano_rng=theano_rng,
-                    input=layer_input,
-                    n_visible=n_in,
-                    n_hidden=n_out,
-                    W=sigmoid_layer.W,
-                    bhid=sigmoid_layer.b,
-                )
+                n_visible=n_in,
+                n_hidden=n_out,
+                W=sigmoid_layer.W,
+                bhid=sigmoid_layer.b,
             )
 
-        self.logLayer = LogisticRegression(
-            input=self.sigmoid_layers[-1].output,
-            n_in=hidden_layers_sizes[-1],
-            n_out=n_outs,
+        # the sigmoid layers, the logistic layer on top, and one dA per layer
+        self.dA_layers = stacking.build_stack(
+            self, numpy_rng, n_ins, hidden_layers_sizes, n_outs, autoencoder
         )
-        self.params.extend(self.logLayer.params)
-
-        # the fine-tuning cost, and the zero-one loss of a minibatch
-        self.finetune_cost = self.logLayer.negative_log_likelihood(self.y)
-        self.errors = self.logLayer.errors(self.y)
 
     def pretraining_functions(self, train_set_x, batch_size):
         """One training function per autoencoder, from the bottom up.
@@ -163,7 +114,7 @@ class SdA:
                 updates=updates,
                 givens={self.x: batch},
             )
-            pretrain_fns.append(_with_defaults(fn))
+            pretrain_fns.append(stacking.with_defaults(fn, corruption=0.2, lr=0.1))
         return pretrain_fns
 
     def build_finetune_functions(self, datasets, batch_size, learning_rate):
@@ -205,7 +156,7 @@ def test_SdA(
         :class:`~deeplearning_tutorials.training.TrainingResult`
     """
     datasets = load_data(dataset)
-    n_batches = training.count_batches(datasets, batch_size)
+    n_train_batches = training.count_batches(datasets, batch_size)[0]
     settings = dict(
         finetune_lr=finetune_lr,
         pretraining_epochs=pretraining_epochs,
@@ -233,49 +184,23 @@ def test_SdA(
         functools.partial(fn, corruption=corruption, lr=pretrain_lr)
         for fn, corruption in zip(pretraining_fns, corruption_levels)
     ]
-    # the autoencoders' visible biases are trained too, though not fine-tuned
-    pretrained_params = sda.params + [layer.b_prime for layer in sda.dA_layers]
-    pretraining.warm_up_steps(steps, pretrained_params, sda.theano_rng)
-    pretrained = pretraining.pretrain_layers(
+    pretrained, result = stacking.pretrain_then_finetune(
+        sda,
         steps,
-        n_batches[0],
-        pretraining_epochs,
-        log_line=lambda i, epoch, cost: "Pre-training layer %i, epoch %d, cost %f"
-        % (i, epoch, cost),
-        params=pretrained_params,
-        random_streams=sda.theano_rng,
-        checkpointer=training.checkpointer_for(
-            checkpoint_dir,
-            "SdA",
-            pretrained_params,
-            file_name="pretraining.npz",
-            **settings,
+        visible_biases=[layer.b_prime for layer in sda.dA_layers],
+        log_line=lambda i, epoch, cost: (
+            "Pre-training layer %i, epoch %d, cost %f" % (i, epoch, cost)
         ),
+        datasets=datasets,
+        pretraining_epochs=pretraining_epochs,
+        finetune_lr=finetune_lr,
+        training_epochs=training_epochs,
+        batch_size=batch_size,
+        patience=10 * n_train_batches,  # look at this many minibatches regardless
+        checkpoint_dir=checkpoint_dir,
         resume=resume,
-    )
-    print(
-        "The pretraining code for file %s ran for %.2fm"
-        % (os.path.basename(__file__), pretrained.seconds / 60.0),
-        file=sys.stderr,
-    )
-
-    print("... getting the finetuning functions")
-    train_fn, _, _ = sda.build_finetune_functions(
-        datasets=datasets, batch_size=batch_size, learning_rate=finetune_lr
-    )
-    print("... finetunning the model")
-    result = training.train_with_early_stopping(
-        (train_fn, *sda.minibatch_scores),
-        n_batches,
-        n_epochs=training_epochs,
-        patience=10 * n_batches[0],  # look at this many minibatches regardless
-        patience_increase=2.0,  # wait this much longer when a new best is found
-        improvement_threshold=0.995,  # a relative improvement this large counts
-        params=sda.params,
-        checkpointer=training.checkpointer_for(
-            checkpoint_dir, "SdA", sda.params, **settings
-        ),
-        resume=resume,
+        settings=settings,
+        script_file=__file__,
     )
     training.report_finetuning(result, __file__, "training")
     training.write_record(

@@ -129,9 +129,10 @@ def download_mnist(target, url=MNIST_URL, timeout=60):
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(
-            url, timeout=timeout
-        ) as response:
+        with (
+            os.fdopen(fd, "wb") as out,
+            urllib.request.urlopen(url, timeout=timeout) as response,
+        ):
             for block in iter(lambda: response.read(1 << 20), b""):
                 out.write(block)
     except OSError as exc:

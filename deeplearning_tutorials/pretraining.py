@@ -25,7 +25,6 @@ from deeplearning_tutorials.training import (
     _check_finite,
     _ctrl_c_flag,
     _progress,
-    _say,
 )
 
 

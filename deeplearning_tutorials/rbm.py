@@ -32,7 +32,6 @@ machines using approximations to the likelihood gradient*, ICML 2008.
 """
 
 import os
-import sys
 import timeit
 
 import numpy
@@ -216,7 +215,14 @@ class RBM:
         # the chain of the previous update
         chain_start = ph_sample if persistent is None else persistent
         (
-            [pre_sigmoid_nvs, nv_means, nv_samples, pre_sigmoid_nhs, nh_means, nh_samples],
+            [
+                pre_sigmoid_nvs,
+                nv_means,
+                nv_samples,
+                pre_sigmoid_nhs,
+                nh_means,
+                nh_samples,
+            ],
             updates,
         ) = self.gibbs_chain(self.gibbs_hvh, chain_start, k, "gibbs_hvh", unroll)
 
@@ -228,7 +234,9 @@ class RBM:
         )
         gparams = pytensor.grad(cost, self.params, consider_constant=[chain_end])
         lr = pt.cast(lr, dtype=pytensor.config.floatX)
-        updates += [(param, param - gparam * lr) for param, gparam in zip(self.params, gparams)]
+        updates += [
+            (param, param - gparam * lr) for param, gparam in zip(self.params, gparams)
+        ]
         updates += self.theano_rng.updates_for([ph_sample])
 
         if persistent is not None:

@@ -451,7 +451,13 @@ def build_finetune_functions(model, datasets, batch_size, learning_rate):
     """
     updates = sgd_updates(model.finetune_cost, model.params, learning_rate)
     train_fn, valid_score_i, test_score_i = compile_sgd_functions(
-        datasets, batch_size, model.x, model.y, model.finetune_cost, model.errors, updates
+        datasets,
+        batch_size,
+        model.x,
+        model.y,
+        model.finetune_cost,
+        model.errors,
+        updates,
     )
     _, n_valid_batches, n_test_batches = count_batches(datasets, batch_size)
 

@@ -12,7 +12,9 @@ from deeplearning_tutorials.DBN import DBN
 
 
 def small_dbn(seed=5):
-    return DBN(numpy.random.RandomState(seed), n_ins=6, hidden_layers_sizes=[5, 4], n_outs=3)
+    return DBN(
+        numpy.random.RandomState(seed), n_ins=6, hidden_layers_sizes=[5, 4], n_outs=3
+    )
 
 
 def test_rbms_share_weights_and_hidden_biases_with_the_sigmoid_layers():
@@ -53,16 +55,21 @@ def test_pretraining_the_second_rbm_sees_the_first_layers_mean_field_output():
     W1, hb, vb = (p.get_value().astype("float64") for p in rbm.params)
 
     fns = dbn.pretraining_functions(shared_dataset((x, numpy.zeros(4)))[0], 4, k=1)
-    assert fns[1].__defaults__ == (0.1,)
+    assert fns[1].defaults == {"lr": 0.1}
     fns[1](0, lr=0.5)
 
     v0 = sigmoid(x.astype("float64") @ W0 + b0)  # the first layer's output
     v_end = numpy.array([[1, 0, 1, 0, 1]] * 4, dtype="float64")
     ph, nh = sigmoid(v0 @ W1 + hb), sigmoid(v_end @ W1 + hb)
     numpy.testing.assert_allclose(
-        rbm.W.get_value(), W1 - 0.5 * (v_end.T @ nh - v0.T @ ph) / 4, rtol=1e-4, atol=1e-6
+        rbm.W.get_value(),
+        W1 - 0.5 * (v_end.T @ nh - v0.T @ ph) / 4,
+        rtol=1e-4,
+        atol=1e-6,
     )
-    numpy.testing.assert_allclose(rbm.vbias.get_value(), vb - 0.5 * (v_end - v0).mean(0), rtol=1e-5)
+    numpy.testing.assert_allclose(
+        rbm.vbias.get_value(), vb - 0.5 * (v_end - v0).mean(0), rtol=1e-5
+    )
     numpy.testing.assert_allclose(dbn.sigmoid_layers[0].W.get_value(), W0, rtol=1e-6)
 
 
@@ -89,7 +96,9 @@ def test_a_finetuning_step_follows_numpy_backpropagation():
     d0 = (d1 @ W1.T) * h0 * (1 - h0)
     grads = [xb.T @ d0, d0.sum(0), h0.T @ d1, d1.sum(0), h1.T @ d2, d2.sum(0)]
     for param, value, grad in zip(dbn.params, values, grads):
-        numpy.testing.assert_allclose(param.get_value(), value - 0.5 * grad, rtol=1e-4, atol=1e-6)
+        numpy.testing.assert_allclose(
+            param.get_value(), value - 0.5 * grad, rtol=1e-4, atol=1e-6
+        )
     assert len(valid_score()) == 2
 
 
@@ -101,7 +110,13 @@ def test_dbn_smoke_run_with_the_original_settings():
     must already do much better than chance (90 % error).
     """
     done = run_module(
-        "DBN", "--pretraining-epochs", "1", "--training-epochs", "1", "--batch-size", "300"
+        "DBN",
+        "--pretraining-epochs",
+        "1",
+        "--training-epochs",
+        "1",
+        "--batch-size",
+        "300",
     )
     assert done.returncode == 0, done.stderr
     costs = [
@@ -124,6 +139,13 @@ def test_dbn_smoke_run_with_the_original_settings():
 
 def test_dbn_help_lists_every_flag():
     done = run_module("DBN", "--help")
-    for flag in ("--finetune-lr", "--pretraining-epochs", "--pretrain-lr", "-k",
-                 "--training-epochs", "--batch-size", "--checkpoint-dir"):
+    for flag in (
+        "--finetune-lr",
+        "--pretraining-epochs",
+        "--pretrain-lr",
+        "-k",
+        "--training-epochs",
+        "--batch-size",
+        "--checkpoint-dir",
+    ):
         assert flag in done.stdout

@@ -66,7 +66,9 @@ def test_pretraining_the_second_layer_follows_numpy():
     code = sigmoid(x.astype("float64") @ W0 + b0)
     expected = numpy_dA_epoch(code, W1, b1, c1, 0.3, 2)
     assert numpy.mean(costs) == pytest.approx(expected, rel=1e-5)
-    numpy.testing.assert_allclose(sda.dA_layers[1].W.get_value(), W1, rtol=1e-4, atol=1e-6)
+    numpy.testing.assert_allclose(
+        sda.dA_layers[1].W.get_value(), W1, rtol=1e-4, atol=1e-6
+    )
     numpy.testing.assert_allclose(sda.sigmoid_layers[0].W.get_value(), W0, rtol=1e-6)
 
 
@@ -74,7 +76,7 @@ def test_the_default_corruption_and_learning_rate_are_the_originals():
     sda = small_sda()
     x, y = splits()
     fn = sda.pretraining_functions(shared_dataset((x, y))[0], batch_size=2)[0]
-    assert fn.__defaults__ == (0.2, 0.1)
+    assert fn.defaults == {"corruption": 0.2, "lr": 0.1}
 
 
 def test_a_finetuning_step_follows_numpy_backpropagation():
@@ -115,9 +117,12 @@ def test_sda_smoke_run_with_the_original_settings():
     """
     done = run_module(
         "SdA",
-        "--pretraining-epochs", "1",
-        "--training-epochs", "1",
-        "--batch-size", "300",
+        "--pretraining-epochs",
+        "1",
+        "--training-epochs",
+        "1",
+        "--batch-size",
+        "300",
     )
     assert done.returncode == 0, done.stderr
     costs = [
@@ -143,7 +148,13 @@ def test_sda_smoke_run_with_the_original_settings():
 
 def test_sda_help_lists_every_flag():
     done = run_module("SdA", "--help")
-    for flag in ("--finetune-lr", "--pretraining-epochs", "--pretrain-lr",
-                 "--training-epochs", "--batch-size", "--checkpoint-dir"):
+    for flag in (
+        "--finetune-lr",
+        "--pretraining-epochs",
+        "--pretrain-lr",
+        "--training-epochs",
+        "--batch-size",
+        "--checkpoint-dir",
+    ):
         assert flag in done.stdout
     assert "else CVM" in done.stdout

@@ -11,7 +11,6 @@ from pytensor.graph.replace import clone_replace
 
 from deeplearning_tutorials.dA import dA
 from deeplearning_tutorials.data import read_dataset
-from deeplearning_tutorials.noise import RandomStreams
 
 
 def sigmoid(a):
@@ -105,7 +104,10 @@ def test_training_steps_follow_a_numpy_implementation():
     cost, updates = da.get_cost_updates(corruption_level=0.0, learning_rate=0.5)
     index = pt.lscalar()
     step = pytensor.function(
-        [index], cost, updates=updates, givens={x: pytensor.shared(xs)[index * 4 : index * 4 + 4]}
+        [index],
+        cost,
+        updates=updates,
+        givens={x: pytensor.shared(xs)[index * 4 : index * 4 + 4]},
     )
     costs = [step(i) for i in range(3)]
     expected = numpy_dA_epoch(xs.astype("float64"), W, b, b_prime, 0.5, 4)

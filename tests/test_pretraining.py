@@ -148,4 +148,6 @@ def test_a_checkpoint_of_another_loop_is_refused(tmp_path):
     saver = Checkpointer(tmp_path, "M", [param], {})
     saver.save({"iteration": 3, "patience": 10})  # an early-stopping state
     with pytest.raises(ModelFileError, match="not a checkpoint of this pre-training"):
-        pretrain_layers([lambda i: 1.0], 2, 1, log_line, checkpointer=saver, resume=True)
+        pretrain_layers(
+            [lambda i: 1.0], 2, 1, log_line, checkpointer=saver, resume=True
+        )

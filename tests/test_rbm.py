@@ -108,8 +108,13 @@ def test_cd_k_updates_hold_the_chain_end_constant(k):
     # chain's visible means are 1 - e^-30 or e^-30, so it is about -30 per
     # mismatched pixel
     assert reconstruction == pytest.approx(
-        numpy.mean(numpy.sum(numpy.where(v_end == 1, x * -1e-13, x * -30.0)
-                             + numpy.where(v_end == 1, (1 - x) * -30.0, 0), 1)),
+        numpy.mean(
+            numpy.sum(
+                numpy.where(v_end == 1, x * -1e-13, x * -30.0)
+                + numpy.where(v_end == 1, (1 - x) * -30.0, 0),
+                1,
+            )
+        ),
         rel=1e-3,
     )
 
@@ -129,7 +134,9 @@ def test_pcd_continues_the_persistent_chain_and_rotates_the_pseudo_likelihood_bi
         def free_energy(v):
             return -numpy.log1p(numpy.exp(v @ W + hb)).sum(1) - v @ vb
 
-        costs.append(numpy.mean(6 * numpy.log(sigmoid(free_energy(flipped) - free_energy(x)))))
+        costs.append(
+            numpy.mean(6 * numpy.log(sigmoid(free_energy(flipped) - free_energy(x))))
+        )
         assert step(x) == pytest.approx(costs[-1], rel=1e-4)
     assert rbm.bit_i_idx.get_value() == 2
     numpy.testing.assert_array_equal(chain.get_value(), [[0, 1, 1, 0]] * 2)
@@ -165,12 +172,18 @@ def test_rbm_smoke_run_with_the_original_settings(tmp_path):
     folder = tmp_path / "plots"
     done = run_module(
         "rbm",
-        "--training-epochs", "1",
-        "--batch-size", "300",
-        "--n-hidden", "20",
-        "--n-chains", "1",
-        "--n-samples", "1",
-        "--output-folder", folder,
+        "--training-epochs",
+        "1",
+        "--batch-size",
+        "300",
+        "--n-hidden",
+        "20",
+        "--n-chains",
+        "1",
+        "--n-samples",
+        "1",
+        "--output-folder",
+        folder,
     )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
