@@ -42,6 +42,11 @@ setup(
         "console_scripts": [
             "dlt-logistic-sgd=deeplearning_tutorials.logistic_sgd:main",
             "dlt-mlp=deeplearning_tutorials.mlp:main",
+            "dlt-convolutional-mlp=deeplearning_tutorials.convolutional_mlp:main",
+            "dlt-dA=deeplearning_tutorials.dA:main",
+            "dlt-SdA=deeplearning_tutorials.SdA:main",
+            "dlt-rbm=deeplearning_tutorials.rbm:main",
+            "dlt-DBN=deeplearning_tutorials.DBN:main",
         ]
     },
     classifiers=[

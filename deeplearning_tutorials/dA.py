@@ -33,6 +33,7 @@ import pytensor.tensor as pt
 from deeplearning_tutorials import cli, pretraining, training
 from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
 from deeplearning_tutorials.noise import RandomStreams
+from deeplearning_tutorials.params import sigmoid_weights, zero_bias
 from tile_utils import save_png, tile_raster_images
 
 
@@ -80,28 +81,15 @@ class dA:
         """
         self.n_visible = n_visible
         self.n_hidden = n_hidden
-        floatX = pytensor.config.floatX
-
         if theano_rng is None:
             theano_rng = RandomStreams(numpy_rng.randint(2**30))
 
-        # W is drawn uniformly from +-4 * sqrt(6 / (n_hidden + n_visible)),
-        # the interval suited to sigmoid units
         if W is None:
-            bound = 4 * numpy.sqrt(6.0 / (n_hidden + n_visible))
-            initial_W = numpy.asarray(
-                numpy_rng.uniform(low=-bound, high=bound, size=(n_visible, n_hidden)),
-                dtype=floatX,
-            )
-            W = pytensor.shared(value=initial_W, name="W", borrow=True)
+            W = sigmoid_weights(numpy_rng, n_visible, n_hidden)
         if bvis is None:
-            bvis = pytensor.shared(
-                value=numpy.zeros(n_visible, dtype=floatX), name="bvis", borrow=True
-            )
+            bvis = zero_bias(n_visible, "bvis")
         if bhid is None:
-            bhid = pytensor.shared(
-                value=numpy.zeros(n_hidden, dtype=floatX), name="bhid", borrow=True
-            )
+            bhid = zero_bias(n_hidden, "bhid")
 
         self.W = W
         self.b = bhid  # the bias of the hidden units

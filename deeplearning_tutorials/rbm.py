@@ -41,6 +41,7 @@ import pytensor.tensor as pt
 from deeplearning_tutorials import cli, pretraining, training
 from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
 from deeplearning_tutorials.noise import GeneratorChain, RandomStreams
+from deeplearning_tutorials.params import sigmoid_weights, zero_bias
 from tile_utils import save_png, tile_raster_images
 
 
@@ -75,30 +76,17 @@ class RBM:
         """
         self.n_visible = n_visible
         self.n_hidden = n_hidden
-        floatX = pytensor.config.floatX
-
         if numpy_rng is None:
             numpy_rng = numpy.random.RandomState(1234)
         if theano_rng is None:
             theano_rng = RandomStreams(numpy_rng.randint(2**30))
 
         if W is None:
-            # uniform in +-4 * sqrt(6 / (n_hidden + n_visible)), as for sigmoid
-            # layers; converted to floatX so that it can live on a GPU
-            bound = 4 * numpy.sqrt(6.0 / (n_hidden + n_visible))
-            initial_W = numpy.asarray(
-                numpy_rng.uniform(low=-bound, high=bound, size=(n_visible, n_hidden)),
-                dtype=floatX,
-            )
-            W = pytensor.shared(value=initial_W, name="W", borrow=True)
+            W = sigmoid_weights(numpy_rng, n_visible, n_hidden)
         if hbias is None:
-            hbias = pytensor.shared(
-                value=numpy.zeros(n_hidden, dtype=floatX), name="hbias", borrow=True
-            )
+            hbias = zero_bias(n_hidden, "hbias")
         if vbias is None:
-            vbias = pytensor.shared(
-                value=numpy.zeros(n_visible, dtype=floatX), name="vbias", borrow=True
-            )
+            vbias = zero_bias(n_visible, "vbias")
 
         self.input = pt.matrix("input") if input is None else input
         self.W = W
