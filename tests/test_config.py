@@ -49,3 +49,37 @@ def test_configure_rejects_unknown_values(bad):
 
     with pytest.raises(config.ConfigurationError):
         config.configure(**bad)
+
+
+def test_a_preferred_backend_fills_in_only_what_the_user_left_unset():
+    code = SHOW.replace("print(", "config.configure(default_mode='CVM'); print(")
+    assert show(None, code)[1] == "CVM"
+    assert show("mode=NUMBA", code)[1] == "NUMBA"
+    explicit = SHOW.replace(
+        "print(", "config.configure(mode='NUMBA', default_mode='CVM'); print("
+    )
+    assert show(None, explicit)[1] == "NUMBA"
+
+
+def test_a_preferred_cvm_falls_back_to_numba_without_a_blas(monkeypatch, capsys):
+    from deeplearning_tutorials import config
+
+    monkeypatch.setattr(config, "_openblas_available", lambda flags: False)
+    monkeypatch.setattr(config.pytensor.config, "blas__ldflags", "")
+    monkeypatch.delenv("PYTENSOR_FLAGS", raising=False)
+    saved = config.current()
+    try:
+        assert config.configure(default_mode="CVM")[1] == "NUMBA"
+        assert "no BLAS found" in capsys.readouterr().err
+    finally:
+        config.configure(*saved)
+
+
+def test_the_help_of_a_cvm_tutorial_names_its_default_backend():
+    help_text = subprocess.run(
+        [sys.executable, "-m", "deeplearning_tutorials.rbm", "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "else CVM, or NUMBA where no BLAS is found" in " ".join(help_text.split())
