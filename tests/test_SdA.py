@@ -158,3 +158,19 @@ def test_sda_help_lists_every_flag():
     ):
         assert flag in done.stdout
     assert "else CVM" in done.stdout
+
+
+def test_a_resumed_finished_run_ends_the_same_without_training_again(
+    small_dataset, tmp_path
+):
+    args = ["--dataset", small_dataset, "--batch-size", "10", "--pretraining-epochs", "2"]
+    args += ["--training-epochs", "2", "--checkpoint-dir", tmp_path / "run"]
+    first = run_module("SdA", *args)
+    assert first.returncode == 0, first.stderr
+    again = run_module("SdA", *args, "--resume")
+    assert again.returncode == 0, again.stderr
+    assert "pre-training finished earlier" in again.stdout
+    assert "Pre-training layer" not in again.stdout
+    assert error_lines(again.stdout)[-1] == error_lines(first.stdout)[-1]
+    other = run_module("SdA", *args[:-2], "--pretrain-lr", "0.5", *args[-2:], "--resume")
+    assert other.returncode == 2 and "pretrain_lr" in other.stderr
