@@ -225,7 +225,8 @@ class RBM:
         updates += [
             (param, param - gparam * lr) for param, gparam in zip(self.params, gparams)
         ]
-        updates += self.theano_rng.updates_for([ph_sample])
+        # the positive-phase sample is drawn only where CD starts its chain there
+        updates += self.theano_rng.updates_for([chain_start])
 
         if persistent is not None:
             updates.append((persistent, nh_samples[-1]))
