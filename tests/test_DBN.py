@@ -5,6 +5,7 @@ import numpy
 import pytensor
 import pytest
 from conftest import error_lines, run_module
+from stack_reference import check_finetune_step
 from test_rbm import sigmoid
 
 from deeplearning_tutorials.data import shared_dataset
@@ -74,32 +75,10 @@ def test_pretraining_the_second_rbm_sees_the_first_layers_mean_field_output():
 
 
 def test_a_finetuning_step_follows_numpy_backpropagation():
-    dbn = small_dbn()
     rng = numpy.random.RandomState(1)
     x = rng.rand(8, 6).astype(pytensor.config.floatX)
     y = rng.randint(0, 3, size=8)
-    values = [p.get_value().astype("float64") for p in dbn.params]
-    data = [shared_dataset((x, y)) for _ in range(3)]
-    train_fn, valid_score, _ = dbn.build_finetune_functions(data, 4, 0.5)
-    train_fn(1)
-    W0, b0, W1, b1, W2, b2 = values
-    xb, yb = x[4:].astype("float64"), y[4:]
-    h0 = sigmoid(xb @ W0 + b0)
-    h1 = sigmoid(h0 @ W1 + b1)
-    a = h1 @ W2 + b2
-    p = numpy.exp(a - a.max(1, keepdims=True))
-    p /= p.sum(1, keepdims=True)
-    d2 = p.copy()
-    d2[range(4), yb] -= 1
-    d2 /= 4
-    d1 = (d2 @ W2.T) * h1 * (1 - h1)
-    d0 = (d1 @ W1.T) * h0 * (1 - h0)
-    grads = [xb.T @ d0, d0.sum(0), h0.T @ d1, d1.sum(0), h1.T @ d2, d2.sum(0)]
-    for param, value, grad in zip(dbn.params, values, grads):
-        numpy.testing.assert_allclose(
-            param.get_value(), value - 0.5 * grad, rtol=1e-4, atol=1e-6
-        )
-    assert len(valid_score()) == 2
+    check_finetune_step(small_dbn(), x, y, batch_size=4, learning_rate=0.5)
 
 
 def test_dbn_smoke_run_with_the_original_settings():

@@ -5,6 +5,7 @@ import numpy
 import pytensor
 import pytest
 from conftest import error_lines, run_module
+from stack_reference import check_finetune_step
 from test_dA import numpy_dA_epoch, sigmoid
 
 from deeplearning_tutorials.data import shared_dataset
@@ -80,32 +81,10 @@ def test_the_default_corruption_and_learning_rate_are_the_originals():
 
 
 def test_a_finetuning_step_follows_numpy_backpropagation():
-    sda = small_sda()
-    x, y = splits()
-    values = [p.get_value().astype("float64") for p in sda.params]
-    data = [shared_dataset((x, y)) for _ in range(3)]
-    train_fn, valid_score, test_score = sda.build_finetune_functions(data, 4, 0.5)
-    cost = train_fn(0)
-
-    W0, b0, W1, b1, W2, b2 = values
-    xb, yb = x[:4].astype("float64"), y[:4]
-    h0 = sigmoid(xb @ W0 + b0)
-    h1 = sigmoid(h0 @ W1 + b1)
-    a = h1 @ W2 + b2
-    p = numpy.exp(a - a.max(1, keepdims=True))
-    p /= p.sum(1, keepdims=True)
-    assert cost == pytest.approx(-numpy.log(p[range(4), yb]).mean(), rel=1e-5)
-    d2 = p.copy()
-    d2[range(4), yb] -= 1
-    d2 /= 4
-    d1 = (d2 @ W2.T) * h1 * (1 - h1)
-    d0 = (d1 @ W1.T) * h0 * (1 - h0)
-    grads = [xb.T @ d0, d0.sum(0), h0.T @ d1, d1.sum(0), h1.T @ d2, d2.sum(0)]
-    for param, value, grad in zip(sda.params, values, grads):
-        numpy.testing.assert_allclose(
-            param.get_value(), value - 0.5 * grad, rtol=1e-4, atol=1e-6
-        )
-    assert len(valid_score()) == 2 and len(test_score()) == 2
+    rng = numpy.random.RandomState(1)
+    x = rng.rand(8, 12).astype(pytensor.config.floatX)
+    y = rng.randint(0, 3, size=8)
+    check_finetune_step(small_sda(), x, y, batch_size=4, learning_rate=0.5)
 
 
 def test_sda_smoke_run_with_the_original_settings():
@@ -163,7 +142,14 @@ def test_sda_help_lists_every_flag():
 def test_a_resumed_finished_run_ends_the_same_without_training_again(
     small_dataset, tmp_path
 ):
-    args = ["--dataset", small_dataset, "--batch-size", "10", "--pretraining-epochs", "2"]
+    args = [
+        "--dataset",
+        small_dataset,
+        "--batch-size",
+        "10",
+        "--pretraining-epochs",
+        "2",
+    ]
     args += ["--training-epochs", "2", "--checkpoint-dir", tmp_path / "run"]
     first = run_module("SdA", *args)
     assert first.returncode == 0, first.stderr
@@ -172,5 +158,7 @@ def test_a_resumed_finished_run_ends_the_same_without_training_again(
     assert "pre-training finished earlier" in again.stdout
     assert "Pre-training layer" not in again.stdout
     assert error_lines(again.stdout)[-1] == error_lines(first.stdout)[-1]
-    other = run_module("SdA", *args[:-2], "--pretrain-lr", "0.5", *args[-2:], "--resume")
+    other = run_module(
+        "SdA", *args[:-2], "--pretrain-lr", "0.5", *args[-2:], "--resume"
+    )
     assert other.returncode == 2 and "pretrain_lr" in other.stderr
