@@ -35,7 +35,7 @@ from deeplearning_tutorials.data import DEFAULT_DATASET, load_data
 from deeplearning_tutorials.errors import InputError
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
 from deeplearning_tutorials.mlp import HiddenLayer
-from deeplearning_tutorials.nnet import conv2d, pool_2d, tanh
+from deeplearning_tutorials.nnet import conv2d, pool_2d
 
 
 class LeNetConvPoolLayer:
@@ -101,10 +101,8 @@ class LeNetConvPoolLayer:
 
         # add the bias. It is a vector, so it is first reshaped to a tensor
         # of shape (1, n_filters, 1, 1): each bias is then broadcast across
-        # the minibatch and the feature map's height and width. (nnet's tanh
-        # is pt.tanh computed by NumPy's vectorised code: PyTensor's Numba
-        # backend computes pt.tanh one element at a time, 30 times slower.)
-        self.output = tanh(pooled_out + self.b.dimshuffle("x", 0, "x", "x"))
+        # the minibatch and the feature map's height and width
+        self.output = pt.tanh(pooled_out + self.b.dimshuffle("x", 0, "x", "x"))
 
         self.params = [self.W, self.b]
 
@@ -168,7 +166,7 @@ def build_lenet5(rng, x, nkerns, batch_size):
         input=layer2_input,
         n_in=nkerns[1] * 4 * 4,
         n_out=500,
-        activation=tanh,  # nnet's tanh, as in LeNetConvPoolLayer
+        activation=pt.tanh,
     )
 
     # classify the values of the fully connected layer

@@ -29,7 +29,6 @@ Usage, as in Theano::
 from pytensor.compile.mode import optdb
 from pytensor.graph.rewriting.basic import GraphRewriter
 
-from deeplearning_tutorials.nnet.activation import Tanh, tanh
 from deeplearning_tutorials.nnet.conv import (
     Conv2d,
     Conv2dGradInputs,
@@ -79,10 +78,8 @@ __all__ = [
     "MaxPoolGrad",
     "MaxPoolGradGrad",
     "Pool",
-    "Tanh",
     "conv2d",
     "conv_output_shape",
     "pool_2d",
     "pool_output_length",
-    "tanh",
 ]

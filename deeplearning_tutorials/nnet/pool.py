@@ -37,7 +37,7 @@ from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 from pytensor.tensor.type import TensorType
 
-from deeplearning_tutorials.nnet.conv import _as_4d_float, int_pair
+from deeplearning_tutorials.nnet.conv import int_pair
 
 POOL_MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
 
@@ -94,6 +94,18 @@ def _check_fits(rows, cols, ws, pad, ignore_border):
                 f"pool_2d: the window ws={ws} is larger than the input "
                 f"({axis}: {size} + 2 * pad {p}) with ignore_border=True"
             )
+
+
+def _as_4d_float(x, name):
+    x = pt.as_tensor_variable(x)
+    if x.type.ndim != 4:
+        raise TypeError(
+            f"{name} must be a 4-D tensor (batch, channels, rows, cols), "
+            f"got {x.type.ndim} dimensions"
+        )
+    if not x.type.dtype.startswith("float"):
+        raise TypeError(f"{name} must hold floats, got dtype {x.type.dtype}")
+    return x
 
 
 # --------------------------------------------------------------------------
@@ -285,54 +297,34 @@ class Pool(BasePool):
         return [AveragePoolGrad(**self.params())(x, gz)]
 
 
-class _MaxPoolLinearMap(BasePool):
-    """What :class:`MaxPoolGrad` and :class:`MaxPoolGradGrad` share.
-
-    Given ``x`` and its pooled ``maxout``, each is a linear map of its third
-    input, and each is the other's transpose: ``MaxPoolGrad`` sends a
-    window's value to the window's maximal elements, ``MaxPoolGradGrad`` sums
-    the values at those elements into the window. The output has the shape
-    of input ``like`` (0: ``x``, 1: ``maxout``).
-    """
-
-    like = 0
-    third_name = ""
+class MaxPoolGrad(BasePool):
+    """Gradient of max pooling: ``(x, maxout, gout) -> gx``."""
 
     def __init__(self, ws, ignore_border=True, stride=None, pad=(0, 0), mode="max"):
         super().__init__(ws, ignore_border, stride, pad, mode)
         if self.mode != "max":
-            raise ValueError(f"{type(self).__name__} is for mode 'max', got {self.mode!r}")
+            raise ValueError(f"MaxPoolGrad is for mode 'max', got {self.mode!r}")
 
-    def make_node(self, x, maxout, values):
-        inputs = [
-            _as_4d_float(x, "pool_2d input"),
-            _as_4d_float(maxout, "pool_2d output"),
-            _as_4d_float(values, self.third_name),
-        ]
-        return Apply(self, inputs, [inputs[self.like].type()])
-
-    def infer_shape(self, fgraph, node, shapes):
-        return [shapes[self.like]]
-
-    def transpose(self):
-        raise NotImplementedError
-
-    def pullback(self, inputs, outputs, cotangents):
-        x, maxout, _ = inputs
-        (g,) = cotangents
-        return [pt.zeros_like(x), pt.zeros_like(maxout), self.transpose()(x, maxout, g)]
-
-
-class MaxPoolGrad(_MaxPoolLinearMap):
-    """Gradient of max pooling: ``(x, maxout, gout) -> gx``."""
-
-    like, third_name = 0, "pool_2d output gradient"
+    def make_node(self, x, maxout, gout):
+        x = _as_4d_float(x, "pool_2d input")
+        maxout = _as_4d_float(maxout, "pool_2d output")
+        gout = _as_4d_float(gout, "pool_2d output gradient")
+        return Apply(self, [x, maxout, gout], [x.type()])
 
     def perform(self, node, inputs, outputs):
         outputs[0][0] = max_pool_grad_numpy(self, *inputs)
 
-    def transpose(self):
-        return MaxPoolGradGrad(**self.params())
+    def infer_shape(self, fgraph, node, shapes):
+        return [shapes[0]]
+
+    def pullback(self, inputs, outputs, cotangents):
+        x, maxout, _ = inputs
+        (ggx,) = cotangents
+        return [
+            pt.zeros_like(x),
+            pt.zeros_like(maxout),
+            MaxPoolGradGrad(**self.params())(x, maxout, ggx),
+        ]
 
 
 class AveragePoolGrad(BasePool):
@@ -364,16 +356,34 @@ class AveragePoolGrad(BasePool):
         return [disconnected_type(), Pool(**self.params())(ggx)]
 
 
-class MaxPoolGradGrad(_MaxPoolLinearMap):
+class MaxPoolGradGrad(BasePool):
     """Gradient of :class:`MaxPoolGrad` w.r.t. ``gout``: ``(x, maxout, ggx) -> ggout``."""
 
-    like, third_name = 1, "gradient"
+    def __init__(self, ws, ignore_border=True, stride=None, pad=(0, 0), mode="max"):
+        super().__init__(ws, ignore_border, stride, pad, mode)
+        if self.mode != "max":
+            raise ValueError(f"MaxPoolGradGrad is for mode 'max', got {self.mode!r}")
+
+    def make_node(self, x, maxout, ggx):
+        x = _as_4d_float(x, "pool_2d input")
+        maxout = _as_4d_float(maxout, "pool_2d output")
+        ggx = _as_4d_float(ggx, "gradient")
+        return Apply(self, [x, maxout, ggx], [maxout.type()])
 
     def perform(self, node, inputs, outputs):
         outputs[0][0] = max_pool_grad_grad_numpy(self, *inputs)
 
-    def transpose(self):
-        return MaxPoolGrad(**self.params())
+    def infer_shape(self, fgraph, node, shapes):
+        return [shapes[1]]
+
+    def pullback(self, inputs, outputs, cotangents):
+        x, maxout, _ = inputs
+        (g,) = cotangents
+        return [
+            pt.zeros_like(x),
+            pt.zeros_like(maxout),
+            MaxPoolGrad(**self.params())(x, maxout, g),
+        ]
 
 
 # --------------------------------------------------------------------------
