@@ -214,16 +214,27 @@ def _oriented(filters, flip):
     return filters[:, :, ::-1, ::-1] if flip else filters
 
 
+def _numpy_geometry(border_mode, subsample, rows, cols, fr, fc):
+    """``(pr, pc, sr, sc, oh, ow)``: padding, strides and output size."""
+    pr, pc = padding(border_mode, fr, fc)
+    sr, sc = subsample
+    return (
+        pr,
+        pc,
+        sr,
+        sc,
+        output_length(rows, fr, pr, sr),
+        output_length(cols, fc, pc, sc),
+    )
+
+
 def conv_forward_numpy(x, w, border_mode, subsample, filter_flip):
     """:class:`Conv2d` in NumPy."""
     b, c, rows, cols = x.shape
     f, wc, fr, fc = w.shape
     if c != wc:
         raise ValueError(f"conv2d: the input has {c} channels, the filters {wc}")
-    pr, pc = padding(border_mode, fr, fc)
-    sr, sc = subsample
-    oh = output_length(rows, fr, pr, sr)
-    ow = output_length(cols, fc, pc, sc)
+    pr, pc, sr, sc, oh, ow = _numpy_geometry(border_mode, subsample, rows, cols, fr, fc)
     _check_output_size(oh, ow, rows, cols, fr, fc)
     patches = _im2col(x, fr, fc, pr, pc, sr, sc, oh, ow)
     kernel = _oriented(w, filter_flip).reshape(f, c * fr * fc)
@@ -236,10 +247,10 @@ def conv_grad_weights_numpy(x, topgrad, filter_rows_cols, border_mode, subsample
     b, c, rows, cols = x.shape
     tb, f, oh, ow = topgrad.shape
     fr, fc = (int(s) for s in filter_rows_cols)
-    pr, pc = padding(border_mode, fr, fc)
-    sr, sc = subsample
-    expected = (output_length(rows, fr, pr, sr), output_length(cols, fc, pc, sc))
-    if tb != b or (oh, ow) != expected:
+    pr, pc, sr, sc, *expected = _numpy_geometry(
+        border_mode, subsample, rows, cols, fr, fc
+    )
+    if tb != b or [oh, ow] != expected:
         raise ValueError(
             f"conv2d gradient: output gradient {topgrad.shape} does not fit an "
             f"input of shape {x.shape} and {fr}x{fc} filters"
@@ -255,10 +266,10 @@ def conv_grad_inputs_numpy(w, topgrad, input_rows_cols, border_mode, subsample, 
     f, c, fr, fc = w.shape
     b, tf, oh, ow = topgrad.shape
     rows, cols = (int(s) for s in input_rows_cols)
-    pr, pc = padding(border_mode, fr, fc)
-    sr, sc = subsample
-    expected = (output_length(rows, fr, pr, sr), output_length(cols, fc, pc, sc))
-    if tf != f or (oh, ow) != expected:
+    pr, pc, sr, sc, *expected = _numpy_geometry(
+        border_mode, subsample, rows, cols, fr, fc
+    )
+    if tf != f or [oh, ow] != expected:
         raise ValueError(
             f"conv2d gradient: output gradient {topgrad.shape} does not fit "
             f"filters of shape {w.shape} and a {rows}x{cols} input"
@@ -374,37 +385,61 @@ def _rows_cols(x):
     return x.shape[2:]
 
 
-class Conv2dGradWeights(BaseConv2d):
+class _Conv2dGradient(BaseConv2d):
+    """What the two gradient Ops share.
+
+    Their inputs are a 4-D tensor (the convolution's input or its filters),
+    the gradient of the convolution's output and the ``(rows, cols)`` of the
+    gradient they compute; subclasses say which.
+    """
+
+    #: the names of the first input and of the size, for error messages
+    first_name = size_name = ""
+
+    @staticmethod
+    def leading_sizes(first_shape, top_shape):
+        """The first two sizes of the gradient, from its inputs' shapes."""
+        raise NotImplementedError
+
+    @staticmethod
+    def compute(first, top, rows_cols, border_mode, subsample, flip):
+        """The gradient in NumPy."""
+        raise NotImplementedError
+
+    def make_node(self, first, topgrad, shape):
+        first = _as_4d_float(first, self.first_name)
+        topgrad = _as_4d_float(topgrad, "conv2d output gradient")
+        dtype, (first, topgrad) = _common_dtype(first, topgrad)
+        shape, static = _as_size_pair(shape, self.size_name)
+        leading = self.leading_sizes(first.type.shape, topgrad.type.shape)
+        out = TensorType(dtype, shape=(*leading, *static))()
+        return Apply(self, [first, topgrad, shape], [out])
+
+    def perform(self, node, inputs, outputs):
+        out = self.compute(*inputs, self.border_mode, self.subsample, self.filter_flip)
+        outputs[0][0] = out.astype(node.outputs[0].type.dtype, copy=False)
+
+    def infer_shape(self, fgraph, node, shapes):
+        shape = node.inputs[2]
+        return [(*self.leading_sizes(shapes[0], shapes[1]), shape[0], shape[1])]
+
+    def connection_pattern(self, node):
+        return [[True], [True], [False]]
+
+
+class Conv2dGradWeights(_Conv2dGradient):
     """The gradient of :class:`Conv2d` with respect to the filters.
 
     Inputs: the convolution's input, the gradient of its output and the
     filters' ``(rows, cols)``.
     """
 
-    def make_node(self, img, topgrad, shape):
-        img = _as_4d_float(img, "conv2d input")
-        topgrad = _as_4d_float(topgrad, "conv2d output gradient")
-        dtype, (img, topgrad) = _common_dtype(img, topgrad)
-        shape, static = _as_size_pair(shape, "filter shape")
-        out = TensorType(
-            dtype, shape=(topgrad.type.shape[1], img.type.shape[1], *static)
-        )()
-        return Apply(self, [img, topgrad, shape], [out])
+    first_name, size_name = "conv2d input", "filter shape"
+    compute = staticmethod(conv_grad_weights_numpy)
 
-    def perform(self, node, inputs, outputs):
-        img, top, shape = inputs
-        out = conv_grad_weights_numpy(
-            img, top, shape, self.border_mode, self.subsample, self.filter_flip
-        )
-        outputs[0][0] = out.astype(node.outputs[0].type.dtype, copy=False)
-
-    def infer_shape(self, fgraph, node, shapes):
-        img, _, shape = node.inputs
-        ishape, tshape, _ = shapes
-        return [(tshape[1], ishape[1], shape[0], shape[1])]
-
-    def connection_pattern(self, node):
-        return [[True], [True], [False]]
+    @staticmethod
+    def leading_sizes(img_shape, top_shape):
+        return top_shape[1], img_shape[1]
 
     def pullback(self, inputs, outputs, cotangents):
         img, top, _ = inputs
@@ -415,37 +450,19 @@ class Conv2dGradWeights(BaseConv2d):
         return [d_img, d_top, disconnected_type()]
 
 
-class Conv2dGradInputs(BaseConv2d):
+class Conv2dGradInputs(_Conv2dGradient):
     """The gradient of :class:`Conv2d` with respect to its input.
 
     Inputs: the filters, the gradient of the output and the input's
     ``(rows, cols)`` (with strides, several input sizes give one output size).
     """
 
-    def make_node(self, kern, topgrad, shape):
-        kern = _as_4d_float(kern, "conv2d filters")
-        topgrad = _as_4d_float(topgrad, "conv2d output gradient")
-        dtype, (kern, topgrad) = _common_dtype(kern, topgrad)
-        shape, static = _as_size_pair(shape, "input shape")
-        out = TensorType(
-            dtype, shape=(topgrad.type.shape[0], kern.type.shape[1], *static)
-        )()
-        return Apply(self, [kern, topgrad, shape], [out])
+    first_name, size_name = "conv2d filters", "input shape"
+    compute = staticmethod(conv_grad_inputs_numpy)
 
-    def perform(self, node, inputs, outputs):
-        kern, top, shape = inputs
-        out = conv_grad_inputs_numpy(
-            kern, top, shape, self.border_mode, self.subsample, self.filter_flip
-        )
-        outputs[0][0] = out.astype(node.outputs[0].type.dtype, copy=False)
-
-    def infer_shape(self, fgraph, node, shapes):
-        _, _, shape = node.inputs
-        kshape, tshape, _ = shapes
-        return [(tshape[0], kshape[1], shape[0], shape[1])]
-
-    def connection_pattern(self, node):
-        return [[True], [True], [False]]
+    @staticmethod
+    def leading_sizes(kern_shape, top_shape):
+        return top_shape[0], kern_shape[1]
 
     def pullback(self, inputs, outputs, cotangents):
         kern, top, _ = inputs

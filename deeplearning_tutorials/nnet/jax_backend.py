@@ -25,6 +25,7 @@ from jax import lax
 from pytensor.graph.basic import Constant
 from pytensor.link.jax.dispatch import jax_funcify
 
+from deeplearning_tutorials.nnet.activation import Tanh
 from deeplearning_tutorials.nnet.conv import (
     Conv2d,
     Conv2dGradInputs,
@@ -80,30 +81,42 @@ def jax_funcify_Conv2d(op, node=None, **kwargs):
     return _convolution(op)
 
 
+def _convolution_vjp(node, what, leading_sizes, convolve):
+    """The gradient Op ``(other, top, shape) -> d(convolve(primal, other) . top) / d primal``.
+
+    ``primal`` is the argument the gradient is taken with respect to: a
+    tensor of sizes ``leading_sizes(other, top)`` and the static ``(rows,
+    cols)`` of ``what``.
+    """
+    rows, cols = _static_sizes(node, what)
+
+    def convolution_vjp(other, top, shape):
+        primal = jnp.zeros((*leading_sizes(other, top), rows, cols), top.dtype)
+        _, vjp = jax.vjp(lambda p: convolve(p, other), primal)
+        return vjp(top)[0]
+
+    return convolution_vjp
+
+
 @jax_funcify.register(Conv2dGradWeights)
 def jax_funcify_Conv2dGradWeights(op, node=None, **kwargs):
     conv = _convolution(op)
-    rows, cols = _static_sizes(node, "filter")
-
-    def conv2d_grad_weights(img, top, shape):
-        kern = jnp.zeros((top.shape[1], img.shape[1], rows, cols), top.dtype)
-        _, vjp = jax.vjp(lambda k: conv(img, k), kern)
-        return vjp(top)[0]
-
-    return conv2d_grad_weights
+    return _convolution_vjp(
+        node,
+        "filter",
+        lambda img, top: (top.shape[1], img.shape[1]),
+        lambda kern, img: conv(img, kern),
+    )
 
 
 @jax_funcify.register(Conv2dGradInputs)
 def jax_funcify_Conv2dGradInputs(op, node=None, **kwargs):
-    conv = _convolution(op)
-    rows, cols = _static_sizes(node, "input")
-
-    def conv2d_grad_inputs(kern, top, shape):
-        img = jnp.zeros((top.shape[0], kern.shape[1], rows, cols), top.dtype)
-        _, vjp = jax.vjp(lambda x: conv(x, kern), img)
-        return vjp(top)[0]
-
-    return conv2d_grad_inputs
+    return _convolution_vjp(
+        node,
+        "input",
+        lambda kern, top: (top.shape[0], kern.shape[1]),
+        _convolution(op),
+    )
 
 
 # --------------------------------------------------------------------------
@@ -137,7 +150,9 @@ def jax_funcify_Pool(op, node=None, **kwargs):
             ext = _extend(g, x, -jnp.inf)
             return lax.reduce_window(ext, -jnp.inf, lax.max, window, strides, "VALID")
         ext = _extend(g, x, 0)
-        total = lax.reduce_window(ext, jnp.zeros((), x.dtype), lax.add, window, strides, "VALID")
+        total = lax.reduce_window(
+            ext, jnp.zeros((), x.dtype), lax.add, window, strides, "VALID"
+        )
         counts = g.counts(op.mode)
         return total if counts is None else total / counts.astype(x.dtype)
 
@@ -183,3 +198,8 @@ def jax_funcify_MaxPoolGradGrad(op, node=None, **kwargs):
         return out
 
     return max_pool_grad_grad
+
+
+@jax_funcify.register(Tanh)
+def jax_funcify_Tanh(op, node=None, **kwargs):
+    return jnp.tanh

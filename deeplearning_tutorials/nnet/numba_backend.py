@@ -7,15 +7,34 @@ also stops PyTensor from caching the compiled graph; so every Op of
 Op's properties and :data:`VERSION`), following
 ``pytensor.link.numba.dispatch``.
 
-Convolution is im2col plus one BLAS ``gemm`` (``np.dot`` in Numba calls the
-BLAS that SciPy ships) per *chunk* of images: the patches of a few dozen
-images, about 4 MB, are copied into a ``(channels * rows * cols, images *
-positions)`` matrix that stays in the cache, multiplied by the filter matrix,
-and the product is written to the output. The chunk size balances the size of
-the products (BLAS is fastest on large ones) against memory traffic (the
-im2col matrix of a whole LeNet minibatch is 64 MB). Pooling is a direct loop.
+**Convolution** is im2col plus one BLAS ``gemm`` (``np.dot`` in Numba calls
+the BLAS that SciPy ships) per *chunk* of images. The patches of a chunk of
+images, about 1 MB so that they stay in the cache, are copied into a matrix
+``cols[(c, u, v), (b, i, j)]`` with one column per output position (each
+copy a contiguous run of an image row); the output gradient of the chunk is
+laid out the same way, ``tops[f, (b, i, j)]``, and the filters as
+``kernel_t[(c, u, v), f]``. Then
+
+* the forward pass is ``kernel_t.T @ cols``, copied into the output maps;
+* the filters' gradient is ``cols @ tops.T``, summed over the chunks;
+* the input's gradient is ``kernel_t @ tops``, whose columns are patch
+  gradients, added back where each patch came from (col2im).
+
+The orientation of each product is the one OpenBLAS ran fastest at LeNet's
+sizes (``cols @ tops.T`` took 18 ms a minibatch where ``tops @ cols.T``, the
+same numbers, took 27 ms). The buffers are allocated once per call: fresh
+arrays for every chunk cost page faults.
+
+**Pooling** is a direct loop over the windows, whose bounds are computed once
+per call rather than once per image; the gradient of max pooling chooses
+with a select rather than a branch (which element is a window's maximum is
+unpredictable, and mispredicted branches tripled its time).
+
+**tanh** (:mod:`.activation`) calls NumPy's vectorised ``np.tanh`` from
+object mode.
 """
 
+import numba
 import numpy as np
 from pytensor.link.numba.dispatch import basic as numba_basic
 from pytensor.link.numba.dispatch.basic import (
@@ -23,6 +42,7 @@ from pytensor.link.numba.dispatch.basic import (
     register_funcify_and_cache_key,
 )
 
+from deeplearning_tutorials.nnet.activation import Tanh
 from deeplearning_tutorials.nnet.conv import Conv2d, Conv2dGradInputs, Conv2dGradWeights
 from deeplearning_tutorials.nnet.pool import (
     AveragePoolGrad,
@@ -32,12 +52,33 @@ from deeplearning_tutorials.nnet.pool import (
 )
 
 #: bump when a kernel below changes, so that cached compiled graphs are rebuilt
-VERSION = 2
+VERSION = 3
 
-#: elements of the im2col buffer of one chunk (2**20 floats: 4 MB in float32)
-CHUNK_ELEMENTS = 1 << 20
+#: elements of the patch matrix of one chunk (2**18 floats: 1 MB in float32, so
+#: that it stays in the cache; larger chunks measured no faster)
+CHUNK_ELEMENTS = 1 << 18
 
 njit = numba_basic.numba_njit
+
+
+def _register(op_class, kernel, parameters):
+    """Register ``kernel(*inputs, parameters(op))`` as ``op_class``'s Numba code.
+
+    ``parameters(op)`` is a tuple of ints, the Op's properties in the form the
+    kernel takes; it is frozen into the compiled function as a constant.
+    """
+
+    @register_funcify_and_cache_key(op_class)
+    def numba_funcify(op, node, **kwargs):
+        params = parameters(op)
+
+        @njit
+        def apply_kernel(*inputs):
+            return kernel(*inputs, params)
+
+        return apply_kernel, default_hash_key_from_props(op, cache_version=VERSION)
+
+    return numba_funcify
 
 
 # --------------------------------------------------------------------------
@@ -47,53 +88,96 @@ njit = numba_basic.numba_njit
 MODE_PADS, MODE_FULL, MODE_HALF = 0, 1, 2
 
 
-def _mode_code(border_mode):
-    if border_mode == "full":
-        return MODE_FULL, 0, 0
-    if border_mode == "half":
-        return MODE_HALF, 0, 0
-    if border_mode == "valid":
-        return MODE_PADS, 0, 0
-    return MODE_PADS, border_mode[0], border_mode[1]
+def _conv_parameters(op):
+    """``(border mode code, pad rows, pad cols, stride rows, stride cols, flip)``."""
+    if op.border_mode == "full":
+        mode, pr, pc = MODE_FULL, 0, 0
+    elif op.border_mode == "half":
+        mode, pr, pc = MODE_HALF, 0, 0
+    elif op.border_mode == "valid":
+        mode, pr, pc = MODE_PADS, 0, 0
+    else:
+        mode, (pr, pc) = MODE_PADS, op.border_mode
+    return (mode, pr, pc, *op.subsample, int(op.filter_flip))
 
 
 @njit
-def _pads(mode, pr, pc, fr, fc):
+def _geometry(params, rows, cols, fr, fc):
+    """Padding, strides and output size of a convolution of ``rows x cols`` images."""
+    mode, pr, pc, sr, sc, flip = params
     if mode == MODE_FULL:
-        return fr - 1, fc - 1
-    if mode == MODE_HALF:
-        return fr // 2, fc // 2
-    return pr, pc
+        pr, pc = fr - 1, fc - 1
+    elif mode == MODE_HALF:
+        pr, pc = fr // 2, fc // 2
+    oh = (rows + 2 * pr - fr) // sr + 1
+    ow = (cols + 2 * pc - fc) // sc + 1
+    return pr, pc, sr, sc, oh, ow, flip
 
 
 @njit
-def _chunk(batch, k, n):
-    per_image = max(1, k * n)
-    return max(1, min(batch, CHUNK_ELEMENTS // per_image))
+def _gradient_geometry(params, rows, cols, fr, fc, oh, ow):
+    """:func:`_geometry`, checking the output gradient's size ``oh x ow``."""
+    geometry = _geometry(params, rows, cols, fr, fc)
+    if (oh, ow) != (geometry[4], geometry[5]):
+        raise ValueError("conv2d gradient: the output gradient's size does not fit")
+    return geometry
+
+
+@njit
+def _chunks(like, batch, k, nf, n):
+    """Images per chunk, and buffers for a chunk's ``k`` patch rows and ``nf`` map rows.
+
+    A chunk's patch matrix ``(k, chunk * n)`` holds about CHUNK_ELEMENTS.
+    The buffers have the dtype of the array ``like``.
+    """
+    chunk = max(1, min(batch, CHUNK_ELEMENTS // max(1, k * n)))
+    return (
+        chunk,
+        np.empty(k * chunk * n, like.dtype),
+        np.empty(nf * chunk * n, like.dtype),
+    )
+
+
+@njit
+def _matrix(buffer, rows, cols):
+    """The first ``rows * cols`` elements of ``buffer`` as a C-contiguous matrix.
+
+    The chunk loops allocate their buffers once, for the largest chunk, and
+    take the matrices of every chunk from them: fresh arrays for each chunk
+    would cost page faults, and the last chunk may be smaller.
+    """
+    return buffer[: rows * cols].reshape((rows, cols))
 
 
 @njit(boundscheck=False)
-def _filter_matrix(w, flip):
-    """``(n_filters, channels * rows * cols)``, the filters flipped if ``flip``."""
+def _filter_columns(w, columns, flip, to_columns):
+    """Copy between the filters ``w`` and ``columns[(c, u, v), f]``, one column a filter.
+
+    Into ``columns`` if ``to_columns``, else back into ``w``; the filters
+    flipped if ``flip`` (a convolution), as they are applied. (Plain loops
+    rather than NumPy's flips and reshapes: Numba compiles them faster.)
+    """
     nf, nc, fr, fc = w.shape
-    m = np.empty((nf, nc * fr * fc), w.dtype)
     for f in range(nf):
         for c in range(nc):
             for u in range(fr):
                 for v in range(fc):
                     uu = fr - 1 - u if flip else u
                     vv = fc - 1 - v if flip else v
-                    m[f, (c * fr + u) * fc + v] = w[f, c, uu, vv]
-    return m
+                    if to_columns:
+                        columns[(c * fr + u) * fc + v, f] = w[f, c, uu, vv]
+                    else:
+                        w[f, c, uu, vv] = columns[(c * fr + u) * fc + v, f]
 
 
 @njit(boundscheck=False)
-def _im2col(x, b0, nb, fr, fc, sr, sc, pr, pc, oh, ow, cols):
-    """Patches of images ``b0 .. b0 + nb`` into ``cols[(c, u, v), (b, i, j)]``."""
+def _im2col(x, b0, nb, fr, fc, pr, pc, sr, sc, oh, ow, cols):
+    """``cols[(c, u, v), (b, i, j)] = padded x[b0 + b, c, i*sr + u, j*sc + v]``."""
     nc, rows, ncols = x.shape[1], x.shape[2], x.shape[3]
     n = oh * ow
     if pr == 0 and pc == 0 and sr == 1 and sc == 1:
-        # the common case: contiguous copies, no bounds to check
+        # the common case, a loop of its own so that it compiles to plain
+        # contiguous copies: no padding to test for, unit strides
         for c in range(nc):
             for u in range(fr):
                 for v in range(fc):
@@ -109,192 +193,149 @@ def _im2col(x, b0, nb, fr, fc, sr, sc, pr, pc, oh, ow, cols):
             for v in range(fc):
                 row = (c * fr + u) * fc + v
                 for bb in range(nb):
-                    base = bb * n
                     for i in range(oh):
+                        at = bb * n + i * ow
                         r = i * sr + u - pr
-                        at = base + i * ow
                         if r < 0 or r >= rows:
                             for j in range(ow):
                                 cols[row, at + j] = 0
                             continue
                         for j in range(ow):
                             q = j * sc + v - pc
-                            if q < 0 or q >= ncols:
-                                cols[row, at + j] = 0
-                            else:
-                                cols[row, at + j] = x[b0 + bb, c, r, q]
+                            in_q = 0 <= q < ncols
+                            cols[row, at + j] = x[b0 + bb, c, r, q] if in_q else 0
 
 
 @njit(boundscheck=False)
-def _top_chunk(top, b0, nb, out):
-    """``out[f, (b, i, j)] = top[b0 + b, f, i, j]``."""
-    nf, oh, ow = top.shape[1], top.shape[2], top.shape[3]
+def _col2im(cols, b0, nb, fr, fc, pr, pc, sr, sc, oh, ow, out):
+    """The transpose of :func:`_im2col`: add each patch gradient back into ``out``."""
+    nc, rows, ncols = out.shape[1], out.shape[2], out.shape[3]
     n = oh * ow
-    for bb in range(nb):
-        for f in range(nf):
-            for i in range(oh):
-                for j in range(ow):
-                    out[f, bb * n + i * ow + j] = top[b0 + bb, f, i, j]
-
-
-@njit(boundscheck=False)
-def conv_forward(x, w, mode, pr, pc, sr, sc, flip):
-    batch, nc, rows, ncols = x.shape
-    nf, wc, fr, fc = w.shape
-    if nc != wc:
-        raise ValueError("conv2d: the input's channels do not match the filters'")
-    pr, pc = _pads(mode, pr, pc, fr, fc)
-    oh = (rows + 2 * pr - fr) // sr + 1
-    ow = (ncols + 2 * pc - fc) // sc + 1
-    if oh <= 0 or ow <= 0:
-        raise ValueError("conv2d: the filters do not fit the input")
-    n, k = oh * ow, nc * fr * fc
-    kernel = _filter_matrix(w, flip)
-    out = np.empty((batch, nf, oh, ow), x.dtype)
-    flat = out.reshape((batch, nf, n))
-    chunk = _chunk(batch, k, n)
-    cols = np.empty((k, chunk * n), x.dtype)
-    prod = np.empty((nf, chunk * n), x.dtype)
-    for b0 in range(0, batch, chunk):
-        nb = min(chunk, batch - b0)
-        if nb != chunk:
-            cols = np.empty((k, nb * n), x.dtype)
-            prod = np.empty((nf, nb * n), x.dtype)
-        _im2col(x, b0, nb, fr, fc, sr, sc, pr, pc, oh, ow, cols)
-        np.dot(kernel, cols, prod)
-        for bb in range(nb):
-            for f in range(nf):
-                for p in range(n):
-                    flat[b0 + bb, f, p] = prod[f, bb * n + p]
-    return out
-
-
-@njit(boundscheck=False)
-def conv_grad_weights(x, top, shape, mode, pr, pc, sr, sc, flip):
-    batch, nc, rows, ncols = x.shape
-    tb, nf, oh, ow = top.shape
-    fr, fc = shape[0], shape[1]
-    pr, pc = _pads(mode, pr, pc, fr, fc)
-    if (
-        tb != batch
-        or oh != (rows + 2 * pr - fr) // sr + 1
-        or ow != (ncols + 2 * pc - fc) // sc + 1
-    ):
-        raise ValueError("conv2d gradient: the output gradient does not fit the input")
-    n, k = oh * ow, nc * fr * fc
-    acc = np.zeros((nf, k), x.dtype)
-    part = np.empty((nf, k), x.dtype)
-    chunk = _chunk(batch, k, n)
-    cols = np.empty((k, chunk * n), x.dtype)
-    tops = np.empty((nf, chunk * n), x.dtype)
-    for b0 in range(0, batch, chunk):
-        nb = min(chunk, batch - b0)
-        if nb != chunk:
-            cols = np.empty((k, nb * n), x.dtype)
-            tops = np.empty((nf, nb * n), x.dtype)
-        _im2col(x, b0, nb, fr, fc, sr, sc, pr, pc, oh, ow, cols)
-        _top_chunk(top, b0, nb, tops)
-        if b0 == 0:
-            np.dot(tops, cols.T, acc)
-        else:
-            np.dot(tops, cols.T, part)
-            acc += part
-    out = np.empty((nf, nc, fr, fc), x.dtype)
-    for f in range(nf):
-        for c in range(nc):
-            for u in range(fr):
-                for v in range(fc):
-                    uu = fr - 1 - u if flip else u
-                    vv = fc - 1 - v if flip else v
-                    out[f, c, uu, vv] = acc[f, (c * fr + u) * fc + v]
-    return out
-
-
-@njit(boundscheck=False)
-def conv_grad_inputs(w, top, shape, mode, pr, pc, sr, sc, flip):
-    nf, nc, fr, fc = w.shape
-    batch, tf, oh, ow = top.shape
-    rows, ncols = shape[0], shape[1]
-    pr, pc = _pads(mode, pr, pc, fr, fc)
-    if (
-        tf != nf
-        or oh != (rows + 2 * pr - fr) // sr + 1
-        or ow != (ncols + 2 * pc - fc) // sc + 1
-    ):
-        raise ValueError("conv2d gradient: the output gradient does not fit the filters")
-    n, k = oh * ow, nc * fr * fc
-    kernel_t = _filter_matrix(w, flip).T.copy()  # (k, nf)
-    out = np.zeros((batch, nc, rows, ncols), w.dtype)
-    chunk = _chunk(batch, k, n)
-    tops = np.empty((nf, chunk * n), w.dtype)
-    cols = np.empty((k, chunk * n), w.dtype)
-    for b0 in range(0, batch, chunk):
-        nb = min(chunk, batch - b0)
-        if nb != chunk:
-            tops = np.empty((nf, nb * n), w.dtype)
-            cols = np.empty((k, nb * n), w.dtype)
-        _top_chunk(top, b0, nb, tops)
-        np.dot(kernel_t, tops, cols)
-        # col2im: add each patch back where it came from
+    if pr == 0 and pc == 0 and sr == 1 and sc == 1:  # as in _im2col
         for c in range(nc):
             for u in range(fr):
                 for v in range(fc):
                     row = (c * fr + u) * fc + v
                     for bb in range(nb):
-                        base = bb * n
                         for i in range(oh):
-                            r = i * sr + u - pr
-                            if r < 0 or r >= rows:
-                                continue
-                            at = base + i * ow
+                            at = bb * n + i * ow
                             for j in range(ow):
-                                q = j * sc + v - pc
-                                if q >= 0 and q < ncols:
-                                    out[b0 + bb, c, r, q] += cols[row, at + j]
+                                out[b0 + bb, c, i + u, j + v] += cols[row, at + j]
+        return
+    for c in range(nc):
+        for u in range(fr):
+            for v in range(fc):
+                row = (c * fr + u) * fc + v
+                for bb in range(nb):
+                    for i in range(oh):
+                        r = i * sr + u - pr
+                        if r < 0 or r >= rows:
+                            continue
+                        at = bb * n + i * ow
+                        for j in range(ow):
+                            q = j * sc + v - pc
+                            if 0 <= q < ncols:
+                                out[b0 + bb, c, r, q] += cols[row, at + j]
+
+
+@njit(boundscheck=False)
+def _maps_to_cols(maps, b0, nb, cols):
+    """``cols[f, (b, i, j)] = maps[b0 + b, f, i, j]``: the chunk's maps side by side."""
+    nf, oh, ow = maps.shape[1], maps.shape[2], maps.shape[3]
+    for bb in range(nb):
+        for f in range(nf):
+            for i in range(oh):
+                at = (bb * oh + i) * ow
+                for j in range(ow):
+                    cols[f, at + j] = maps[b0 + bb, f, i, j]
+
+
+@njit(boundscheck=False)
+def _cols_to_maps(cols, b0, nb, maps):
+    """The inverse of :func:`_maps_to_cols`."""
+    nf, oh, ow = maps.shape[1], maps.shape[2], maps.shape[3]
+    for bb in range(nb):
+        for f in range(nf):
+            for i in range(oh):
+                at = (bb * oh + i) * ow
+                for j in range(ow):
+                    maps[b0 + bb, f, i, j] = cols[f, at + j]
+
+
+@njit(boundscheck=False)
+def conv_forward(x, w, params):
+    batch, nc, rows, ncols = x.shape
+    nf, wc, fr, fc = w.shape
+    if nc != wc:
+        raise ValueError("conv2d: the input's channels do not match the filters'")
+    pr, pc, sr, sc, oh, ow, flip = _geometry(params, rows, ncols, fr, fc)
+    if oh <= 0 or ow <= 0:
+        raise ValueError("conv2d: the filters do not fit the input")
+    n, k = oh * ow, nc * fr * fc
+    kernel_t = np.empty((k, nf), x.dtype)
+    _filter_columns(w, kernel_t, flip, True)
+    out = np.empty((batch, nf, oh, ow), x.dtype)
+    chunk, cols_buffer, prod_buffer = _chunks(x, batch, k, nf, n)
+    for b0 in range(0, batch, chunk):
+        nb = min(chunk, batch - b0)
+        cols, prod = _matrix(cols_buffer, k, nb * n), _matrix(prod_buffer, nf, nb * n)
+        _im2col(x, b0, nb, fr, fc, pr, pc, sr, sc, oh, ow, cols)
+        np.dot(kernel_t.T, cols, prod)
+        _cols_to_maps(prod, b0, nb, out)
     return out
 
 
-def _conv_key(op):
-    return default_hash_key_from_props(op, cache_version=VERSION)
+@njit(boundscheck=False)
+def conv_grad_weights(x, top, shape, params):
+    batch, nc, rows, ncols = x.shape
+    tb, nf, oh, ow = top.shape
+    fr, fc = shape[0], shape[1]
+    if tb != batch:
+        raise ValueError("conv2d gradient: the output gradient's batch does not fit")
+    pr, pc, sr, sc, _, _, flip = _gradient_geometry(params, rows, ncols, fr, fc, oh, ow)
+    n, k = oh * ow, nc * fr * fc
+    # the transposed gradient (k, nf): cols @ tops.T is the product BLAS runs fastest
+    acc, part = np.zeros((k, nf), x.dtype), np.empty((k, nf), x.dtype)
+    chunk, cols_buffer, tops_buffer = _chunks(x, batch, k, nf, n)
+    for b0 in range(0, batch, chunk):
+        nb = min(chunk, batch - b0)
+        cols, tops = _matrix(cols_buffer, k, nb * n), _matrix(tops_buffer, nf, nb * n)
+        _im2col(x, b0, nb, fr, fc, pr, pc, sr, sc, oh, ow, cols)
+        _maps_to_cols(top, b0, nb, tops)
+        np.dot(cols, tops.T, part)
+        acc += part
+    grad = np.empty((nf, nc, fr, fc), x.dtype)
+    _filter_columns(grad, acc, flip, False)
+    return grad
 
 
-@register_funcify_and_cache_key(Conv2d)
-def numba_funcify_Conv2d(op, node, **kwargs):
-    mode, pr, pc = _mode_code(op.border_mode)
-    sr, sc = op.subsample
-    flip = op.filter_flip
-
-    @njit
-    def conv2d(img, kern):
-        return conv_forward(img, kern, mode, pr, pc, sr, sc, flip)
-
-    return conv2d, _conv_key(op)
-
-
-@register_funcify_and_cache_key(Conv2dGradWeights)
-def numba_funcify_Conv2dGradWeights(op, node, **kwargs):
-    mode, pr, pc = _mode_code(op.border_mode)
-    sr, sc = op.subsample
-    flip = op.filter_flip
-
-    @njit
-    def conv2d_grad_weights(img, top, shape):
-        return conv_grad_weights(img, top, shape, mode, pr, pc, sr, sc, flip)
-
-    return conv2d_grad_weights, _conv_key(op)
+@njit(boundscheck=False)
+def conv_grad_inputs(w, top, shape, params):
+    nf, nc, fr, fc = w.shape
+    batch, tf, oh, ow = top.shape
+    rows, ncols = shape[0], shape[1]
+    if tf != nf:
+        raise ValueError(
+            "conv2d gradient: the output gradient's maps do not fit the filters"
+        )
+    pr, pc, sr, sc, _, _, flip = _gradient_geometry(params, rows, ncols, fr, fc, oh, ow)
+    n, k = oh * ow, nc * fr * fc
+    kernel_t = np.empty((k, nf), w.dtype)
+    _filter_columns(w, kernel_t, flip, True)
+    out = np.zeros((batch, nc, rows, ncols), w.dtype)
+    chunk, cols_buffer, tops_buffer = _chunks(w, batch, k, nf, n)
+    for b0 in range(0, batch, chunk):
+        nb = min(chunk, batch - b0)
+        tops, cols = _matrix(tops_buffer, nf, nb * n), _matrix(cols_buffer, k, nb * n)
+        _maps_to_cols(top, b0, nb, tops)
+        np.dot(kernel_t, tops, cols)
+        _col2im(cols, b0, nb, fr, fc, pr, pc, sr, sc, oh, ow, out)
+    return out
 
 
-@register_funcify_and_cache_key(Conv2dGradInputs)
-def numba_funcify_Conv2dGradInputs(op, node, **kwargs):
-    mode, pr, pc = _mode_code(op.border_mode)
-    sr, sc = op.subsample
-    flip = op.filter_flip
-
-    @njit
-    def conv2d_grad_inputs(kern, top, shape):
-        return conv_grad_inputs(kern, top, shape, mode, pr, pc, sr, sc, flip)
-
-    return conv2d_grad_inputs, _conv_key(op)
+_register(Conv2d, conv_forward, _conv_parameters)
+_register(Conv2dGradWeights, conv_grad_weights, _conv_parameters)
+_register(Conv2dGradInputs, conv_grad_inputs, _conv_parameters)
 
 
 # --------------------------------------------------------------------------
@@ -310,6 +351,11 @@ _POOL_CODES = {
 }
 
 
+def _pool_parameters(op):
+    """``(ws rows, ws cols, stride rows, stride cols, pad rows, pad cols, ignore_border, mode)``."""
+    return (*op.ws, *op.stride, *op.pad, int(op.ignore_border), _POOL_CODES[op.mode])
+
+
 @njit
 def _pool_len(size, ws, st, pad, ignore_border):
     if ignore_border:
@@ -320,206 +366,157 @@ def _pool_len(size, ws, st, pad, ignore_border):
 
 
 @njit
-def _pool_shape(x, ws0, ws1, st0, st1, pd0, pd1, ignore_border):
+def _axis_windows(size, ws, st, pad, ignore_border):
+    """Per window along one axis: first and last + 1 real element, padded length."""
+    n = _pool_len(size, ws, st, pad, ignore_border)
+    bounds = np.empty((n, 3), np.int64)
+    for r in range(n):
+        start = r * st
+        end = min(start + ws, size + 2 * pad)
+        bounds[r, 0] = max(start - pad, 0)
+        bounds[r, 1] = min(end - pad, size)
+        bounds[r, 2] = end - start
+    return bounds
+
+
+@njit
+def _pool_windows(x, params):
+    """The window bounds of both axes; checks that whole windows fit."""
+    ws0, ws1, st0, st1, pd0, pd1, ignore_border, _ = params
     rows, cols = x.shape[2], x.shape[3]
     if ignore_border and (rows + 2 * pd0 < ws0 or cols + 2 * pd1 < ws1):
-        raise ValueError("pool_2d: the window is larger than the input (ignore_border=True)")
+        raise ValueError(
+            "pool_2d: the window is larger than the input (ignore_border=True)"
+        )
     return (
-        _pool_len(rows, ws0, st0, pd0, ignore_border),
-        _pool_len(cols, ws1, st1, pd1, ignore_border),
+        _axis_windows(rows, ws0, st0, pd0, ignore_border),
+        _axis_windows(cols, ws1, st1, pd1, ignore_border),
     )
 
 
 @njit
-def _window(r, ws, st, pad, size):
-    """Start, end (real elements) and padded-space length of window ``r``."""
-    start = r * st
-    end = min(start + ws, size + 2 * pad)
-    inc = end - start
-    lo = max(start - pad, 0)
-    hi = min(end - pad, size)
-    return lo, hi, inc
+def _divisor(mode, rw, cw, r, q):
+    """What the sum over window ``(r, q)`` is divided by in ``mode``."""
+    if mode == POOL_INC:
+        return rw[r, 2] * cw[q, 2]
+    if mode == POOL_EXC:
+        return (rw[r, 1] - rw[r, 0]) * (cw[q, 1] - cw[q, 0])
+    return 1
 
 
 @njit(boundscheck=False)
-def pool_forward(x, ws0, ws1, st0, st1, pd0, pd1, ignore_border, mode):
-    batch, nc, rows, cols = x.shape
-    oh, ow = _pool_shape(x, ws0, ws1, st0, st1, pd0, pd1, ignore_border)
-    out = np.empty((batch, nc, oh, ow), x.dtype)
+def pool_forward(x, params):
+    mode = params[7]
+    rw, cw = _pool_windows(x, params)
+    batch, nc = x.shape[0], x.shape[1]
+    out = np.empty((batch, nc, len(rw), len(cw)), x.dtype)
     for b in range(batch):
         for c in range(nc):
-            for r in range(oh):
-                r0, r1, rn = _window(r, ws0, st0, pd0, rows)
-                for q in range(ow):
-                    c0, c1, cn = _window(q, ws1, st1, pd1, cols)
+            image, pooled = x[b, c], out[b, c]
+            for r in range(len(rw)):
+                r0, r1 = rw[r, 0], rw[r, 1]
+                for q in range(len(cw)):
+                    c0, c1 = cw[q, 0], cw[q, 1]
                     if mode == POOL_MAX:
-                        best = x[b, c, r0, c0]
+                        best = image[r0, c0]
                         for i in range(r0, r1):
                             for j in range(c0, c1):
-                                if x[b, c, i, j] > best:
-                                    best = x[b, c, i, j]
-                        out[b, c, r, q] = best
+                                best = max(best, image[i, j])
+                        pooled[r, q] = best
                     else:
                         total = 0.0
                         for i in range(r0, r1):
                             for j in range(c0, c1):
-                                total += x[b, c, i, j]
-                        if mode == POOL_INC:
-                            total /= rn * cn
-                        elif mode == POOL_EXC:
-                            total /= (r1 - r0) * (c1 - c0)
-                        out[b, c, r, q] = total
+                                total += image[i, j]
+                        pooled[r, q] = total / _divisor(mode, rw, cw, r, q)
     return out
 
 
 @njit(boundscheck=False)
-def max_pool_grad(x, maxout, gout, ws0, ws1, st0, st1, pd0, pd1, ignore_border):
-    batch, nc, rows, cols = x.shape
-    oh, ow = _pool_shape(x, ws0, ws1, st0, st1, pd0, pd1, ignore_border)
-    if maxout.shape != (batch, nc, oh, ow) or gout.shape != (batch, nc, oh, ow):
-        raise ValueError("pool_2d gradient: the output or its gradient has the wrong shape")
-    if st0 == ws0 and st1 == ws1 and pd0 == 0 and pd1 == 0 and ignore_border:
-        # LeNet's case: windows tile the image; write every element once
-        grad = np.empty(x.shape, gout.dtype)
-        for b in range(batch):
-            for c in range(nc):
-                for i in range(oh * ws0, rows):
-                    for j in range(cols):
-                        grad[b, c, i, j] = 0
-                for i in range(oh * ws0):
-                    r = i // ws0
-                    for j in range(ow * ws1):
-                        q = j // ws1
-                        if x[b, c, i, j] == maxout[b, c, r, q]:
-                            grad[b, c, i, j] = gout[b, c, r, q]
-                        else:
-                            grad[b, c, i, j] = 0
-                    for j in range(ow * ws1, cols):
-                        grad[b, c, i, j] = 0
-        return grad
+def max_pool_grad(x, maxout, gout, params):
+    rw, cw = _pool_windows(x, params)
+    batch, nc = x.shape[0], x.shape[1]
+    if maxout.shape != (batch, nc, len(rw), len(cw)) or gout.shape != maxout.shape:
+        raise ValueError(
+            "pool_2d gradient: the output or its gradient has the wrong shape"
+        )
     grad = np.zeros(x.shape, gout.dtype)
-    if st0 >= ws0 and st1 >= ws1:
-        # windows do not overlap: each element gets at most one gradient
-        for b in range(batch):
-            for c in range(nc):
-                for r in range(oh):
-                    r0, r1, rn = _window(r, ws0, st0, pd0, rows)
-                    for q in range(ow):
-                        c0, c1, cn = _window(q, ws1, st1, pd1, cols)
-                        m = maxout[b, c, r, q]
-                        g = gout[b, c, r, q]
-                        for i in range(r0, r1):
-                            for j in range(c0, c1):
-                                if x[b, c, i, j] == m:
-                                    grad[b, c, i, j] = g
-        return grad
     for b in range(batch):
         for c in range(nc):
-            for r in range(oh):
-                r0, r1, rn = _window(r, ws0, st0, pd0, rows)
-                for q in range(ow):
-                    c0, c1, cn = _window(q, ws1, st1, pd1, cols)
-                    m = maxout[b, c, r, q]
-                    g = gout[b, c, r, q]
-                    for i in range(r0, r1):
-                        for j in range(c0, c1):
-                            if x[b, c, i, j] == m:
-                                grad[b, c, i, j] += g
+            for r in range(len(rw)):
+                for i in range(rw[r, 0], rw[r, 1]):  # row by row, in memory order
+                    for q in range(len(cw)):
+                        m, g = maxout[b, c, r, q], gout[b, c, r, q]
+                        for j in range(cw[q, 0], cw[q, 1]):
+                            # a select, not a branch: which element is the
+                            # maximum is unpredictable, a mispredicted branch slow
+                            grad[b, c, i, j] += g if x[b, c, i, j] == m else 0
     return grad
 
 
 @njit(boundscheck=False)
-def average_pool_grad(x, gout, ws0, ws1, st0, st1, pd0, pd1, ignore_border, mode):
-    batch, nc, rows, cols = x.shape
-    oh, ow = _pool_shape(x, ws0, ws1, st0, st1, pd0, pd1, ignore_border)
-    if gout.shape != (batch, nc, oh, ow):
+def average_pool_grad(x, gout, params):
+    mode = params[7]
+    rw, cw = _pool_windows(x, params)
+    batch, nc = x.shape[0], x.shape[1]
+    if gout.shape != (batch, nc, len(rw), len(cw)):
         raise ValueError("pool_2d gradient: the output gradient has the wrong shape")
     grad = np.zeros(x.shape, gout.dtype)
     for b in range(batch):
         for c in range(nc):
-            for r in range(oh):
-                r0, r1, rn = _window(r, ws0, st0, pd0, rows)
-                for q in range(ow):
-                    c0, c1, cn = _window(q, ws1, st1, pd1, cols)
-                    g = gout[b, c, r, q]
-                    if mode == POOL_INC:
-                        g = g / (rn * cn)
-                    elif mode == POOL_EXC:
-                        g = g / ((r1 - r0) * (c1 - c0))
-                    for i in range(r0, r1):
-                        for j in range(c0, c1):
-                            grad[b, c, i, j] += g
+            g = grad[b, c]
+            for r in range(len(rw)):
+                for q in range(len(cw)):
+                    share = gout[b, c, r, q] / _divisor(mode, rw, cw, r, q)
+                    for i in range(rw[r, 0], rw[r, 1]):
+                        for j in range(cw[q, 0], cw[q, 1]):
+                            g[i, j] += share
     return grad
 
 
 @njit(boundscheck=False)
-def max_pool_grad_grad(x, maxout, ggx, ws0, ws1, st0, st1, pd0, pd1, ignore_border):
-    batch, nc, rows, cols = x.shape
-    oh, ow = _pool_shape(x, ws0, ws1, st0, st1, pd0, pd1, ignore_border)
-    if maxout.shape != (batch, nc, oh, ow) or ggx.shape != x.shape:
+def max_pool_grad_grad(x, maxout, ggx, params):
+    rw, cw = _pool_windows(x, params)
+    batch, nc = x.shape[0], x.shape[1]
+    if maxout.shape != (batch, nc, len(rw), len(cw)) or ggx.shape != x.shape:
         raise ValueError("pool_2d gradient: an input has the wrong shape")
-    out = np.zeros((batch, nc, oh, ow), ggx.dtype)
+    out = np.zeros(maxout.shape, ggx.dtype)
     for b in range(batch):
         for c in range(nc):
-            for r in range(oh):
-                r0, r1, rn = _window(r, ws0, st0, pd0, rows)
-                for q in range(ow):
-                    c0, c1, cn = _window(q, ws1, st1, pd1, cols)
+            image, gg = x[b, c], ggx[b, c]
+            for r in range(len(rw)):
+                for q in range(len(cw)):
                     m = maxout[b, c, r, q]
                     total = 0.0
-                    for i in range(r0, r1):
-                        for j in range(c0, c1):
-                            if x[b, c, i, j] == m:
-                                total += ggx[b, c, i, j]
+                    for i in range(rw[r, 0], rw[r, 1]):
+                        for j in range(cw[q, 0], cw[q, 1]):
+                            if image[i, j] == m:
+                                total += gg[i, j]
                     out[b, c, r, q] = total
     return out
 
 
-def _pool_params(op):
-    return (*op.ws, *op.stride, *op.pad, op.ignore_border)
+_register(Pool, pool_forward, _pool_parameters)
+_register(MaxPoolGrad, max_pool_grad, _pool_parameters)
+_register(AveragePoolGrad, average_pool_grad, _pool_parameters)
+_register(MaxPoolGradGrad, max_pool_grad_grad, _pool_parameters)
 
 
-@register_funcify_and_cache_key(Pool)
-def numba_funcify_Pool(op, node, **kwargs):
-    ws0, ws1, st0, st1, pd0, pd1, ignore_border = _pool_params(op)
-    mode = _POOL_CODES[op.mode]
-
-    @njit
-    def pool(x):
-        return pool_forward(x, ws0, ws1, st0, st1, pd0, pd1, ignore_border, mode)
-
-    return pool, _conv_key(op)
+# --------------------------------------------------------------------------
+# tanh: NumPy's vectorised one, called back through object mode
+# --------------------------------------------------------------------------
 
 
-@register_funcify_and_cache_key(MaxPoolGrad)
-def numba_funcify_MaxPoolGrad(op, node, **kwargs):
-    ws0, ws1, st0, st1, pd0, pd1, ignore_border = _pool_params(op)
+@register_funcify_and_cache_key(Tanh)
+def numba_funcify_Tanh(op, node, **kwargs):
+    dtype = node.outputs[0].type.dtype
+    flat_type = numba.types.Array(numba.from_dtype(np.dtype(dtype)), 1, "C")
 
     @njit
-    def pool_grad(x, maxout, gout):
-        return max_pool_grad(x, maxout, gout, ws0, ws1, st0, st1, pd0, pd1, ignore_border)
+    def tanh(x):
+        flat = x.ravel()
+        with numba.objmode(y=flat_type):
+            y = np.tanh(flat)
+        return y.reshape(x.shape)
 
-    return pool_grad, _conv_key(op)
-
-
-@register_funcify_and_cache_key(AveragePoolGrad)
-def numba_funcify_AveragePoolGrad(op, node, **kwargs):
-    ws0, ws1, st0, st1, pd0, pd1, ignore_border = _pool_params(op)
-    mode = _POOL_CODES[op.mode]
-
-    @njit
-    def pool_grad(x, gout):
-        return average_pool_grad(x, gout, ws0, ws1, st0, st1, pd0, pd1, ignore_border, mode)
-
-    return pool_grad, _conv_key(op)
-
-
-@register_funcify_and_cache_key(MaxPoolGradGrad)
-def numba_funcify_MaxPoolGradGrad(op, node, **kwargs):
-    ws0, ws1, st0, st1, pd0, pd1, ignore_border = _pool_params(op)
-
-    @njit
-    def pool_grad_grad(x, maxout, ggx):
-        return max_pool_grad_grad(x, maxout, ggx, ws0, ws1, st0, st1, pd0, pd1, ignore_border)
-
-    return pool_grad_grad, _conv_key(op)
+    return tanh, default_hash_key_from_props(op, cache_version=VERSION, dtype=dtype)

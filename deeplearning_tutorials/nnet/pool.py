@@ -37,7 +37,7 @@ from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 from pytensor.tensor.type import TensorType
 
-from deeplearning_tutorials.nnet.conv import int_pair
+from deeplearning_tutorials.nnet.conv import _as_4d_float, int_pair
 
 POOL_MODES = ("max", "sum", "average_inc_pad", "average_exc_pad")
 
@@ -88,24 +88,15 @@ def _check_fits(rows, cols, ws, pad, ignore_border):
     """With ignore_border, a window larger than the padded input is an error."""
     if not ignore_border:
         return
-    for size, w, p, axis in ((rows, ws[0], pad[0], "rows"), (cols, ws[1], pad[1], "cols")):
+    for size, w, p, axis in (
+        (rows, ws[0], pad[0], "rows"),
+        (cols, ws[1], pad[1], "cols"),
+    ):
         if size is not None and size + 2 * p < w:
             raise ValueError(
                 f"pool_2d: the window ws={ws} is larger than the input "
                 f"({axis}: {size} + 2 * pad {p}) with ignore_border=True"
             )
-
-
-def _as_4d_float(x, name):
-    x = pt.as_tensor_variable(x)
-    if x.type.ndim != 4:
-        raise TypeError(
-            f"{name} must be a 4-D tensor (batch, channels, rows, cols), "
-            f"got {x.type.ndim} dimensions"
-        )
-    if not x.type.dtype.startswith("float"):
-        raise TypeError(f"{name} must hold floats, got dtype {x.type.dtype}")
-    return x
 
 
 # --------------------------------------------------------------------------
@@ -120,8 +111,12 @@ class _Geometry:
         self.ws, self.stride, self.pad = op.ws, op.stride, op.pad
         self.rows, self.cols = rows, cols
         _check_fits(rows, cols, op.ws, op.pad, op.ignore_border)
-        self.oh = pool_output_length(rows, op.ws[0], op.stride[0], op.pad[0], op.ignore_border)
-        self.ow = pool_output_length(cols, op.ws[1], op.stride[1], op.pad[1], op.ignore_border)
+        self.oh = pool_output_length(
+            rows, op.ws[0], op.stride[0], op.pad[0], op.ignore_border
+        )
+        self.ow = pool_output_length(
+            cols, op.ws[1], op.stride[1], op.pad[1], op.ignore_border
+        )
         # padded size, and the extended size that holds every window whole
         self.ph, self.pw = rows + 2 * op.pad[0], cols + 2 * op.pad[1]
         self.eh = max(self.ph, (self.oh - 1) * op.stride[0] + op.ws[0])
@@ -245,16 +240,24 @@ class BasePool(Op):
         return (
             shape[0],
             shape[1],
-            pool_output_length(rows, self.ws[0], self.stride[0], self.pad[0], self.ignore_border),
-            pool_output_length(cols, self.ws[1], self.stride[1], self.pad[1], self.ignore_border),
+            pool_output_length(
+                rows, self.ws[0], self.stride[0], self.pad[0], self.ignore_border
+            ),
+            pool_output_length(
+                cols, self.ws[1], self.stride[1], self.pad[1], self.ignore_border
+            ),
         )
 
     def sym_out_shape(self, shape):
         return (
             shape[0],
             shape[1],
-            _sym_output_length(shape[2], self.ws[0], self.stride[0], self.pad[0], self.ignore_border),
-            _sym_output_length(shape[3], self.ws[1], self.stride[1], self.pad[1], self.ignore_border),
+            _sym_output_length(
+                shape[2], self.ws[0], self.stride[0], self.pad[0], self.ignore_border
+            ),
+            _sym_output_length(
+                shape[3], self.ws[1], self.stride[1], self.pad[1], self.ignore_border
+            ),
         )
 
     def params(self, **changes):
@@ -297,34 +300,56 @@ class Pool(BasePool):
         return [AveragePoolGrad(**self.params())(x, gz)]
 
 
-class MaxPoolGrad(BasePool):
-    """Gradient of max pooling: ``(x, maxout, gout) -> gx``."""
+class _MaxPoolLinearMap(BasePool):
+    """What :class:`MaxPoolGrad` and :class:`MaxPoolGradGrad` share.
+
+    Given ``x`` and its pooled ``maxout``, each is a linear map of its third
+    input, and each is the other's transpose: ``MaxPoolGrad`` sends a
+    window's value to the window's maximal elements, ``MaxPoolGradGrad`` sums
+    the values at those elements into the window. The output has the shape
+    of input ``like`` (0: ``x``, 1: ``maxout``).
+    """
+
+    like = 0
+    third_name = ""
 
     def __init__(self, ws, ignore_border=True, stride=None, pad=(0, 0), mode="max"):
         super().__init__(ws, ignore_border, stride, pad, mode)
         if self.mode != "max":
-            raise ValueError(f"MaxPoolGrad is for mode 'max', got {self.mode!r}")
+            raise ValueError(
+                f"{type(self).__name__} is for mode 'max', got {self.mode!r}"
+            )
 
-    def make_node(self, x, maxout, gout):
-        x = _as_4d_float(x, "pool_2d input")
-        maxout = _as_4d_float(maxout, "pool_2d output")
-        gout = _as_4d_float(gout, "pool_2d output gradient")
-        return Apply(self, [x, maxout, gout], [x.type()])
+    def make_node(self, x, maxout, values):
+        inputs = [
+            _as_4d_float(x, "pool_2d input"),
+            _as_4d_float(maxout, "pool_2d output"),
+            _as_4d_float(values, self.third_name),
+        ]
+        return Apply(self, inputs, [inputs[self.like].type()])
+
+    def infer_shape(self, fgraph, node, shapes):
+        return [shapes[self.like]]
+
+    def transpose(self):
+        raise NotImplementedError
+
+    def pullback(self, inputs, outputs, cotangents):
+        x, maxout, _ = inputs
+        (g,) = cotangents
+        return [pt.zeros_like(x), pt.zeros_like(maxout), self.transpose()(x, maxout, g)]
+
+
+class MaxPoolGrad(_MaxPoolLinearMap):
+    """Gradient of max pooling: ``(x, maxout, gout) -> gx``."""
+
+    like, third_name = 0, "pool_2d output gradient"
 
     def perform(self, node, inputs, outputs):
         outputs[0][0] = max_pool_grad_numpy(self, *inputs)
 
-    def infer_shape(self, fgraph, node, shapes):
-        return [shapes[0]]
-
-    def pullback(self, inputs, outputs, cotangents):
-        x, maxout, _ = inputs
-        (ggx,) = cotangents
-        return [
-            pt.zeros_like(x),
-            pt.zeros_like(maxout),
-            MaxPoolGradGrad(**self.params())(x, maxout, ggx),
-        ]
+    def transpose(self):
+        return MaxPoolGradGrad(**self.params())
 
 
 class AveragePoolGrad(BasePool):
@@ -356,34 +381,16 @@ class AveragePoolGrad(BasePool):
         return [disconnected_type(), Pool(**self.params())(ggx)]
 
 
-class MaxPoolGradGrad(BasePool):
+class MaxPoolGradGrad(_MaxPoolLinearMap):
     """Gradient of :class:`MaxPoolGrad` w.r.t. ``gout``: ``(x, maxout, ggx) -> ggout``."""
 
-    def __init__(self, ws, ignore_border=True, stride=None, pad=(0, 0), mode="max"):
-        super().__init__(ws, ignore_border, stride, pad, mode)
-        if self.mode != "max":
-            raise ValueError(f"MaxPoolGradGrad is for mode 'max', got {self.mode!r}")
-
-    def make_node(self, x, maxout, ggx):
-        x = _as_4d_float(x, "pool_2d input")
-        maxout = _as_4d_float(maxout, "pool_2d output")
-        ggx = _as_4d_float(ggx, "gradient")
-        return Apply(self, [x, maxout, ggx], [maxout.type()])
+    like, third_name = 1, "gradient"
 
     def perform(self, node, inputs, outputs):
         outputs[0][0] = max_pool_grad_grad_numpy(self, *inputs)
 
-    def infer_shape(self, fgraph, node, shapes):
-        return [shapes[1]]
-
-    def pullback(self, inputs, outputs, cotangents):
-        x, maxout, _ = inputs
-        (g,) = cotangents
-        return [
-            pt.zeros_like(x),
-            pt.zeros_like(maxout),
-            MaxPoolGrad(**self.params())(x, maxout, g),
-        ]
+    def transpose(self):
+        return MaxPoolGrad(**self.params())
 
 
 # --------------------------------------------------------------------------
@@ -416,7 +423,11 @@ def pool_2d(
     :param ds, st, padding: the old names of ``ws``, ``stride`` and ``pad``
         (``max_pool_2d(input, ds, ignore_border)`` of the original tutorials)
     """
-    for old, new, value in (("ds", "ws", ds), ("st", "stride", st), ("padding", "pad", padding)):
+    for old, new, value in (
+        ("ds", "ws", ds),
+        ("st", "stride", st),
+        ("padding", "pad", padding),
+    ):
         if value is not None:
             current = {"ws": ws, "stride": stride, "pad": pad}[new]
             if current is not None and not (new == "pad" and tuple(current) == (0, 0)):
@@ -439,6 +450,4 @@ def pool_2d(
     lead = x.shape[:-2]
     images = x.reshape((-1, 1, x.shape[-2], x.shape[-1]), ndim=4)
     pooled = op(images)
-    return pooled.reshape(
-        pt.concatenate([lead, pooled.shape[-2:]]), ndim=x.type.ndim
-    )
+    return pooled.reshape(pt.concatenate([lead, pooled.shape[-2:]]), ndim=x.type.ndim)
