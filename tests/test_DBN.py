@@ -74,6 +74,9 @@ def test_pretraining_the_second_rbm_sees_the_first_layers_mean_field_output():
     numpy.testing.assert_allclose(dbn.sigmoid_layers[0].W.get_value(), W0, rtol=1e-6)
 
 
+# the fine-tuning code is shared with the SdA (training.build_finetune_functions),
+# whose test runs by default; this one costs 20 s of cold compilation
+@pytest.mark.slow
 def test_a_finetuning_step_follows_numpy_backpropagation():
     rng = numpy.random.RandomState(1)
     x = rng.rand(8, 6).astype(pytensor.config.floatX)

@@ -64,6 +64,9 @@ def test_mismatched_feature_maps_are_refused():
         )
 
 
+# the smoke run already follows NumPy for a whole epoch; this per-parameter
+# check costs about 25 s of cold compilation, outside the default run
+@pytest.mark.slow
 def test_gradients_of_the_first_minibatch_match_numpy():
     """All eight parameter gradients of the cost, against hand-derived NumPy."""
     floatX = pytensor.config.floatX

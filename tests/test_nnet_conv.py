@@ -156,6 +156,8 @@ def test_gradient_is_correct():
     verify_grad(convolved, values, rng=numpy.random.RandomState(2))
 
 
+# second-order gradients: about 30 s of cold compilation, outside the default run
+@pytest.mark.slow
 def test_gradients_of_the_gradients_are_correct():
     """The two gradient Ops are differentiable too (each is linear)."""
     x, w = case_values(CASES[7], "float64")

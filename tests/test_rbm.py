@@ -157,6 +157,8 @@ def test_the_gibbs_chain_draws_new_noise_at_every_step_and_call():
     assert abs(numpy.concatenate([first, second]).mean() - 0.5) < 0.05
 
 
+# the unrolled chain serves the benchmark only; 18 s of cold compilation
+@pytest.mark.slow
 def test_unrolled_and_scanned_chains_are_the_same_computation():
     def run(unroll):
         rbm = small_rbm(theano_rng=RandomStreams(8))
