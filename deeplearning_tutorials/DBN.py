@@ -94,9 +94,7 @@ class DBN:
         """
         index = pt.lscalar("index")
         learning_rate = pt.scalar("lr")
-        batch = minibatch(
-            train_set_x, index, batch_size, train_set_x.get_value(borrow=True).shape
-        )
+        batch = minibatch(train_set_x, index, batch_size)
         pretrain_fns = []
         for rbm in self.rbm_layers:
             cost, updates = rbm.get_cost_updates(learning_rate, persistent=None, k=k)

@@ -100,9 +100,7 @@ class SdA:
         index = pt.lscalar("index")
         corruption_level = pt.scalar("corruption")
         learning_rate = pt.scalar("lr")
-        batch = minibatch(
-            train_set_x, index, batch_size, train_set_x.get_value(borrow=True).shape
-        )
+        batch = minibatch(train_set_x, index, batch_size)
         pretrain_fns = []
         for autoencoder in self.dA_layers:
             cost, updates = autoencoder.get_cost_updates(

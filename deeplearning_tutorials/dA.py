@@ -162,12 +162,11 @@ def train_dA(
     cost, updates = da.get_cost_updates(
         corruption_level=corruption_level, learning_rate=learning_rate
     )
-    data_shape = train_set_x.get_value(borrow=True).shape
     train_da = pytensor.function(
         [index],
         cost,
         updates=updates,
-        givens={x: minibatch(train_set_x, index, batch_size, data_shape)},
+        givens={x: minibatch(train_set_x, index, batch_size)},
     )
     pretraining.warm_up_steps([train_da], da.params, theano_rng)
     checkpointer = training.checkpointer_for(

@@ -372,8 +372,11 @@ def n_batches(shared_x, batch_size, name="data set"):
     return n_rows // batch_size
 
 
-def minibatch(data, index, batch_size, data_shape):
+def minibatch(data, index, batch_size, data_shape=None):
     """Symbolic rows ``index * batch_size`` to ``(index + 1) * batch_size``.
+
+    ``data_shape`` is the shape of ``data``'s value; it may be left out when
+    ``data`` is a shared variable.
 
     This is the tutorials' slice. Under JAX a slice must have static bounds,
     so there the data set is viewed as ``(n_batches, batch_size, ...)`` and
@@ -384,6 +387,8 @@ def minibatch(data, index, batch_size, data_shape):
     """
     if batch_size == 1:
         return pt.shape_padleft(data[index])
+    if data_shape is None:
+        data_shape = data.get_value(borrow=True).shape
     if not config.uses_jax():
         return data[index * batch_size : (index + 1) * batch_size]
     count = data_shape[0] // batch_size

@@ -379,12 +379,11 @@ def test_rbm(
     cost, updates = rbm.get_cost_updates(
         lr=learning_rate, persistent=persistent_chain, k=15
     )
-    data_shape = train_set_x.get_value(borrow=True).shape
     train_rbm = pytensor.function(
         [index],
         cost,
         updates=updates,
-        givens={x: minibatch(train_set_x, index, batch_size, data_shape)},
+        givens={x: minibatch(train_set_x, index, batch_size)},
         name="train_rbm",
     )
     state = rbm.params + [persistent_chain, rbm.bit_i_idx]
