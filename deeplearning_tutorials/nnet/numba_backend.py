@@ -28,7 +28,10 @@ arrays for every chunk cost page faults.
 **Pooling** is a direct loop over the windows, whose bounds are computed once
 per call rather than once per image; the gradient of max pooling chooses
 with a select rather than a branch (which element is a window's maximum is
-unpredictable, and mispredicted branches tripled its time).
+unpredictable, and mispredicted branches tripled its time). When the windows
+tile the image (no padding, stride = window size, LeNet's case), max pooling
+and its gradient take loops of their own that run along whole rows and
+vectorise, about 3 times faster at LeNet's shapes.
 
 **tanh** (:mod:`.activation`) calls NumPy's vectorised ``np.tanh`` from
 object mode.
@@ -52,7 +55,7 @@ from deeplearning_tutorials.nnet.pool import (
 )
 
 #: bump when a kernel below changes, so that cached compiled graphs are rebuilt
-VERSION = 3
+VERSION = 5
 
 #: elements of the patch matrix of one chunk (2**18 floats: 1 MB in float32, so
 #: that it stays in the cache; larger chunks measured no faster)
@@ -404,12 +407,74 @@ def _divisor(mode, rw, cw, r, q):
     return 1
 
 
+@njit
+def _tiles(x, params, oh, ow):
+    """Whether the windows tile the image: no padding, stride = window, all whole.
+
+    Then every element lies in at most one window and the loops below need
+    no window bounds; LeNet's 2x2 max pooling is such a case.
+    """
+    ws0, ws1, st0, st1, pd0, pd1, _, _ = params
+    return (
+        pd0 == 0
+        and pd1 == 0
+        and st0 == ws0
+        and st1 == ws1
+        and oh * ws0 <= x.shape[2]
+        and ow * ws1 <= x.shape[3]
+    )
+
+
+@njit(boundscheck=False)
+def _max_pool_tiled(x, ws0, ws1, out):
+    """Max pooling over tiling windows, a whole output row at a time.
+
+    The inner loop runs along an output row (``q``), reading every ``ws1``-th
+    element of an input row, so that it vectorises. (Plain 4-d indexing:
+    taking a view of every row costs more than the loop itself.)
+    """
+    oh, ow = out.shape[2], out.shape[3]
+    for b in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for r in range(oh):
+                for q in range(ow):
+                    out[b, c, r, q] = x[b, c, r * ws0, q * ws1]
+                for i in range(r * ws0, (r + 1) * ws0):
+                    for v in range(ws1):
+                        for q in range(ow):
+                            out[b, c, r, q] = max(out[b, c, r, q], x[b, c, i, q * ws1 + v])
+
+
+@njit(boundscheck=False)
+def _max_pool_grad_tiled(x, maxout, gout, ws0, ws1, grad):
+    """The gradient of :func:`_max_pool_tiled`, written once per element.
+
+    Each element of a window that equals the window's maximum gets the
+    window's output gradient, the others zero: no accumulation, as the
+    windows do not overlap. Elements outside every window are left alone
+    (the caller zeroes them).
+    """
+    oh, ow = maxout.shape[2], maxout.shape[3]
+    for b in range(x.shape[0]):
+        for c in range(x.shape[1]):
+            for i in range(oh * ws0):
+                r = i // ws0
+                for q in range(ow):
+                    m, g = maxout[b, c, r, q], gout[b, c, r, q]
+                    for v in range(ws1):
+                        j = q * ws1 + v
+                        grad[b, c, i, j] = g if x[b, c, i, j] == m else 0
+
+
 @njit(boundscheck=False)
 def pool_forward(x, params):
     mode = params[7]
     rw, cw = _pool_windows(x, params)
     batch, nc = x.shape[0], x.shape[1]
     out = np.empty((batch, nc, len(rw), len(cw)), x.dtype)
+    if mode == POOL_MAX and _tiles(x, params, len(rw), len(cw)):
+        _max_pool_tiled(x, params[0], params[1], out)
+        return out
     for b in range(batch):
         for c in range(nc):
             image, pooled = x[b, c], out[b, c]
@@ -440,6 +505,14 @@ def max_pool_grad(x, maxout, gout, params):
         raise ValueError(
             "pool_2d gradient: the output or its gradient has the wrong shape"
         )
+    if _tiles(x, params, len(rw), len(cw)):
+        covered = (len(rw) * params[0], len(cw) * params[1])
+        if covered == (x.shape[2], x.shape[3]):
+            grad = np.empty(x.shape, gout.dtype)  # every element is written
+        else:
+            grad = np.zeros(x.shape, gout.dtype)
+        _max_pool_grad_tiled(x, maxout, gout, params[0], params[1], grad)
+        return grad
     grad = np.zeros(x.shape, gout.dtype)
     for b in range(batch):
         for c in range(nc):
