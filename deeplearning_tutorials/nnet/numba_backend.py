@@ -35,6 +35,12 @@ vectorise, about 3 times faster at LeNet's shapes.
 
 **tanh** (:mod:`.activation`) calls NumPy's vectorised ``np.tanh`` from
 object mode.
+
+The kernels are single-threaded; only the BLAS products use several cores.
+Numba's ``parallel=True`` loops over the images were tried for the copies
+and the pooling: next to OpenBLAS's threads, which keep spinning for a while
+after each product, a LeNet training step became 8 times slower (and one
+run crashed), so they were taken out.
 """
 
 import numba
