@@ -106,17 +106,21 @@ def test_the_original_smoke_run_matches_numpy(capsys):
     expected_valid = mean_error(reference, valid_x.astype(floatX), valid_y, 500)
     expected_test = mean_error(reference, test_x.astype(floatX), test_y, 500)
     # float32 sums in another order (NumPy's BLAS, its thread count) may
-    # flip an example or two of 10,000 after 100 SGD steps; on this
-    # project's machine both print the same with one BLAS thread
+    # flip an example or two of 10,000 after 100 SGD steps
     assert result.best_validation_loss == pytest.approx(expected_valid, abs=2.5e-4)
     assert result.test_score == pytest.approx(expected_test, abs=2.5e-4)
 
-    # pinned: what PyTensor prints in float32 (and the NumPy LeNet, above)
+    # pinned: what PyTensor prints in float32. One borderline test image of
+    # 10,000 depends on how OpenBLAS shares the convolutions' products among
+    # its threads (the order of a float32 sum): measured 13.680000 % with two
+    # BLAS threads, 13.690000 % with one; nothing else may differ.
+    test_error = out[-2].rsplit(" ", 2)[-2]
+    assert test_error in {"13.680000", "13.690000"}, out[-2]
     assert out[-3:] == [
         "epoch 1, minibatch 100/100, validation error 13.300000 %",
-        "     epoch 1, minibatch 100/100, test error of best model 13.680000 %",
+        f"     epoch 1, minibatch 100/100, test error of best model {test_error} %",
         "Optimization complete. Best validation score of 13.300000 % obtained "
-        "at iteration 100, with test performance 13.680000 %",
+        f"at iteration 100, with test performance {test_error} %",
     ]
 
 
