@@ -27,6 +27,7 @@ CVM (PyTensor's C backend)
     message if no BLAS can be found.
 """
 
+import importlib.util
 import os
 import sys
 import warnings
@@ -118,6 +119,7 @@ def configure(floatX=None, mode=None, default_mode=DEFAULT_MODE):
             raise ConfigurationError(
                 "mode JAX needs jax: pip install -e .[gpu] (or pip install jax)"
             ) from None
+        keep_float32_products()
     if mode == "CVM":
         _link_blas_for_cvm()
     if "numba__fastmath" not in env:
@@ -156,6 +158,23 @@ def apply_defaults():
         pytensor.config.floatX = DEFAULT_FLOATX
     if "mode" not in env:
         pytensor.config.mode = DEFAULT_MODE
+    elif str(env["mode"]).upper() == "JAX" and importlib.util.find_spec("jax"):
+        keep_float32_products()
+
+
+def keep_float32_products():
+    """Make JAX compute float32 matrix products and convolutions in float32.
+
+    On recent NVIDIA GPUs (Ampere and later) XLA may run float32 products
+    in TF32, which keeps 10 bits of mantissa instead of 23: fast, but not
+    the float32 arithmetic that the published runs used. The project asks
+    for full precision unless ``JAX_DEFAULT_MATMUL_PRECISION`` is set.
+    """
+    if "JAX_DEFAULT_MATMUL_PRECISION" in os.environ:
+        return
+    import jax
+
+    jax.config.update("jax_default_matmul_precision", "highest")
 
 
 def current():

@@ -191,8 +191,8 @@ def test_jax_mode_without_jax_says_how_to_install_it():
     reason="jax (the gpu extra) is not installed",
 )
 def test_jax_mode_prints_the_same_errors(tmp_path):
-    # one epoch: under JAX the data sets are copied to the device on every
-    # call (see doc/backends.md), which makes an epoch take about 25 s
+    # one epoch, in float64, so that JAX's and Numba's errors are comparable
+    # to the last digit
     assert _short_logistic_run("float64", "JAX", tmp_path, 1) == _short_logistic_run(
         "float64", "NUMBA", tmp_path, 1
     )

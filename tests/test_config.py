@@ -1,5 +1,6 @@
 """floatX, mode and fast-math: defaults and PYTENSOR_FLAGS precedence."""
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -83,3 +84,30 @@ def test_the_help_of_a_cvm_tutorial_names_its_default_backend():
         check=True,
     ).stdout
     assert "else CVM, or NUMBA where no BLAS is found" in " ".join(help_text.split())
+
+
+JAX_PRECISION = (
+    "import deeplearning_tutorials, jax; from deeplearning_tutorials import config; "
+    "{setup}; print(jax.config.jax_default_matmul_precision)"
+)
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None, reason="jax (the gpu extra) is not installed"
+)
+@pytest.mark.parametrize(
+    "flags, setup",
+    [(None, "config.configure(mode='JAX')"), ("mode=JAX", "pass")],
+)
+def test_jax_keeps_float32_products_in_float32(flags, setup):
+    # GPUs would otherwise be free to compute float32 products in TF32
+    assert show(flags, JAX_PRECISION.format(setup=setup)) == ["highest"]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None, reason="jax (the gpu extra) is not installed"
+)
+def test_an_explicit_jax_precision_is_left_alone(monkeypatch):
+    monkeypatch.setenv("JAX_DEFAULT_MATMUL_PRECISION", "tensorfloat32")
+    code = JAX_PRECISION.format(setup="config.configure(mode='JAX')")
+    assert show(None, code) == ["tensorfloat32"]

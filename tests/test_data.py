@@ -53,6 +53,25 @@ def test_load_data_gives_floatX_shared_x_and_int32_labels(small_dataset):
     numpy.testing.assert_allclose(test_x.get_value(), expected[2][0])
 
 
+@pytest.mark.parametrize("floatX", ["float32", "float64"])
+def test_under_jax_the_data_sets_live_on_the_device(small_dataset, floatX, monkeypatch):
+    # stored as NumPy arrays they would be copied to the device at every call
+    jax = pytest.importorskip("jax")
+    monkeypatch.setattr(pytensor.config, "mode", "JAX")
+    monkeypatch.setattr(pytensor.config, "floatX", floatX)
+    saved_x64 = jax.config.jax_enable_x64
+    try:
+        (train_x, train_y), _, (test_x, test_y) = data.load_data(small_dataset)
+        stored = train_x.get_value(borrow=True)
+        assert isinstance(stored, jax.Array)
+        assert stored.dtype == floatX  # float64 is not truncated on the way
+        expected = make_splits()
+        numpy.testing.assert_array_equal(numpy.asarray(stored), expected[0][0])
+        numpy.testing.assert_array_equal(test_y.eval(), expected[2][1])
+    finally:
+        jax.config.update("jax_enable_x64", saved_x64)
+
+
 def test_environment_variable_points_to_the_file(small_dataset, monkeypatch):
     monkeypatch.setenv(data.ENVIRONMENT_VARIABLE, str(small_dataset))
     monkeypatch.setattr(data, "_REPO_DATA_DIR", small_dataset.parent / "nowhere")
