@@ -119,7 +119,7 @@ def configure(floatX=None, mode=None, default_mode=DEFAULT_MODE):
             raise ConfigurationError(
                 "mode JAX needs jax: pip install -e .[gpu] (or pip install jax)"
             ) from None
-        keep_float32_products()
+        make_jax_faithful()
     if mode == "CVM":
         _link_blas_for_cvm()
     if "numba__fastmath" not in env:
@@ -159,17 +159,25 @@ def apply_defaults():
     if "mode" not in env:
         pytensor.config.mode = DEFAULT_MODE
     elif str(env["mode"]).upper() == "JAX" and importlib.util.find_spec("jax"):
-        keep_float32_products()
+        make_jax_faithful()
 
 
-def keep_float32_products():
-    """Make JAX compute float32 matrix products and convolutions in float32.
+def make_jax_faithful():
+    """Make JAX compute as the published float32 runs did, and repeatably.
 
-    On recent NVIDIA GPUs (Ampere and later) XLA may run float32 products
-    in TF32, which keeps 10 bits of mantissa instead of 23: fast, but not
-    the float32 arithmetic that the published runs used. The project asks
-    for full precision unless ``JAX_DEFAULT_MATMUL_PRECISION`` is set.
+    * On recent NVIDIA GPUs (Ampere and later) XLA may run float32 matrix
+      products in TF32, which keeps 10 bits of mantissa instead of 23: fast,
+      but not float32 arithmetic. The project asks for full precision unless
+      ``JAX_DEFAULT_MATMUL_PRECISION`` is set.
+    * XLA's GPU kernels may sum in an order that changes from run to run, so
+      that two runs of LeNet on the same GPU ended at different iterations.
+      ``--xla_gpu_deterministic_ops=true`` is added to ``XLA_FLAGS`` (read
+      when JAX first computes) unless ``XLA_FLAGS`` already names it; with
+      it, repeated runs print the same lines.
     """
+    if "xla_gpu_deterministic_ops" not in os.environ.get("XLA_FLAGS", ""):
+        flags = os.environ.get("XLA_FLAGS", "")
+        os.environ["XLA_FLAGS"] = f"{flags} --xla_gpu_deterministic_ops=true".strip()
     if "JAX_DEFAULT_MATMUL_PRECISION" in os.environ:
         return
     import jax

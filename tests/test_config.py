@@ -111,3 +111,27 @@ def test_an_explicit_jax_precision_is_left_alone(monkeypatch):
     monkeypatch.setenv("JAX_DEFAULT_MATMUL_PRECISION", "tensorfloat32")
     code = JAX_PRECISION.format(setup="config.configure(mode='JAX')")
     assert show(None, code) == ["tensorfloat32"]
+
+
+@pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None, reason="jax (the gpu extra) is not installed"
+)
+@pytest.mark.parametrize(
+    "user_flags, expected",
+    [
+        (None, "--xla_gpu_deterministic_ops=true"),
+        ("--xla_dump_to=/tmp/x", "--xla_dump_to=/tmp/x --xla_gpu_deterministic_ops=true"),
+        ("--xla_gpu_deterministic_ops=false", "--xla_gpu_deterministic_ops=false"),
+    ],
+)
+def test_jax_gpu_runs_are_made_repeatable(user_flags, expected, monkeypatch):
+    # without it, two LeNet runs on the same GPU ended at different iterations
+    if user_flags is None:
+        monkeypatch.delenv("XLA_FLAGS", raising=False)
+    else:
+        monkeypatch.setenv("XLA_FLAGS", user_flags)
+    code = (
+        "import os; from deeplearning_tutorials import config; "
+        "config.configure(mode='JAX'); print(os.environ['XLA_FLAGS'])"
+    )
+    assert " ".join(show(None, code)) == expected
