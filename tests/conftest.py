@@ -60,3 +60,23 @@ def error_lines(stdout):
         for line in stdout.splitlines()
         if "error" in line or line.startswith("Optimization complete")
     ]
+
+
+@pytest.fixture
+def backend(request):
+    """The compilation mode of an operator test (parametrized indirectly); JAX is
+    skipped when not installed and runs in the precision of the test (its
+    64-bit flag is restored afterwards)."""
+    mode, dtype = request.param, request.getfixturevalue("dtype")
+    if mode != "JAX":
+        yield mode
+        return
+    jax = pytest.importorskip("jax")
+    import pytensor.link.jax.dispatch  # noqa: F401  (sets the flag once, from floatX)
+
+    saved = jax.config.jax_enable_x64
+    jax.config.update("jax_enable_x64", dtype == "float64")
+    try:
+        yield mode
+    finally:
+        jax.config.update("jax_enable_x64", saved)

@@ -73,25 +73,6 @@ def case_values(case, dtype, seed=0):
     return rng.uniform(-1, 1, x_shape).astype(dtype), rng.uniform(-1, 1, w_shape).astype(dtype)
 
 
-@pytest.fixture
-def backend(request):
-    """A compilation mode; JAX is skipped when not installed and runs in the
-    precision of the test (its 64-bit flag is restored afterwards)."""
-    mode, dtype = request.param, request.getfixturevalue("dtype")
-    if mode != "JAX":
-        yield mode
-        return
-    jax = pytest.importorskip("jax")
-    import pytensor.link.jax.dispatch  # noqa: F401  (sets the flag once, from floatX)
-
-    saved = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", dtype == "float64")
-    try:
-        yield mode
-    finally:
-        jax.config.update("jax_enable_x64", saved)
-
-
 def tolerance(dtype):
     return dict(rtol=1e-4, atol=1e-4) if dtype == "float32" else dict(rtol=1e-10, atol=1e-10)
 

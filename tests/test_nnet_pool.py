@@ -65,23 +65,6 @@ def reference_pool(x, ws, ignore_border=True, stride=None, pad=(0, 0), mode="max
     return out
 
 
-@pytest.fixture
-def backend(request):
-    mode, dtype = request.param, request.getfixturevalue("dtype")
-    if mode != "JAX":
-        yield mode
-        return
-    jax = pytest.importorskip("jax")
-    import pytensor.link.jax.dispatch  # noqa: F401
-
-    saved = jax.config.jax_enable_x64
-    jax.config.update("jax_enable_x64", dtype == "float64")
-    try:
-        yield mode
-    finally:
-        jax.config.update("jax_enable_x64", saved)
-
-
 def case_value(shape, dtype, seed=0):
     # distinct values: no ties, so finite differences of max are well defined
     rng = numpy.random.RandomState(seed)
