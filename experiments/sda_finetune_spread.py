@@ -9,10 +9,18 @@ the draws is.
 
 This script makes more draws. Run ``k`` fine-tunes, with the project's own
 driver and its default settings, from the pre-trained weights of the
-reproduction run (``results/checkpoints/SdA/pretraining.npz``), in which a
-single weight of the first layer has been moved by one float32 ulp (the
-weight is picked by ``RandomState(k)``): a change at the level of rounding,
-a thousand times smaller than what separates float32 from float64.
+reproduction run (``results/checkpoints/SdA/pretraining.npz``), in which
+every weight of the first layer has been moved by one float32 ulp, up or
+down as ``RandomState(k)`` decides: a change at the level of rounding, such
+as another BLAS or another order of summation makes.
+
+(A pilot moved a single weight instead. That is not always a perturbation:
+a weight of 0.0009 moved by one ulp, 1e-10, changes no pre-activation's
+rounding, and that run repeated the reproduction run digit for digit. The
+pilot that did diverge is kept as ``results/SdA_pilot_nudge.log``; it is
+resumed with ``python -m deeplearning_tutorials.SdA --checkpoint-dir
+results/checkpoints/SdA_pilot_nudge --resume --results-json
+results/SdA_pilot_nudge.json >> results/SdA_pilot_nudge.log``.)
 
     python experiments/sda_finetune_spread.py --runs 1 2 3     # one after the other
     python experiments/sda_finetune_spread.py --summary         # the table so far
@@ -38,20 +46,20 @@ PRETRAINED = RESULTS / "checkpoints" / "SdA" / "pretraining.npz"
 
 
 def nudged_copy(source, target, k):
-    """Copy the pre-training checkpoint with one layer-0 weight moved by one ulp.
+    """Copy the pre-training checkpoint with every layer-0 weight moved by one ulp.
 
-    Returns ``(index, before, after)`` of the weight that was moved.
+    Each weight goes one float32 ulp up or down, as ``RandomState(k)`` draws.
+    Returns the number of weights moved up.
     """
     with numpy.load(source, allow_pickle=False) as stored:
         arrays = {key: stored[key] for key in stored.files}
-    weights = arrays["param_0_W"].copy()
-    index = numpy.random.RandomState(k).randint(weights.size)
-    before = weights.flat[index]
-    weights.flat[index] = numpy.nextafter(before, numpy.float32(numpy.inf))
-    arrays["param_0_W"] = weights
+    weights = arrays["param_0_W"]
+    up = numpy.random.RandomState(k).randint(2, size=weights.shape).astype(bool)
+    direction = numpy.where(up, numpy.float32(numpy.inf), numpy.float32(-numpy.inf))
+    arrays["param_0_W"] = numpy.nextafter(weights, direction).astype(weights.dtype)
     target.parent.mkdir(parents=True, exist_ok=True)
     numpy.savez(target, **arrays)
-    return int(index), float(before), float(weights.flat[index])
+    return int(up.sum())
 
 
 def run(k):
@@ -60,11 +68,11 @@ def run(k):
     log_path = RESULTS / f"SdA_spread_{k}.log"
     pretraining = checkpoint_dir / "pretraining.npz"
     if not pretraining.exists():
-        index, before, after = nudged_copy(PRETRAINED, pretraining, k)
+        n_up = nudged_copy(PRETRAINED, pretraining, k)
         with open(log_path, "a") as log:
             print(
-                f"[spread] draw {k}: layer-0 weight {index} moved from {before!r} "
-                f"to {after!r} (one float32 ulp)",
+                f"[spread] draw {k}: every layer-0 weight moved by one float32 ulp, "
+                f"{n_up} of them up, the others down",
                 file=log,
             )
     command = [
@@ -84,25 +92,38 @@ def run(k):
 
 
 def summary():
-    """One line per finished or running draw, the reproduction run first."""
-    rows = []
-    paths = [RESULTS / "SdA.json"] + sorted(
-        RESULTS.glob("SdA_spread_*.json"), key=lambda p: int(p.stem.split("_")[-1])
+    """One line per draw, the reproduction run and the pilot first.
+
+    A finished draw is read from its record; one still running (or stopped
+    to be resumed) from its checkpoint, and marked as such.
+    """
+    names = ["SdA", "SdA_pilot_nudge"] + sorted(
+        {p.name for p in (RESULTS / "checkpoints").glob("SdA_spread_*")},
+        key=lambda name: int(name.split("_")[-1]),
     )
-    for path in paths:
-        record = json.loads(path.read_text())
-        rows.append(
-            (
-                path.stem,
-                record["best_validation_error_percent"],
-                record["test_error_percent"],
-                record["best_iteration"] // 50000,
-                record["epochs"],
-            )
-        )
-    print("run              valid %  test %  best epoch  epochs")
-    for name, valid, test, best_epoch, epochs in rows:
-        print(f"{name:<16} {valid:7.2f} {test:7.2f} {best_epoch:11d} {epochs:7d}")
+    print("run                valid %  test %  best epoch  epochs")
+    rows = []
+    for name in names:
+        record_path = RESULTS / f"{name}.json"
+        checkpoint = RESULTS / "checkpoints" / name / "checkpoint.npz"
+        if record_path.exists():
+            record = json.loads(record_path.read_text())
+            valid = record["best_validation_error_percent"]
+            test = record["test_error_percent"]
+            best_iteration, epochs, status = record["best_iteration"], record["epochs"], ""
+        elif checkpoint.exists():
+            with numpy.load(checkpoint, allow_pickle=False) as stored:
+                state = json.loads(str(stored["state_json"]))["state"]
+            valid = 100 * state["best_validation_loss"]
+            test = 100 * state["test_score"]
+            best_iteration = state["best_iter"] + 1
+            epochs = len(state["validation_history"])
+            status = "  (not finished)"
+        else:
+            continue
+        best_epoch = best_iteration // 50000
+        print(f"{name:<18} {valid:7.2f} {test:7.2f} {best_epoch:11d} {epochs:7d}{status}")
+        rows.append((name, valid, test, best_epoch, epochs, not status))
     return rows
 
 
