@@ -33,7 +33,6 @@ checkpoints in ``results/checkpoints/SdA_spread_<k>/``; running the same
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path

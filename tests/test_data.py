@@ -61,7 +61,7 @@ def test_under_jax_the_data_sets_live_on_the_device(small_dataset, floatX, monke
     monkeypatch.setattr(pytensor.config, "floatX", floatX)
     saved_x64 = jax.config.jax_enable_x64
     try:
-        (train_x, train_y), _, (test_x, test_y) = data.load_data(small_dataset)
+        (train_x, _), _, (_, test_y) = data.load_data(small_dataset)
         stored = train_x.get_value(borrow=True)
         assert isinstance(stored, jax.Array)
         assert stored.dtype == floatX  # float64 is not truncated on the way
