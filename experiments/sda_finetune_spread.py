@@ -101,7 +101,6 @@ def summary():
         key=lambda name: int(name.split("_")[-1]),
     )
     print("run                valid %  test %  best epoch  epochs")
-    rows = []
     for name in names:
         record_path = RESULTS / f"{name}.json"
         checkpoint = RESULTS / "checkpoints" / name / "checkpoint.npz"
@@ -122,8 +121,6 @@ def summary():
             continue
         best_epoch = best_iteration // 50000
         print(f"{name:<18} {valid:7.2f} {test:7.2f} {best_epoch:11d} {epochs:7d}{status}")
-        rows.append((name, valid, test, best_epoch, epochs, not status))
-    return rows
 
 
 def main(argv=None):

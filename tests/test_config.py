@@ -86,15 +86,17 @@ def test_the_help_of_a_cvm_tutorial_names_its_default_backend():
     assert "else CVM, or NUMBA where no BLAS is found" in " ".join(help_text.split())
 
 
+requires_jax = pytest.mark.skipif(
+    importlib.util.find_spec("jax") is None, reason="jax (the gpu extra) is not installed"
+)
+
 JAX_PRECISION = (
     "import deeplearning_tutorials, jax; from deeplearning_tutorials import config; "
     "{setup}; print(jax.config.jax_default_matmul_precision)"
 )
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("jax") is None, reason="jax (the gpu extra) is not installed"
-)
+@requires_jax
 @pytest.mark.parametrize(
     "flags, setup",
     [(None, "config.configure(mode='JAX')"), ("mode=JAX", "pass")],
@@ -104,18 +106,14 @@ def test_jax_keeps_float32_products_in_float32(flags, setup):
     assert show(flags, JAX_PRECISION.format(setup=setup)) == ["highest"]
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("jax") is None, reason="jax (the gpu extra) is not installed"
-)
+@requires_jax
 def test_an_explicit_jax_precision_is_left_alone(monkeypatch):
     monkeypatch.setenv("JAX_DEFAULT_MATMUL_PRECISION", "tensorfloat32")
     code = JAX_PRECISION.format(setup="config.configure(mode='JAX')")
     assert show(None, code) == ["tensorfloat32"]
 
 
-@pytest.mark.skipif(
-    importlib.util.find_spec("jax") is None, reason="jax (the gpu extra) is not installed"
-)
+@requires_jax
 @pytest.mark.parametrize(
     "user_flags, expected",
     [
