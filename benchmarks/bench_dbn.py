@@ -63,16 +63,16 @@ def _update(W, alpha, a, b):
 class NumpyDBN:
     """The DBN's steps in NumPy, float32, weights updated in place."""
 
-    def __init__(self, seed=123):
+    def __init__(self, seed=123, sizes=SIZES, n_out=N_OUT):
         rng = numpy.random.RandomState(seed)
         self.W, self.hbias, self.vbias = [], [], []
-        for n_in, n_out in zip(SIZES[:-1], SIZES[1:]):
-            bound = 4 * numpy.sqrt(6.0 / (n_in + n_out))
-            self.W.append(rng.uniform(-bound, bound, (n_in, n_out)).astype("f"))
-            self.hbias.append(numpy.zeros(n_out, "f"))
+        for n_in, n_hidden in zip(sizes[:-1], sizes[1:]):
+            bound = 4 * numpy.sqrt(6.0 / (n_in + n_hidden))
+            self.W.append(rng.uniform(-bound, bound, (n_in, n_hidden)).astype("f"))
+            self.hbias.append(numpy.zeros(n_hidden, "f"))
             self.vbias.append(numpy.zeros(n_in, "f"))
-        self.W_out = numpy.zeros((SIZES[-1], N_OUT), "f")
-        self.b_out = numpy.zeros(N_OUT, "f")
+        self.W_out = numpy.zeros((sizes[-1], n_out), "f")
+        self.b_out = numpy.zeros(n_out, "f")
         self.rng = numpy.random.default_rng(1)
 
     def encode(self, x, layers):

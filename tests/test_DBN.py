@@ -131,3 +131,23 @@ def test_dbn_help_lists_every_flag():
         "--checkpoint-dir",
     ):
         assert flag in done.stdout
+
+
+def test_the_benchmarks_numpy_finetuning_step_is_the_same_step():
+    """benchmarks/bench_dbn.py times the project against a hand-written step
+    with in-place BLAS updates; that step must compute what the project does."""
+    from bench_dbn import NumpyDBN
+    from stack_reference import finetune_step
+
+    model = NumpyDBN(seed=3, sizes=[6, 5, 4], n_out=3)
+    rng = numpy.random.RandomState(2)
+    model.W_out[...] = rng.uniform(-1, 1, model.W_out.shape)
+    x = rng.rand(4, 6).astype("float32")
+    y = rng.randint(0, 3, size=4)
+    params = [model.W[0], model.hbias[0], model.W[1], model.hbias[1]]
+    params += [model.W_out, model.b_out]
+    values = [p.astype("float64") for p in params]
+    expected_cost, expected = finetune_step(values, x.astype("float64"), y, 0.5)
+    assert model.finetune_step(x, y, 0.5) == pytest.approx(expected_cost, rel=1e-5)
+    for param, value in zip(params, expected):  # updated in place
+        numpy.testing.assert_allclose(param, value, rtol=1e-4, atol=1e-6)
