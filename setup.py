@@ -33,6 +33,7 @@ setup(
         "scipy>=1.11",
         "pillow>=10",
         "tqdm>=4.66",
+        "threadpoolctl>=3.1",
     ],
     extras_require={
         "test": ["pytest>=8", "hypothesis>=6.100"],

@@ -218,6 +218,7 @@ def main(argv=None):
         "Pre-train a stack of three denoising autoencoders (784-1000-1000-1000) "
         "on MNIST, then fine-tune it with a logistic regression on top.",
         default_mode="CVM",
+        default_blas_threads=1,
     )
     cli.add_finetuning_arguments(
         parser,

@@ -65,11 +65,15 @@ non_negative_float = _number_type(
 )
 
 
-def make_parser(prog, description, default_mode=config.DEFAULT_MODE):
+def make_parser(
+    prog, description, default_mode=config.DEFAULT_MODE, default_blas_threads=None
+):
     """A parser with the flags every tutorial has: data, precision, backend.
 
     ``default_mode`` is the backend used when neither ``--mode`` nor
-    ``PYTENSOR_FLAGS`` names one (see :func:`config.configure`).
+    ``PYTENSOR_FLAGS`` names one (see :func:`config.configure`);
+    ``default_blas_threads`` the threads BLAS may use when ``--blas-threads``
+    is not given (``None``: as many as the BLAS library chooses).
     """
     parser = OneLineParser(
         prog=f"python -m deeplearning_tutorials.{prog}",
@@ -77,7 +81,9 @@ def make_parser(prog, description, default_mode=config.DEFAULT_MODE):
         formatter_class=_HelpFormatter,
     )
     parser.set_defaults(
-        prog=f"deeplearning_tutorials.{prog}", default_mode=default_mode
+        prog=f"deeplearning_tutorials.{prog}",
+        default_mode=default_mode,
+        default_blas_threads=default_blas_threads,
     )
     parser.add_argument(
         "--dataset",
@@ -102,6 +108,21 @@ def make_parser(prog, description, default_mode=config.DEFAULT_MODE):
         help="PyTensor backend: NUMBA (Numba JIT), CVM (C code, needs a BLAS), "
         "JAX (needs the gpu extra) (default: mode of PYTENSOR_FLAGS, else "
         f"{default_mode}{fallback})",
+    )
+    parser.add_argument(
+        "--blas-threads",
+        metavar="N",
+        type=positive_int,
+        default=None,
+        help="threads for the BLAS matrix products (default: "
+        "OPENBLAS_NUM_THREADS, else "
+        + (
+            f"{default_blas_threads}: at this model's minibatch size more "
+            "threads only wait for each other"
+            if default_blas_threads
+            else "one per core"
+        )
+        + ")",
     )
     parser.add_argument(
         "--checkpoint-dir",
@@ -254,6 +275,16 @@ def _resume_command(prog):
     )
 
 
+def _blas_threads(args):
+    """``--blas-threads``, else none where ``OPENBLAS_NUM_THREADS`` decides, else
+    the tutorial's default (``None``: leave BLAS alone)."""
+    if args.blas_threads is not None:
+        return args.blas_threads
+    if "OPENBLAS_NUM_THREADS" in os.environ:
+        return None
+    return getattr(args, "default_blas_threads", None)
+
+
 def run(driver, args, writable=None):
     """Configure the backend from ``args`` and call ``driver`` with the flags.
 
@@ -275,6 +306,7 @@ def run(driver, args, writable=None):
         config.configure(
             floatX=args.floatX, mode=args.mode, default_mode=args.default_mode
         )
+        config.limit_blas_threads(_blas_threads(args))
         return driver(**driver_arguments(driver, args))
     except InputError as exc:
         print(f"{prog}: error: {exc}", file=sys.stderr)

@@ -185,6 +185,39 @@ def make_jax_faithful():
     jax.config.update("jax_default_matmul_precision", "highest")
 
 
+def limit_blas_threads(n_threads):
+    """Let every BLAS of the process use at most ``n_threads`` threads.
+
+    ``None`` leaves the libraries alone (OpenBLAS then uses every core, or
+    ``OPENBLAS_NUM_THREADS``). At batch size 1 the matrix products are too
+    small to share: OpenBLAS's threads spin waiting for work, and on a
+    2-core machine a fine-tuning epoch of the SdA took 3 minutes with two
+    threads against 30-60 s with one (doc/performance.md).
+
+    The limit covers the BLAS libraries already loaded (NumPy's, SciPy's)
+    and the one that CVM's compiled code links against, which is loaded
+    here first so that the limit reaches it (C modules load it only when
+    the first function is compiled); ``OPENBLAS_NUM_THREADS`` is set too,
+    for libraries loaded later and for child processes.
+    """
+    if n_threads is None:
+        return None
+    import ctypes
+    import ctypes.util
+
+    import threadpoolctl
+
+    os.environ["OPENBLAS_NUM_THREADS"] = str(n_threads)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ldflags = pytensor.config.blas__ldflags or ""
+    for flag in ldflags.split():
+        path = ctypes.util.find_library(flag[2:]) if flag.startswith("-l") else None
+        if path:
+            ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+    return threadpoolctl.threadpool_limits(limits=n_threads, user_api="blas")
+
+
 def current():
     """The ``(floatX, mode)`` pair in force, as the tutorials will use it."""
     return pytensor.config.floatX, str(pytensor.config.mode)

@@ -133,3 +133,46 @@ def test_jax_gpu_runs_are_made_repeatable(user_flags, expected, monkeypatch):
         "config.configure(mode='JAX'); print(os.environ['XLA_FLAGS'])"
     )
     assert " ".join(show(None, code)) == expected
+
+
+BLAS_THREADS = """
+import numpy, pytensor, pytensor.tensor as pt, threadpoolctl
+from deeplearning_tutorials import config
+config.configure(mode="CVM")
+config.limit_blas_threads({n})
+x = pt.matrix("x")
+f = pytensor.function([x], pt.dot(x, x))  # C code that links the BLAS
+f(numpy.ones((3, 3), "float32"))
+threads = {{lib["filepath"]: lib["num_threads"] for lib in threadpoolctl.threadpool_info()}}
+loaded = {{line.split()[-1] for line in open("/proc/self/maps") if "blas" in line}}
+for path in sorted(loaded):  # every BLAS in memory, the C module's included
+    print(threads.get(path, "missing"))
+"""
+
+
+@pytest.mark.parametrize("n", [1, 2])
+def test_blas_threads_are_limited_in_every_blas_cvm_code_uses(n, monkeypatch):
+    # the SdA's batch-1 steps ran 3 to 6 times slower with two spinning threads
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    counts = show(None, BLAS_THREADS.format(n=n))
+    assert counts and counts == [str(n)] * len(counts)
+
+
+def test_the_blas_thread_limit_follows_flag_then_environment_then_default(
+    monkeypatch,
+):
+    from argparse import Namespace
+
+    from deeplearning_tutorials import cli
+
+    def threads(flag, default):
+        return cli._blas_threads(
+            Namespace(blas_threads=flag, default_blas_threads=default)
+        )
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    assert threads(None, 1) == 1 and threads(None, None) is None
+    assert threads(2, 1) == 2
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
+    assert threads(None, 1) is None  # the environment decides
+    assert threads(3, 1) == 3
