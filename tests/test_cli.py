@@ -23,7 +23,7 @@ FLAGS = {
         "--n-hidden",
     ],
 }
-COMMON_FLAGS = ["--dataset", "--floatX", "--mode", "--results-json"]
+COMMON_FLAGS = ["--dataset", "--floatX", "--mode", "--blas-threads", "--results-json"]
 
 
 @pytest.mark.parametrize("module", sorted(FLAGS))
@@ -50,6 +50,7 @@ def test_help_explains_every_flag(module):
         ("mlp", ["--l2-reg", "-1"], ["--l2-reg"]),
         ("mlp", ["--n-hidden", "0"], ["--n-hidden"]),
         ("mlp", ["--unknown-flag"], ["unrecognized"]),
+        ("SdA", ["--blas-threads", "0"], ["--blas-threads", "positive integer"]),
     ],
 )
 def test_bad_flag_values_give_one_line_and_status_2(module, args, words):
