@@ -34,7 +34,7 @@ import json
 import os
 
 import numpy
-from bench_batch1 import interleaved_timings, sigmoid
+from bench_batch1 import data, interleaved_timings, sigmoid
 from scipy.linalg import blas
 
 SIZES = [784, 1000, 1000, 1000]
@@ -132,13 +132,6 @@ class NumpyDBN:
         return cost
 
 
-def data(n=N_TRAIN_BATCHES * BATCH // 10, seed=0):
-    rng = numpy.random.RandomState(seed)
-    x = (rng.randint(0, 256, size=(n, 784)) / 256.0).astype("float32")
-    y = rng.randint(0, 10, size=n).astype("int64")
-    return x, y
-
-
 def minibatch_index(i, n):
     return i % (n // BATCH)
 
@@ -157,10 +150,11 @@ def numpy_steps():
         )
         for layer in range(len(SIZES) - 1)
     }
-    steps["fine-tuning step"] = lambda i: model.finetune_step(
-        x[window(i)], y[window(i)], 0.1
-    )
-    steps["error of a minibatch"] = lambda i: model.errors(x[window(i)], y[window(i)])
+    def on_minibatch(method, *args):
+        return lambda i: method(x[window(i)], y[window(i)], *args)
+
+    steps["fine-tuning step"] = on_minibatch(model.finetune_step, 0.1)
+    steps["error of a minibatch"] = on_minibatch(model.errors)
     return steps
 
 
@@ -199,13 +193,10 @@ def projected_minutes(ms):
     pretraining = sum(
         ms[f"CD-1 layer {layer}"] for layer in range(len(SIZES) - 1)
     ) * (PRETRAINING_EPOCHS * N_TRAIN_BATCHES)
-    per_epoch = (
-        ms["fine-tuning step"] * N_TRAIN_BATCHES
-        + ms["error of a minibatch"] * N_EVAL_BATCHES
-    )
-    per_test = ms["error of a minibatch"] * N_EVAL_BATCHES
+    per_scoring = ms["error of a minibatch"] * N_EVAL_BATCHES  # a whole set
+    per_epoch = ms["fine-tuning step"] * N_TRAIN_BATCHES + per_scoring
     return {
-        schedule: (pretraining + epochs * per_epoch + bests * per_test) / 60e3
+        schedule: (pretraining + epochs * per_epoch + bests * per_scoring) / 60e3
         for schedule, (epochs, bests) in EPOCHS.items()
     }
 

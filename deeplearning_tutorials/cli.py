@@ -282,7 +282,7 @@ def _blas_threads(args):
         return args.blas_threads
     if "OPENBLAS_NUM_THREADS" in os.environ:
         return None
-    return getattr(args, "default_blas_threads", None)
+    return args.default_blas_threads
 
 
 def run(driver, args, writable=None):

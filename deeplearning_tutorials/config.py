@@ -84,13 +84,19 @@ def _link_blas_for_cvm():
         )
 
 
-def _openblas_available(ldflags):
+def _linked_libraries(ldflags):
+    """The path of each ``-lNAME`` library in ``ldflags``, ``None`` where not found."""
     import ctypes.util
 
-    for flag in ldflags.split():
-        if flag.startswith("-l") and ctypes.util.find_library(flag[2:]) is None:
-            return False
-    return True
+    return [
+        ctypes.util.find_library(flag[2:])
+        for flag in ldflags.split()
+        if flag.startswith("-l")
+    ]
+
+
+def _openblas_available(ldflags):
+    return None not in _linked_libraries(ldflags)
 
 
 def configure(floatX=None, mode=None, default_mode=DEFAULT_MODE):
@@ -203,7 +209,6 @@ def limit_blas_threads(n_threads):
     if n_threads is None:
         return None
     import ctypes
-    import ctypes.util
 
     import threadpoolctl
 
@@ -211,10 +216,8 @@ def limit_blas_threads(n_threads):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ldflags = pytensor.config.blas__ldflags or ""
-    for flag in ldflags.split():
-        path = ctypes.util.find_library(flag[2:]) if flag.startswith("-l") else None
-        if path:
-            ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+    for path in filter(None, _linked_libraries(ldflags)):
+        ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
     return threadpoolctl.threadpool_limits(limits=n_threads, user_api="blas")
 
 
