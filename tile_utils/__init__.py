@@ -28,7 +28,12 @@ def scale_to_unit_interval(ndar, eps=1e-8):
     """
     ndar = numpy.array(ndar, dtype=float if ndar.dtype.kind in "iub" else ndar.dtype)
     ndar -= ndar.min()
-    ndar *= 1.0 / (ndar.max() + eps)
+    # The factor is computed in double precision, as the original's
+    # ``1.0 / (ndar.max() + eps)`` was under the NumPy of its time: there a
+    # float32 scalar plus a Python float gave a float64. Since NumPy 2
+    # (NEP 50) it stays float32, and some pixels come out one grey level
+    # apart (see doc/porting.md).
+    ndar *= 1.0 / (float(ndar.max()) + eps)
     return ndar
 
 
