@@ -18,36 +18,173 @@ flushed too), so a run killed at any moment leaves either the previous file
 or the new one, never a partial one.
 """
 
+import contextlib
 import json
+import math
 import os
+import re
+import socket
+import stat
 import tempfile
+import time
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy
 
-from deeplearning_tutorials.errors import InputError
+from deeplearning_tutorials.errors import InputError, OutputError
 
 
 class ModelFileError(InputError):
     """A saved model that is missing, damaged, or does not fit the model."""
 
 
-def atomic_write(path, write):
-    """Call ``write(file_object)`` on a temporary file, then rename it to ``path``."""
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+def check_output_path(path, flag=None):
+    """Refuse an output ``path`` that a write could not, or must not, replace.
+
+    ``path`` must be a non-empty name in an existing, writable folder, and
+    be either absent or a regular file: a directory, a device (``/dev/null``),
+    a FIFO or a symbolic link is never replaced. ``flag`` (``--model-path``)
+    starts the message. Raises :class:`OutputPathError`.
+    """
+    where = f"{flag}: " if flag else ""
+    if path is None or os.fspath(path) == "":
+        raise OutputPathError(f"{where}an empty path is not a file name")
+    path = os.fspath(path)
     try:
-        with os.fdopen(fd, "wb") as f:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as exc:
+        raise OutputPathError(f"{where}cannot use {path} ({exc.strerror})") from None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise OutputPathError(
+            f"{where}{path} is {_kind_of(mode)}, not a regular file; "
+            "refusing to replace it"
+        )
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputPathError(
+            f"{where}cannot write {path} (folder missing or read-only)"
+        )
+
+
+class OutputPathError(InputError):
+    """An output path that cannot or must not be written."""
+
+
+def _kind_of(mode):
+    for test, kind in (
+        (stat.S_ISDIR, "a directory"),
+        (stat.S_ISLNK, "a symbolic link"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+# A temporary file is named ``.<target>.tmp-<host>-<pid>-<random>``: created
+# exclusively (O_EXCL) under a random name, and recognisable afterwards as
+# ours, so that one left by a killed process can be removed.
+_HOST = re.sub(r"[^A-Za-z0-9]", "_", socket.gethostname()) or "host"
+STALE_AFTER_SECONDS = 60
+
+
+def _temporary_prefix(name):
+    return f".{name}.tmp-{_HOST}-{os.getpid()}-"
+
+
+def remove_stale_temporaries(folder, name):
+    """Remove the temporary files of writes to ``folder/name`` that a killed
+    process left: ours by their name and owner, of this host, of a process
+    that no longer runs, untouched for a minute. Returns the names removed."""
+    pattern = re.compile(
+        rf"\.{re.escape(name)}\.tmp-{_HOST}-(?P<pid>[0-9]+)-[A-Za-z0-9_]+"
+    )
+    removed = []
+    try:
+        entries = os.listdir(folder)
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.fullmatch(entry)
+        if match is None or _process_runs(int(match["pid"])):
+            continue
+        full = os.path.join(folder, entry)
+        try:
+            info = os.lstat(full)
+            if (
+                stat.S_ISREG(info.st_mode)
+                and info.st_uid == os.getuid()
+                and time.time() - info.st_mtime > STALE_AFTER_SECONDS
+            ):
+                os.unlink(full)
+                removed.append(entry)
+        except OSError:
+            continue
+    return removed
+
+
+def _process_runs(pid):
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError):
+        return True
+    return True
+
+
+def atomic_write(path, write, mode="wb"):
+    """Call ``write(file_object)`` on a temporary file, then rename it to ``path``.
+
+    The temporary file is created exclusively, with a random name, in the
+    folder of ``path``; it is flushed to disk before the rename, and removed
+    if anything fails, so ``path`` holds the old content or the new one. A
+    ``path`` that exists but is not a regular file is never replaced
+    (:class:`OutputPathError`); a failed write (a full disk, a file-size
+    limit, an I/O error) raises :class:`~deeplearning_tutorials.errors.OutputError`.
+    """
+    path = os.fspath(path)
+    check_output_path(path)
+    folder, name = os.path.split(os.path.abspath(path))
+    remove_stale_temporaries(folder, name)
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=_temporary_prefix(name))
+        os.fchmod(fd, 0o666 & ~_umask())
+        with os.fdopen(fd, mode) as f:
             write(f)
             f.flush()
             os.fsync(f.fileno())
+        check_output_path(path)  # once more, just before the rename
         os.replace(tmp, path)
+        tmp = None
         _fsync_directory(folder)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    except OSError as exc:
+        if isinstance(exc, OutputError):
+            raise
+        detail = exc.strerror or str(exc)
+        raise OutputError(
+            f"{path}: cannot write ({detail}); the file is as it was"
+        ) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+
+
+def _umask():
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def _fsync_directory(folder):
@@ -72,35 +209,131 @@ def save_params(path, model_name, params):
     )
 
 
-def _read_archive(path, what):
-    """All arrays of an ``.npz`` file, or one clear :class:`ModelFileError`."""
+# What an archive may hold besides float arrays: text (the model's name, the
+# JSON state), each at most this many characters.
+TEXT = "text"
+MAX_TEXT_CHARS = 1 << 22
+
+
+def _open_regular(path, what):
+    """``path`` opened for reading, if it is a regular file (a FIFO would
+    block forever, a device never end)."""
     try:
-        with numpy.load(path, allow_pickle=False) as archive:
-            return {key: archive[key] for key in archive.files}
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise ModelFileError(f"{path}: no {what} (train one first)") from None
-    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as exc:
-        raise ModelFileError(f"{path}: not a readable {what} file ({exc})") from None
+    except OSError as exc:
+        raise ModelFileError(f"{path}: cannot read ({exc.strerror})") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise ModelFileError(f"{path}: is {_kind_of(mode)}, not a {what} file")
+    return os.fdopen(fd, "rb")
 
 
-def _check_model_name(path, stored, model_name):
-    found = str(stored.pop("model", "unknown"))
-    if found != model_name:
-        raise ModelFileError(f"{path}: holds a {found} model, not a {model_name}")
+def _read_archive(path, what, model_name, expected):
+    """The entries of an ``.npz`` file, each checked before its data is read.
+
+    The ``model`` entry must name ``model_name``. ``expected`` maps every
+    other entry the file may hold to the shape of the float array it must
+    be, or to :data:`TEXT`; an entry's header is checked against it before
+    any memory is allocated for its data, so a header that claims a huge
+    array is refused, and the data must then be exactly what the header
+    says. Anything else is one clear :class:`ModelFileError`.
+    """
+    with _open_regular(path, what) as f:
+        try:
+            with zipfile.ZipFile(f) as archive:
+                infos = {}
+                for info in archive.infolist():
+                    if info.filename in infos:
+                        raise ModelFileError(f"{path}: entry {info.filename} twice")
+                    infos[info.filename] = info
+                found = "unknown"
+                if "model.npy" in infos:
+                    found = _read_entry(path, archive, infos.pop("model.npy"), TEXT)
+                if found != model_name:
+                    raise ModelFileError(
+                        f"{path}: holds a {found} model, not a {model_name}"
+                    )
+                stored = {}
+                for name, info in infos.items():
+                    key = name[: -len(".npy")]
+                    if not name.endswith(".npy") or key not in expected:
+                        raise ModelFileError(f"{path}: unexpected entry {name!r}")
+                    stored[key] = _read_entry(path, archive, info, expected[key])
+                return stored
+        except ModelFileError:
+            raise
+        except Exception as exc:  # whatever a damaged or hostile archive raises
+            raise ModelFileError(
+                f"{path}: not a readable {what} file ({type(exc).__name__}: {exc})"
+            ) from None
+
+
+def _read_entry(path, archive, info, expected):
+    """One ``.npy`` entry: its header checked against ``expected``, then its data."""
+    key = info.filename[: -len(".npy")]
+    with archive.open(info) as member:
+        version = numpy.lib.format.read_magic(member)
+        if version == (1, 0):
+            header = numpy.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            header = numpy.lib.format.read_array_header_2_0(member)
+        else:
+            raise ModelFileError(f"{path}: entry {key} has .npy version {version}")
+        shape, fortran_order, dtype = header
+        if expected is TEXT:
+            if dtype.kind != "U" or shape != () or dtype.itemsize > 4 * MAX_TEXT_CHARS:
+                raise ModelFileError(f"{path}: entry {key} is not a text of the format")
+        elif dtype.kind != "f":
+            raise ModelFileError(
+                f"{path}: parameter {_param_name(key)} is not a float array ({dtype})"
+            )
+        elif shape != expected:
+            raise ModelFileError(
+                f"{path}: parameter {_param_name(key)} has shape {shape}, "
+                f"expected {expected}"
+            )
+        size = math.prod(shape) * dtype.itemsize
+        data = member.read(size + 1)
+    if len(data) != size:
+        raise ModelFileError(
+            f"{path}: entry {key} holds {'more' if len(data) > size else 'fewer'} "
+            f"bytes than its header says ({size})"
+        )
+    order = "F" if fortran_order else "C"
+    array = numpy.frombuffer(data, dtype=dtype).reshape(shape, order=order)
+    return str(array[()]) if expected is TEXT else array
+
+
+def _short(value, limit=80):
+    """``repr(value)``, cut to ``limit`` characters for a message."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _param_name(key):
+    """``W`` of the entry ``param_0_W``."""
+    return key.split("_", 2)[-1]
+
+
+def _expected_params(params, prefix):
+    return {
+        f"{prefix}_{i}_{p.name}": p.get_value(borrow=True).shape
+        for i, p in enumerate(params)
+    }
 
 
 def _matching_values(path, stored, params, prefix):
-    """The stored ``prefix`` arrays, checked against the shapes of ``params``."""
-    keys = [f"{prefix}_{i}_{param.name}" for i, param in enumerate(params)]
+    """The stored ``prefix`` arrays, finite, in the dtype of ``params``."""
     values = []
-    for key, param in zip(keys, params):
+    for key, param in zip(_expected_params(params, prefix), params):
         if key not in stored:
             raise ModelFileError(f"{path}: parameter {param.name} is missing")
-        expected = param.get_value(borrow=True).shape
-        if stored[key].shape != expected:
+        if not numpy.isfinite(stored[key]).all():
             raise ModelFileError(
-                f"{path}: parameter {param.name} has shape {stored[key].shape}, "
-                f"expected {expected}"
+                f"{path}: parameter {param.name} holds NaN or infinite values"
             )
         values.append(stored[key].astype(param.dtype))
     return values
@@ -110,14 +343,11 @@ def load_params(path, model_name, params):
     """Load values saved by :func:`save_params` into the shared variables ``params``.
 
     Raises :class:`ModelFileError` (one sentence) if the file is missing,
-    damaged, written by another model, or holds arrays of other shapes.
+    not a regular file, damaged, written by another model, or holds arrays
+    of other shapes or non-finite values.
     """
-    stored = _read_archive(path, "saved model")
-    _check_model_name(path, stored, model_name)
-    if len(stored) != len(params):
-        raise ModelFileError(
-            f"{path}: holds {len(stored)} arrays, {model_name} has {len(params)}"
-        )
+    expected = _expected_params(params, "param")
+    stored = _read_archive(path, "saved model", model_name, expected)
     for param, value in zip(params, _matching_values(path, stored, params, "param")):
         param.set_value(value)
 
@@ -172,12 +402,18 @@ class Checkpointer:
         Raises :class:`ModelFileError` if the checkpoint is damaged, of
         another model or other shapes, or was made with other settings.
         """
-        stored = _read_archive(self.path, "checkpoint")
-        _check_model_name(self.path, stored, self.model_name)
+        expected = {
+            "state_json": TEXT,
+            **_expected_params(self.params, "param"),
+            **_expected_params(self.params, "best"),
+        }
+        stored = _read_archive(self.path, "checkpoint", self.model_name, expected)
         try:
-            header = json.loads(str(stored.pop("state_json")))
+            header = json.loads(stored.pop("state_json"))
             state, settings = header["state"], header["settings"]
-        except (KeyError, ValueError, TypeError):
+            if not isinstance(state, dict) or not isinstance(settings, dict):
+                raise TypeError
+        except (KeyError, ValueError, TypeError, RecursionError):
             raise ModelFileError(f"{self.path}: not a training checkpoint") from None
         changed = sorted(
             key
@@ -185,8 +421,8 @@ class Checkpointer:
             if settings.get(key) != self.settings.get(key)
         )
         if changed:
-            was = ", ".join(f"{k}={settings.get(k)!r}" for k in changed)
-            now = ", ".join(f"{k}={self.settings.get(k)!r}" for k in changed)
+            was = ", ".join(f"{k}={_short(settings.get(k))}" for k in changed[:5])
+            now = ", ".join(f"{k}={_short(self.settings.get(k))}" for k in changed[:5])
             raise ModelFileError(
                 f"{self.path}: made by a run with {was}, this run has {now}; "
                 "use another --checkpoint-dir or the same settings"

@@ -28,6 +28,7 @@ import gzip
 import hashlib
 import os
 import pickle
+import stat
 import sys
 import tempfile
 import urllib.request
@@ -163,6 +164,7 @@ def download_mnist(target, url=MNIST_URL, timeout=60):
 
 # The dtypes a data set may hold, by the codes NumPy pickles them with.
 _ALLOWED_DTYPES = {"f2", "f4", "f8", "i1", "i2", "i4", "i8", "u1", "u2", "u4", "u8"}
+_ORDERS = ("<", ">", "|", "=")
 
 
 class _DtypeSpec:
@@ -175,7 +177,7 @@ class _DtypeSpec:
         self.code, self.byteorder = code, "="
 
     def __setstate__(self, state):
-        if not isinstance(state, tuple) or len(state) < 2 or state[1] not in "<>|=":
+        if not isinstance(state, tuple) or len(state) < 2 or state[1] not in _ORDERS:
             raise pickle.UnpicklingError("malformed array type")
         self.byteorder = state[1]
 
@@ -208,6 +210,33 @@ class _ArraySpec:
             raise pickle.UnpicklingError("malformed array") from None
 
 
+def _frombuffer(buffer, dtype_spec, shape, order, axis_order=None):
+    """Stands in for ``numpy._core.numeric._frombuffer``, which pickle
+    protocol 5 uses for arrays: checks the buffer, type, shape and order, and
+    builds the array as :class:`_ArraySpec` does."""
+    spec = _ArraySpec()
+    try:
+        if not isinstance(buffer, (bytes, bytearray)):
+            raise TypeError
+        if not isinstance(dtype_spec, _DtypeSpec) or order not in ("C", "F", "K"):
+            raise TypeError
+        if not isinstance(shape, tuple) or not all(
+            type(n) is int and n >= 0 for n in shape
+        ):
+            raise TypeError
+        array = numpy.frombuffer(buffer, dtype=dtype_spec.dtype())
+        if order == "K" and axis_order is not None:
+            if sorted(axis_order) != list(range(len(shape))):
+                raise TypeError
+            array = array.reshape(shape, order="C").transpose(axis_order)
+        else:
+            array = array.reshape(shape, order="F" if order == "F" else "C")
+        spec.array = array.copy(order="C")
+    except (TypeError, ValueError):
+        raise pickle.UnpicklingError("malformed array") from None
+    return spec
+
+
 class _NumpyOnlyUnpickler(pickle.Unpickler):
     """An unpickler that can rebuild NumPy arrays and nothing else.
 
@@ -221,6 +250,8 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
     STAND_INS = {
         ("numpy.core.multiarray", "_reconstruct"): _ArraySpec,
         ("numpy._core.multiarray", "_reconstruct"): _ArraySpec,
+        ("numpy.core.numeric", "_frombuffer"): _frombuffer,  # protocol 5
+        ("numpy._core.numeric", "_frombuffer"): _frombuffer,
         ("numpy", "ndarray"): None,  # only ever the first argument of _reconstruct
         ("numpy", "dtype"): _DtypeSpec,
     }
@@ -257,12 +288,23 @@ def _arrays_of(obj):
 
 
 def _unpickle(path):
+    """The arrays of a gzipped pickle. The whole stream is read, so that
+    gzip checks its CRC and length: a damaged file is refused, not used."""
     try:
-        with gzip.open(path, "rb") as f:
-            return _arrays_of(_NumpyOnlyUnpickler(f, encoding="latin1").load())
+        with _open_regular(path) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as f:
+            splits = _arrays_of(_NumpyOnlyUnpickler(f, encoding="latin1").load())
+            if f.read(1):
+                raise DatasetError(f"{path}: data after the end of the pickle")
+            return splits
+    except DatasetError:
+        raise
     except pickle.UnpicklingError as exc:
         raise DatasetError(f"{path}: not a valid data set pickle ({exc})") from None
-    except gzip.BadGzipFile:
+    except gzip.BadGzipFile as exc:
+        if "CRC" in str(exc) or "length" in str(exc):
+            raise DatasetError(
+                f"{path}: corrupted gzip data ({exc}); the file is damaged"
+            ) from None
         raise DatasetError(f"{path}: not a gzip file") from None
     except (EOFError, zlib.error):
         raise DatasetError(f"{path}: truncated or corrupted gzip data") from None
@@ -272,6 +314,17 @@ def _unpickle(path):
         raise DatasetError(
             f"{path}: not a valid data set pickle ({type(exc).__name__}: {exc})"
         ) from None
+
+
+def _open_regular(path):
+    """``path`` opened for reading if it is a regular file (a FIFO or a
+    device would block or never end)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise DatasetError(f"{path}: not a regular file")
+    return os.fdopen(fd, "rb")
 
 
 def validate_splits(splits, n_classes=N_CLASSES, source="data set"):
@@ -376,15 +429,37 @@ def place_on_device(shared_variable):
     shared_variable.container.storage[0] = jax.device_put(value)
 
 
-def load_data(dataset=DEFAULT_DATASET):
+IMAGE_SIZE = 28 * 28
+
+
+def load_data(dataset=DEFAULT_DATASET, n_features=IMAGE_SIZE):
     """Load MNIST into shared variables.
 
     Returns ``[(train_set_x, train_set_y), (valid_set_x, valid_set_y),
     (test_set_x, test_set_y)]``: ``x`` shared variables of ``floatX``, ``y``
     ``int32`` views of shared ``floatX`` label vectors.
+
+    Every model reads ``n_features`` pixels per image (28 x 28); a file of
+    other images is refused here, with one sentence, and so is one whose
+    pixels do not fit in ``floatX`` (1e300 is finite in float64, not in
+    float32).
     """
     print("... loading data")
-    return [shared_dataset(split) for split in read_dataset(dataset)]
+    splits = read_dataset(dataset)
+    width = splits[0][0].shape[1]
+    if width != n_features:
+        raise DatasetError(
+            f"{dataset}: images of {width} pixels; the models read {n_features} "
+            "(28 x 28, as MNIST)"
+        )
+    floatX = pytensor.config.floatX
+    largest = numpy.finfo(floatX).max
+    for name, (x, _) in zip(SPLIT_NAMES, splits):
+        if x.dtype.itemsize > largest.itemsize and max(-x.min(), x.max()) > largest:
+            raise DatasetError(
+                f"{dataset}: {name} set: pixel values too large for {floatX}"
+            )
+    return [shared_dataset(split) for split in splits]
 
 
 def n_batches(shared_x, batch_size, name="data set"):
