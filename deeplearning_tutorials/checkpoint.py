@@ -19,6 +19,7 @@ or the new one, never a partial one.
 """
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -350,6 +351,98 @@ def load_params(path, model_name, params):
     stored = _read_archive(path, "saved model", model_name, expected)
     for param, value in zip(params, _matching_values(path, stored, params, "param")):
         param.set_value(value)
+
+
+# ------------------------------------------------------------ a saved state
+
+MAX_COUNT = 2**62  # far beyond any run, far below what JSON could claim
+
+
+def is_count(value):
+    """A non-negative integer (not a bool)."""
+    return type(value) is int and 0 <= value <= MAX_COUNT
+
+
+def is_number(value, low, high):
+    """An int or float (not a bool, not NaN) in ``[low, high]``."""
+    return type(value) in (int, float) and low <= value <= high
+
+
+def is_fraction(value):
+    """An error rate: a number in ``[0, 1]``."""
+    return is_number(value, 0, 1)
+
+
+def is_seconds(value):
+    return is_number(value, 0, 1e12)
+
+
+def is_list_of(check, value):
+    return isinstance(value, list) and all(check(item) for item in value)
+
+
+def restored_state(path, saved, cls, rules, what="this loop"):
+    """The dataclass ``cls`` built from a checkpoint's ``saved`` state dict.
+
+    Every field present must pass its check in ``rules``; fields with a
+    default may be missing (files of an earlier version), unknown ones may
+    not. Raises :class:`ModelFileError` naming the first bad field (or,
+    for an unknown one, that the file is not a checkpoint of ``what``).
+    """
+    names = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(saved) - names)
+    if unknown:
+        raise ModelFileError(
+            f"{path}: not a checkpoint of {what} (unknown state {_short(unknown[0])})"
+        )
+    for f in dataclasses.fields(cls):
+        required = (
+            f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        )
+        if f.name not in saved and required:
+            raise ModelFileError(f"{path}: damaged checkpoint ({f.name} is missing)")
+        if f.name in saved and not rules[f.name](saved[f.name]):
+            raise ModelFileError(
+                f"{path}: damaged checkpoint ({f.name} = {_short(saved[f.name])})"
+            )
+    return cls(**saved)
+
+
+def existing_checkpoint_error(path):
+    """The refusal to overwrite ``path``: the checkpoint of an earlier run,
+    or a file that is not one of ours."""
+    if is_checkpoint_file(path):
+        return ModelFileError(
+            f"{path}: a checkpoint of an earlier run is there; continue it with "
+            "--resume, or discard it with --start-over"
+        )
+    return ModelFileError(
+        f"{path}: exists and is not a checkpoint of this program; "
+        "move it away or use another --checkpoint-dir"
+    )
+
+
+def is_checkpoint_file(path):
+    """True for a regular file that reads as a zip archive holding a
+    ``state_json`` entry, as every :class:`Checkpointer` file does."""
+    try:
+        with _open_regular(path, "checkpoint") as f, zipfile.ZipFile(f) as archive:
+            return "state_json.npy" in archive.namelist()
+    except Exception:  # not ours: not a regular file, not a zip, unreadable
+        return False
+
+
+def checkpoint_files(directory):
+    """The checkpoint files directly in ``directory``, sorted."""
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    paths = [os.path.join(directory, name) for name in names]
+    return [
+        path for path in paths if path.endswith(".npz") and is_checkpoint_file(path)
+    ]
 
 
 class Checkpointer:

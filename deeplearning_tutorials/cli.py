@@ -5,24 +5,31 @@ flags that mirror its driver's keyword arguments (``learning_rate`` becomes
 ``--learning-rate``), and hands the parsed values to :func:`run`, which
 applies ``--floatX``/``--mode`` before any PyTensor variable is created and
 turns the errors a user can cause (bad flag values, a bad data file) into one
-line on stderr and exit status 2. A diverging run ends with status 3, an
-interrupted one (Ctrl-C) with 130 and the command that resumes it.
+line on stderr and exit status 2. A diverging run ends with status 3, a
+failed write (a full disk, a file-size limit) with 4, an interrupted one
+(Ctrl-C, SIGTERM, SIGHUP) with 128 + the signal's number (130, 143, 129) and
+the command that resumes it.
 """
 
 import argparse
 import inspect
 import math
 import os
+import shlex
+import signal
 import sys
+import traceback
 
-from deeplearning_tutorials import config
+from deeplearning_tutorials import checkpoint, config, training
 from deeplearning_tutorials.data import DEFAULT_DATASET
-from deeplearning_tutorials.errors import InputError
+from deeplearning_tutorials.errors import InputError, OutputError, one_line
 from deeplearning_tutorials.training import TrainingDiverged, TrainingInterrupted
 
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
-EXIT_INTERRUPTED = 130  # the shell's code for a run ended by Ctrl-C
+EXIT_WRITE_FAILED = 4  # a full disk, a file-size limit, an I/O error
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130, the shell's code for Ctrl-C
+MAX_BLAS_THREADS = 1024
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
@@ -35,10 +42,20 @@ class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 
 
 class OneLineParser(argparse.ArgumentParser):
-    """An ``ArgumentParser`` whose errors are a single line, exit status 2."""
+    """An ``ArgumentParser`` whose errors are a single line, exit status 2.
+
+    The parsed namespace keeps the arguments as given, in ``command_line``,
+    for the command that resumes an interrupted run.
+    """
 
     def error(self, message):
-        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {one_line(message)}\n")
+
+    def parse_args(self, args=None, namespace=None):
+        args = sys.argv[1:] if args is None else [str(arg) for arg in args]
+        parsed = super().parse_args(args, namespace)
+        parsed.command_line = args
+        return parsed
 
 
 def _number_type(convert, accept, expected):
@@ -57,6 +74,11 @@ def _number_type(convert, accept, expected):
 
 
 positive_int = _number_type(int, lambda v: v > 0, "a positive integer")
+thread_count = _number_type(
+    int,
+    lambda v: 0 < v <= MAX_BLAS_THREADS,
+    f"a positive integer up to {MAX_BLAS_THREADS}",
+)
 positive_float = _number_type(
     float, lambda v: math.isfinite(v) and v > 0, "a positive finite number"
 )
@@ -112,7 +134,7 @@ def make_parser(
     parser.add_argument(
         "--blas-threads",
         metavar="N",
-        type=positive_int,
+        type=thread_count,
         default=None,
         help="threads for the BLAS matrix products (default: "
         "OPENBLAS_NUM_THREADS, else "
@@ -136,6 +158,12 @@ def make_parser(
         action="store_true",
         help="continue the run saved in --checkpoint-dir (starts afresh if "
         "there is no checkpoint yet)",
+    )
+    parser.add_argument(
+        "--start-over",
+        action="store_true",
+        help="delete the checkpoints in --checkpoint-dir and start afresh "
+        "(without it or --resume, a run refuses to replace them)",
     )
     parser.add_argument(
         "--results-json",
@@ -237,12 +265,10 @@ def add_output_folder_argument(parser, default):
 
 
 def check_writable(path, flag):
-    """Fail early, with the flag's name, if ``path`` cannot be written."""
-    if path is None:
-        return
-    folder = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
-        raise InputError(f"{flag}: cannot write {path} (folder missing or read-only)")
+    """Fail early, with the flag's name, if ``path`` cannot or must not be
+    written (see :func:`~deeplearning_tutorials.checkpoint.check_output_path`)."""
+    if path is not None:
+        checkpoint.check_output_path(path, flag)
 
 
 def driver_arguments(driver, args):
@@ -252,13 +278,20 @@ def driver_arguments(driver, args):
 
 
 def _prepare_folders(args):
-    """Create ``--checkpoint-dir`` and ``--output-folder``; check them writable."""
-    if getattr(args, "resume", False) and args.checkpoint_dir is None:
-        raise InputError("--resume needs --checkpoint-dir DIR")
+    """Create ``--checkpoint-dir`` and ``--output-folder``; check them writable;
+    refuse to replace the checkpoints of an earlier run unless told how."""
+    resume, start_over = getattr(args, "resume", False), getattr(args, "start_over", False)
+    if (resume or start_over) and args.checkpoint_dir is None:
+        flag = "--resume" if resume else "--start-over"
+        raise InputError(f"{flag} needs --checkpoint-dir DIR")
+    if resume and start_over:
+        raise InputError("--resume and --start-over exclude each other")
     for flag in ("--checkpoint-dir", "--output-folder"):
         directory = getattr(args, flag[2:].replace("-", "_"), None)
         if directory is None:
             continue
+        if directory == "":
+            raise InputError(f"{flag}: an empty path is not a folder name")
         try:
             os.makedirs(directory, exist_ok=True)
         except OSError as exc:
@@ -266,13 +299,45 @@ def _prepare_folders(args):
                 f"{flag}: cannot create {directory} ({exc.strerror})"
             ) from None
         check_writable(os.path.join(directory, "any-file"), flag)
+    if args.checkpoint_dir is not None:
+        _check_checkpoint_dir(args.checkpoint_dir, replace=resume or start_over)
 
 
-def _resume_command(prog):
-    argv = sys.argv[1:]
-    return " ".join(
-        ["python -m", prog, *argv, *([] if "--resume" in argv else ["--resume"])]
-    )
+def _check_checkpoint_dir(directory, replace):
+    """Refuse an entry ``*.npz`` of ``directory`` that a save could not
+    replace, and, unless told to ``replace`` them (``--resume``,
+    ``--start-over``), the checkpoints of an earlier run."""
+    for name in sorted(os.listdir(directory)):
+        if name.endswith(".npz"):
+            check_writable(os.path.join(directory, name), "--checkpoint-dir")
+    existing = checkpoint.checkpoint_files(directory)
+    if existing and not replace:
+        raise checkpoint.existing_checkpoint_error(existing[0])
+
+
+def _start_over(args):
+    """``--start-over``: delete the checkpoints an earlier run left."""
+    if getattr(args, "start_over", False):
+        for path in checkpoint.checkpoint_files(args.checkpoint_dir):
+            os.unlink(path)
+
+
+def _shell_word(word):
+    """``word`` quoted for a POSIX shell, on one line: ``$'...'`` (bash, zsh,
+    ksh) where it holds a line break or another control character."""
+    if word.isprintable():
+        return shlex.quote(word)
+    escaped = one_line(word.replace("\\", "\\\\")).replace("'", "\\'")
+    return f"$'{escaped}'"
+
+
+def _resume_command(prog, argv):
+    """The command line that continues this run: ``--resume`` in place of
+    ``--start-over``."""
+    words = [word for word in argv if word != "--start-over"]
+    if "--resume" not in words:
+        words.append("--resume")
+    return " ".join(["python", "-m", prog, *map(_shell_word, words)])
 
 
 def _blas_threads(args):
@@ -291,39 +356,117 @@ def run(driver, args, writable=None):
     Each flag whose ``dest`` is the name of one of ``driver``'s keyword
     arguments is passed to it (``--l2-reg`` has ``dest="L2_reg"``).
 
-    Problems a user can fix (a bad data file, a backend that is not
-    installed, an unwritable output path) end the program with one line on
-    stderr and exit status 2 instead of a traceback. ``writable`` maps flag
-    names to output paths that are checked before any work starts.
+    Every expected failure ends the program with one line on stderr and a
+    documented exit status instead of a traceback: problems a user can fix
+    (a bad flag or data file, a backend that is not installed, an output path
+    that cannot or must not be written, a damaged compile cache) with 2, a
+    diverging run with 3, a failed write (a full disk, a file-size limit, an
+    I/O error) with 4, and Ctrl-C, SIGTERM or SIGHUP with 128 + the signal's
+    number, after saving the run if it has a ``--checkpoint-dir``.
+    ``writable`` maps flag names to output paths that are checked before any
+    work starts.
     """
-    prog = args.prog
     try:
-        outputs = {"--results-json": getattr(args, "results_json", None)}
-        outputs.update(writable or {})
-        for flag, path in outputs.items():
-            check_writable(path, flag)
-        _prepare_folders(args)
-        config.configure(
-            floatX=args.floatX, mode=args.mode, default_mode=args.default_mode
-        )
-        config.limit_blas_threads(_blas_threads(args))
-        return driver(**driver_arguments(driver, args))
-    except InputError as exc:
-        print(f"{prog}: error: {exc}", file=sys.stderr)
-        sys.exit(EXIT_BAD_INPUT)
-    except TrainingDiverged as exc:
-        kept = ""
-        directory = getattr(args, "checkpoint_dir", None)
-        if directory and os.path.exists(os.path.join(directory, "checkpoint.npz")):
-            kept = f"; the last good checkpoint is kept in {directory}"
-        print(f"{prog}: error: {exc}{kept}", file=sys.stderr)
-        sys.exit(EXIT_DIVERGED)
-    except (TrainingInterrupted, KeyboardInterrupt) as exc:
-        if getattr(args, "checkpoint_dir", None) and isinstance(
-            exc, TrainingInterrupted
-        ):
-            how = f"; state saved, resume with: {_resume_command(prog)}"
+        with training.stop_signals_raise():
+            outputs = {"--results-json": getattr(args, "results_json", None)}
+            outputs.update(writable or {})
+            for flag, path in outputs.items():
+                check_writable(path, flag)
+            _prepare_folders(args)
+            config.configure(
+                floatX=args.floatX, mode=args.mode, default_mode=args.default_mode
+            )
+            config.limit_blas_threads(_blas_threads(args))
+            _start_over(args)
+            return driver(**driver_arguments(driver, args))
+    except BaseException as exc:  # noqa: BLE001 (each kind is told apart below)
+        status, message = _outcome(exc, args)
+        if status is None:
+            raise
+    _say_error(message)
+    if status == EXIT_WRITE_FAILED:
+        _quiet_stdout()
+    sys.exit(status)
+
+
+def _outcome(exc, args):
+    """``(exit status, one-line message)`` for an exception that ends a run,
+    ``(None, None)`` for one that is a bug and keeps its traceback."""
+    prog = args.prog
+    directory = getattr(args, "checkpoint_dir", None)
+    if isinstance(exc, (TrainingInterrupted, KeyboardInterrupt)):
+        signum = getattr(exc, "signum", signal.SIGINT)
+        if isinstance(exc, TrainingInterrupted):
+            what = f"{exc}; {'state saved' if directory else 'nothing saved'}"
+        else:  # while loading or compiling: the checkpoint, if any, is as it was
+            what = f"interrupted by {training.signal_name(signum)}"
+        if directory is None:
+            how = "use --checkpoint-dir DIR to make runs resumable"
         else:
-            how = "; nothing saved (use --checkpoint-dir DIR to make runs resumable)"
-        print(f"{prog}: {exc or 'interrupted'}{how}", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+            command = _resume_command(prog, getattr(args, "command_line", []))
+            how = f"resume with: {command}"
+        return 128 + signum, f"{prog}: {what}, {how}"
+    if not isinstance(exc, Exception):  # SystemExit, GeneratorExit
+        return None, None
+    cache = _compile_cache_problem(exc)
+    if cache is not None:
+        status = EXIT_WRITE_FAILED if isinstance(exc, OSError) else EXIT_BAD_INPUT
+        return status, f"{prog}: error: {cache}"
+    if isinstance(exc, InputError):
+        return EXIT_BAD_INPUT, f"{prog}: error: {exc}"
+    if isinstance(exc, TrainingDiverged):
+        kept = ""
+        if directory and checkpoint.checkpoint_files(directory):
+            kept = f"; the last good checkpoint is kept in {directory}"
+        return EXIT_DIVERGED, f"{prog}: error: {exc}{kept}"
+    if isinstance(exc, OSError):
+        if not isinstance(exc, OutputError):
+            where = f"{exc.filename}: " if exc.filename else ""
+            exc = f"{where}{exc.strerror or exc}"
+        kept = f"; the last checkpoint in {directory} is kept" if directory else ""
+        return EXIT_WRITE_FAILED, f"{prog}: error: {exc}{kept}"
+    return None, None
+
+
+# Where PyTensor and Numba read and write their compile caches.
+_CACHE_CODE = (
+    os.path.join("numba", "core", "caching.py"),
+    os.path.join("pytensor", "compile", "compiledir.py"),
+)
+
+
+def _compile_cache_problem(exc):
+    """A sentence for an exception raised by the compile cache's code (a file
+    there damaged, or the disk full), else ``None``."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if not any(frame.filename.endswith(_CACHE_CODE) for frame in frames):
+        return None
+    import pytensor
+
+    return (
+        f"the compile cache in {pytensor.config.compiledir} could not be used "
+        f"({type(exc).__name__}: {exc}); it may be damaged: move it away, or "
+        "use another with PYTENSOR_FLAGS=base_compiledir=DIR"
+    )
+
+
+def _say_error(message):
+    """Print ``message`` as one line on stderr, if stderr is still there (after
+    SIGHUP the terminal may be gone)."""
+    try:
+        print(one_line(message), file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def _quiet_stdout():
+    """After stdout failed (a closed pipe), send what is left to /dev/null,
+    so that the interpreter's final flush does not fail a second time."""
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass

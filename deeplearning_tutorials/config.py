@@ -32,9 +32,27 @@ import os
 import sys
 import warnings
 
-import pytensor
+from deeplearning_tutorials.errors import InputError, one_line
 
-from deeplearning_tutorials.errors import InputError
+
+def _bad_environment(exc):
+    """PyTensor refused a value of ``PYTENSOR_FLAGS`` (``mode=NOPE``,
+    ``linker=zzz``) while loading: one line and exit status 2 when a tutorial
+    runs as ``python -m`` (whose ``argv[0]`` is ``-m`` while the package
+    loads), an :class:`InputError` for Python callers."""
+    message = f"PYTENSOR_FLAGS={os.environ['PYTENSOR_FLAGS']!r} is refused by PyTensor ({exc})"
+    if sys.argv[:1] == ["-m"]:
+        print(f"deeplearning_tutorials: error: {one_line(message)}", file=sys.stderr)
+        sys.exit(2)
+    raise InputError(message) from None
+
+
+try:
+    import pytensor
+except Exception as exc:
+    if not os.environ.get("PYTENSOR_FLAGS"):
+        raise
+    _bad_environment(exc)
 
 FLOATX_CHOICES = ("float32", "float64")
 MODE_CHOICES = ("NUMBA", "CVM", "JAX")

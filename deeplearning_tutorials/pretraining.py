@@ -18,13 +18,14 @@ from dataclasses import asdict, dataclass, field
 
 import numpy
 
+from deeplearning_tutorials import checkpoint
 from deeplearning_tutorials.checkpoint import ModelFileError
 from deeplearning_tutorials.training import (
     TrainingDiverged,
-    TrainingInterrupted,
     _check_finite,
-    _ctrl_c_flag,
+    _interrupted,
     _progress,
+    _stop_flag,
 )
 
 
@@ -61,6 +62,7 @@ def pretrain_layers(
     checkpointer=None,
     resume=False,
     on_epoch_end=None,
+    cost_dtype="float64",
 ):
     """Train layer after layer, ``n_epochs`` epochs each.
 
@@ -81,20 +83,24 @@ def pretrain_layers(
     :param on_epoch_end: called as ``on_epoch_end(layer, epoch)`` after
         each epoch (e.g. to save the filters as an image); its time is not
         counted as training time
+    :param cost_dtype: the dtype of an epoch's mean cost: float64, as dA, SdA
+        and DBN average (``numpy.mean(c, dtype='float64')``), or ``None`` for
+        the costs' own dtype, as the rbm does (``numpy.mean(mean_cost)``)
     :returns: a :class:`PretrainingResult`
     :raises TrainingDiverged: a cost or a parameter is NaN or infinite
     :raises TrainingInterrupted: Ctrl-C; the checkpoint keeps the state of
         the last finished epoch
     """
-    state = _restored_state(checkpointer, random_streams) if resume else None
+    state = _restored_state(checkpointer, random_streams, len(steps), resume)
     state = state or PretrainingState(costs=[[] for _ in steps])
     start = timeit.default_timer()
-    with _ctrl_c_flag() as ctrl_c:
+    with _stop_flag() as stop:
         while state.layer < len(steps):
             while state.epoch < n_epochs:
-                mean_cost = _one_epoch(
-                    steps[state.layer], n_train_batches, state, ctrl_c
+                epoch_costs = _one_epoch(
+                    steps[state.layer], n_train_batches, state, stop
                 )
+                mean_cost = numpy.mean(epoch_costs, dtype=cost_dtype)
                 where = f"layer {state.layer}, epoch {state.epoch}"
                 _check_finite(params, where)
                 print(log_line(state.layer, state.epoch, mean_cost), flush=True)
@@ -110,8 +116,8 @@ def pretrain_layers(
     return PretrainingResult(costs=state.costs, seconds=state.seconds)
 
 
-def _one_epoch(step, n_train_batches, state, ctrl_c):
-    """One pass over the minibatches; the mean cost, in float64."""
+def _one_epoch(step, n_train_batches, state, stop):
+    """One pass over the minibatches; the costs of its steps."""
     bar = _progress(n_train_batches, state.epoch, 0)
     costs = []
     for index in range(n_train_batches):
@@ -125,15 +131,16 @@ def _one_epoch(step, n_train_batches, state, ctrl_c):
         costs.append(cost)
         if bar is not None:
             bar.update()
-        if ctrl_c:
-            raise TrainingInterrupted(
-                f"interrupted at layer {state.layer}, epoch {state.epoch}, "
-                f"minibatch {index + 1}/{n_train_batches} (a checkpoint holds the "
-                "state at the last epoch end)"
+        if stop:
+            raise _interrupted(
+                stop,
+                f"layer {state.layer}, epoch {state.epoch}, minibatch "
+                f"{index + 1}/{n_train_batches} (a checkpoint holds the state at "
+                "the last epoch end)",
             )
     if bar is not None:
         bar.close()
-    return numpy.mean(costs, dtype="float64")
+    return costs
 
 
 def _save(checkpointer, state, random_streams, start):
@@ -147,17 +154,54 @@ def _save(checkpointer, state, random_streams, start):
     return now
 
 
-def _restored_state(checkpointer, random_streams):
+# What a saved PretrainingState may hold, field by field.
+_STATE_RULES = {
+    "layer": checkpoint.is_count,
+    "epoch": checkpoint.is_count,
+    "costs": lambda v: checkpoint.is_list_of(
+        lambda costs: checkpoint.is_list_of(_is_finite_number, costs), v
+    ),
+    "rng_states": lambda v: checkpoint.is_list_of(
+        lambda item: isinstance(item, dict), v
+    ),
+    "seconds": checkpoint.is_seconds,
+}
+
+
+def _is_finite_number(value):
+    return checkpoint.is_number(value, -numpy.inf, numpy.inf) and numpy.isfinite(value)
+
+
+def _restored_state(checkpointer, random_streams, n_layers, resume):
+    """The saved state, checked field by field and against the schedule, or
+    ``None`` without a checkpoint; one that exists is never overwritten
+    unless resumed."""
     if checkpointer is None or not checkpointer.exists():
         return None
+    if not resume:
+        raise checkpoint.existing_checkpoint_error(checkpointer.path)
     saved, _ = checkpointer.restore()
+    state = checkpoint.restored_state(
+        checkpointer.path, saved, PretrainingState, _STATE_RULES, "this pre-training run"
+    )
+    costs = state.costs
+    if not (
+        len(costs) == n_layers
+        and state.layer <= n_layers
+        and (state.layer == n_layers or len(costs[state.layer]) == state.epoch)
+        and not any(costs[state.layer + 1 :])
+    ):
+        raise ModelFileError(
+            f"{checkpointer.path}: damaged checkpoint (layer {state.layer}, epoch "
+            f"{state.epoch} and the costs of {len(costs)} layers do not fit this "
+            f"run of {n_layers})"
+        )
     try:
-        state = PretrainingState(**saved)
         if random_streams is not None:
             random_streams.set_state(state.rng_states)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, KeyError, OverflowError, AttributeError):
         raise ModelFileError(
-            f"{checkpointer.path}: not a checkpoint of this pre-training run"
+            f"{checkpointer.path}: damaged checkpoint (the noise generators' state)"
         ) from None
     if state.layer >= len(state.costs):
         print(f"... pre-training finished earlier, restored from {checkpointer.path}")

@@ -27,6 +27,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
+from deeplearning_tutorials import checkpoint
 from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
 from deeplearning_tutorials.data import minibatch_givens, n_batches
 
@@ -71,7 +72,55 @@ class TrainingDiverged(Exception):
 
 
 class TrainingInterrupted(Exception):
-    """Ctrl-C during training; the state was saved when a checkpoint is kept."""
+    """Ctrl-C, SIGTERM or SIGHUP during training; the state was saved when a
+    checkpoint is kept. ``signum`` is the signal that stopped the run."""
+
+    def __init__(self, message, signum=signal.SIGINT):
+        super().__init__(message)
+        self.signum = signum
+
+
+class StopSignal(KeyboardInterrupt):
+    """SIGTERM or SIGHUP outside the training loop (while loading or
+    compiling), raised as Ctrl-C raises :class:`KeyboardInterrupt`."""
+
+    def __init__(self, signum):
+        super().__init__(signal_name(signum))
+        self.signum = signum
+
+
+# The signals that stop a run as Ctrl-C does: a scheduler's SIGTERM, a closed
+# terminal's SIGHUP. The exit status is 128 + the signal's number.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def signal_name(signum):
+    return "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+
+
+def _handled_signals():
+    """The stop signals whose handler may be replaced: from the main thread,
+    and not those the process was told to ignore (``nohup``, ``&``)."""
+    if threading.current_thread() is not threading.main_thread():
+        return ()
+    return [s for s in STOP_SIGNALS if signal.getsignal(s) != signal.SIG_IGN]
+
+
+def _raise_stop_signal(signum, frame):
+    raise StopSignal(signum)
+
+
+@contextlib.contextmanager
+def stop_signals_raise():
+    """Make SIGTERM and SIGHUP raise :class:`StopSignal`, as Ctrl-C raises
+    :class:`KeyboardInterrupt`, until the block ends."""
+    handled = [s for s in _handled_signals() if s != signal.SIGINT]
+    previous = {s: signal.signal(s, _raise_stop_signal) for s in handled}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 @dataclass
@@ -112,24 +161,31 @@ def _say(line, bar):
 
 
 @contextlib.contextmanager
-def _ctrl_c_flag():
-    """Turn Ctrl-C into a flag, checked between minibatches.
+def _stop_flag():
+    """Turn Ctrl-C, SIGTERM and SIGHUP into a flag, checked between minibatches.
 
-    An interrupt inside a compiled function could land between two parameter
-    updates; waiting for the minibatch to finish keeps the saved state
-    consistent.
+    The flag is the list of signals received. An interrupt inside a compiled
+    function could land between two parameter updates; waiting for the
+    minibatch to finish keeps the saved state consistent.
     """
-    pressed = []
-    if threading.current_thread() is not threading.main_thread():
-        yield pressed
-        return
-    previous = signal.signal(
-        signal.SIGINT, lambda signum, frame: pressed.append(signum)
-    )
+    received = []
+    handled = _handled_signals()
+    previous = {
+        s: signal.signal(s, lambda signum, frame: received.append(signum))
+        for s in handled
+    }
     try:
-        yield pressed
+        yield received
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+
+
+def _interrupted(received, where):
+    """The :class:`TrainingInterrupted` for the first signal in ``received``."""
+    return TrainingInterrupted(
+        f"interrupted by {signal_name(received[0])} at {where}", received[0]
+    )
 
 
 def _check_finite(params, where):
@@ -152,6 +208,7 @@ def train_with_early_stopping(
     params=(),
     checkpointer=None,
     resume=False,
+    log_every=None,
 ):
     """Run minibatch SGD with early stopping and print the original log lines.
 
@@ -167,6 +224,8 @@ def train_with_early_stopping(
         considered significant
     :param on_new_best: called as ``on_new_best(epoch, iter)`` after each new
         best validation score (e.g. to save the model)
+    :param log_every: print ``training @ iter =  N`` before every
+        ``log_every``-th minibatch, as LeNet does
     :param params: the trained shared variables, checked for NaN/inf at
         every validation
     :param checkpointer: a :class:`~deeplearning_tutorials.checkpoint.Checkpointer`
@@ -174,7 +233,10 @@ def train_with_early_stopping(
     :param resume: continue from the checkpointer's file, if there is one
     :returns: a :class:`TrainingResult`
     :raises TrainingDiverged: the cost or a parameter is NaN or infinite
-    :raises TrainingInterrupted: Ctrl-C (after saving a checkpoint, if kept)
+    :raises TrainingInterrupted: Ctrl-C, SIGTERM or SIGHUP (after saving a
+        checkpoint, if kept)
+    :raises ModelFileError: the checkpoint is damaged or of another run, or
+        one exists and ``resume`` is false (it is never overwritten)
     """
     train_model, validate_model, test_model = models
     n_train_batches, n_valid_batches, n_test_batches = n_batches
@@ -182,14 +244,11 @@ def train_with_early_stopping(
     # validation set; in this case we check every epoch
     validation_frequency = min(n_train_batches, patience // 2)
     state, best_values = LoopState(patience=patience), None
-    if resume and checkpointer is not None and checkpointer.exists():
+    if checkpointer is not None and checkpointer.exists():
+        if not resume:
+            raise checkpoint.existing_checkpoint_error(checkpointer.path)
         saved, best_values = checkpointer.restore()
-        try:
-            state = LoopState(**saved)
-        except TypeError:
-            raise ModelFileError(
-                f"{checkpointer.path}: not a checkpoint of this loop (unknown state)"
-            ) from None
+        state = _restored_loop_state(checkpointer.path, saved, validation_frequency)
         print(
             f"... resuming after minibatch {state.iteration} from {checkpointer.path}"
         )
@@ -204,7 +263,7 @@ def train_with_early_stopping(
 
     start_time = timeit.default_timer()
     bar = None
-    with _ctrl_c_flag() as ctrl_c:
+    with _stop_flag() as stop:
         while state.iteration < n_epochs * n_train_batches and not state.done_looping:
             # iteration number, and where it falls
             iter = state.iteration
@@ -213,6 +272,9 @@ def train_with_early_stopping(
             if bar is None:
                 bar = _progress(n_train_batches, epoch, minibatch_index)
 
+            if log_every and iter % log_every == 0:
+                # the original's print('training @ iter = ', iter): two spaces
+                _say(f"training @ iter =  {iter}", bar)
             cost = train_model(minibatch_index)
             if not numpy.isfinite(cost):
                 raise TrainingDiverged(
@@ -266,12 +328,11 @@ def train_with_early_stopping(
                     bar.close()
                     bar = None
                 save_checkpoint()
-            elif ctrl_c:
+            elif stop:
                 save_checkpoint()
-            if ctrl_c:
-                raise TrainingInterrupted(
-                    f"interrupted at epoch {epoch}, minibatch "
-                    f"{minibatch_index + 1}/{n_train_batches}"
+            if stop:
+                raise _interrupted(
+                    stop, f"epoch {epoch}, minibatch {minibatch_index + 1}/{n_train_batches}"
                 )
         if bar is not None:
             bar.close()
@@ -284,6 +345,39 @@ def train_with_early_stopping(
         seconds=state.seconds + timeit.default_timer() - start_time,
         validation_history=state.validation_history,
     )
+
+
+# What a saved LoopState may hold, field by field.
+_LOOP_STATE_RULES = {
+    "patience": lambda v: checkpoint.is_number(v, 0, checkpoint.MAX_COUNT),
+    "iteration": checkpoint.is_count,
+    "best_validation_loss": lambda v: checkpoint.is_fraction(v) or v == numpy.inf,
+    "best_iter": checkpoint.is_count,
+    "test_score": checkpoint.is_fraction,
+    "validation_history": lambda v: checkpoint.is_list_of(checkpoint.is_fraction, v),
+    "done_looping": lambda v: type(v) is bool,
+    "seconds": checkpoint.is_seconds,
+}
+
+
+def _restored_loop_state(path, saved, validation_frequency):
+    """The :class:`LoopState` of a checkpoint, every field and their agreement
+    checked, so that a damaged or edited file is refused, not resumed to
+    another result."""
+    state = checkpoint.restored_state(path, saved, LoopState, _LOOP_STATE_RULES)
+    history = state.validation_history
+    consistent = (
+        len(history) == state.iteration // validation_frequency
+        and state.best_validation_loss == min(history, default=numpy.inf)
+        and (state.best_iter < state.iteration if history else state.best_iter == 0)
+    )
+    if not consistent:
+        raise ModelFileError(
+            f"{path}: damaged checkpoint ({len(history)} validation scores after "
+            f"{state.iteration} minibatches do not fit this run, or the best "
+            "score is not among them)"
+        )
+    return state
 
 
 def checkpointer_for(
@@ -358,18 +452,15 @@ def write_record(path, result, **settings):
     """Write ``result`` and the run's ``settings`` as JSON, if ``path`` is given.
 
     The precision and backend in force are added to the settings. The file
-    is written atomically (temporary file, then rename).
+    is written atomically (see :func:`~deeplearning_tutorials.checkpoint.atomic_write`).
     """
     if path is None:
         return
     record = result.as_record(
         floatX=pytensor.config.floatX, mode=str(pytensor.config.mode), **settings
     )
-    tmp = f"{path}.tmp"
-    with open(tmp, "w") as f:
-        json.dump(record, f, indent=2, sort_keys=True)
-        f.write("\n")
-    os.replace(tmp, path)
+    text = json.dumps(record, indent=2, sort_keys=True) + "\n"
+    checkpoint.atomic_write(path, lambda f: f.write(text.encode()))
 
 
 def sgd_updates(cost, params, learning_rate):

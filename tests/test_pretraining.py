@@ -121,7 +121,7 @@ def test_ctrl_c_stops_after_the_current_minibatch(monkeypatch):
     import deeplearning_tutorials.pretraining as pretraining
 
     pressed = []
-    monkeypatch.setattr(pretraining, "_ctrl_c_flag", lambda: _Flag(pressed))
+    monkeypatch.setattr(pretraining, "_stop_flag", lambda: _Flag(pressed))
 
     def step(index):
         if index == 1:
