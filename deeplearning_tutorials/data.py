@@ -29,6 +29,7 @@ import hashlib
 import os
 import pickle
 import stat
+import struct
 import sys
 import tempfile
 import urllib.request
@@ -237,7 +238,7 @@ def _frombuffer(buffer, dtype_spec, shape, order, axis_order=None):
     return spec
 
 
-class _NumpyOnlyUnpickler(pickle.Unpickler):
+class _NumpyOnlyUnpickler(pickle._Unpickler):
     """An unpickler that can rebuild NumPy arrays and nothing else.
 
     ``find_class`` is the only way a pickle can reach a Python callable, so
@@ -245,7 +246,27 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
     anything (``os.system``, ``eval``, ...) while it is read. Even the NumPy
     names are replaced by stand-ins (:class:`_ArraySpec`, :class:`_DtypeSpec`)
     that validate what the file says before an array is made from it.
+
+    It is Python's pure-Python unpickler, reading through a
+    :class:`_ChunkedReader`: no length or index in the file makes it
+    allocate more memory than the file holds (the C unpickler sizes its memo
+    table by the largest index a file names, and a protocol-5 byte array by
+    the length the file claims, before reading a byte of either).
     """
+
+    dispatch = dict(pickle._Unpickler.dispatch)
+
+    def __init__(self, file, **kwargs):
+        super().__init__(_ChunkedReader(file), **kwargs)
+
+    def _load_bytearray8(self):
+        (size,) = struct.unpack("<Q", self.read(8))
+        data = self.read(size)
+        if len(data) != size:
+            raise pickle.UnpicklingError("pickle data was truncated")
+        self.append(bytearray(data))
+
+    dispatch[pickle.BYTEARRAY8[0]] = _load_bytearray8
 
     STAND_INS = {
         ("numpy.core.multiarray", "_reconstruct"): _ArraySpec,
@@ -266,6 +287,36 @@ class _NumpyOnlyUnpickler(pickle.Unpickler):
             f"refusing to load global '{module}.{name}': only NumPy arrays are "
             "allowed in a data set file"
         )
+
+
+class _ChunkedReader:
+    """A file whose ``read(n)`` reads at most 16 MiB at a time, so that a
+    length claimed by a hostile file costs only the bytes really there."""
+
+    CHUNK = 1 << 24
+
+    def __init__(self, file):
+        self._file = file
+
+    def read(self, size=-1):
+        if size is None or size < 0:
+            return self._file.read()
+        parts = []
+        while size > 0:
+            part = self._file.read(min(size, self.CHUNK))
+            if not part:
+                break
+            parts.append(part)
+            size -= len(part)
+        return b"".join(parts)
+
+    def readinto(self, buffer):
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+    def readline(self, size=-1):
+        return self._file.readline(size)
 
 
 def _latin1_encode(text, encoding="latin1"):
