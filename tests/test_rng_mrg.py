@@ -82,8 +82,10 @@ def build(case, srng):
     return outputs, inputs, values, updates
 
 
-def assert_matches(got, expected):
+def assert_matches(got, expected, x64=True):
     got = numpy.asarray(got)
+    if not x64 and expected["dtype"] == "int64":  # JAX without 64-bit mode
+        got = got.astype("int64")
     assert str(got.dtype) == expected["dtype"]
     if "values" in expected:
         # bit for bit: JSON keeps the shortest repr that round-trips a float64
@@ -121,7 +123,7 @@ def test_draws_equal_theano_draws(mode, floatX):
                             numpy.testing.assert_allclose(got, want, rtol=0, atol=5e-7)
                             continue
                         try:
-                            assert_matches(got, want)
+                            assert_matches(got, want, x64=not (mode == "JAX" and floatX == "float32"))
                         except AssertionError as error:
                             raise AssertionError(
                                 f"{case['desc']}, call {call}: {error}"
