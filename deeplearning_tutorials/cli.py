@@ -20,7 +20,7 @@ import signal
 import sys
 import traceback
 
-from deeplearning_tutorials import checkpoint, config, training
+from deeplearning_tutorials import checkpoint, config, noise, training
 from deeplearning_tutorials.data import DEFAULT_DATASET
 from deeplearning_tutorials.errors import InputError, OutputError, one_line
 from deeplearning_tutorials.training import TrainingDiverged, TrainingInterrupted
@@ -151,7 +151,7 @@ def make_parser(
         metavar="DIR",
         default=None,
         help="save the complete training state to DIR/checkpoint.npz at every "
-        "epoch end and on Ctrl-C",
+        "epoch end and on Ctrl-C, SIGTERM or SIGHUP",
     )
     parser.add_argument(
         "--resume",
@@ -251,6 +251,19 @@ def add_finetuning_arguments(
         type=positive_int,
         default=batch_size,
         help="examples per minibatch, in both phases",
+    )
+
+
+def add_rng_argument(parser):
+    """``--rng``: the noise source of dA, SdA, rbm and DBN."""
+    parser.add_argument(
+        "--rng",
+        choices=noise.RNG_KINDS,
+        default="mrg",
+        help="where the noise is drawn from: mrg, Theano's MRG_RandomStreams "
+        "as in the original (the same seed draws the original's numbers, so a "
+        "run follows the original run); pytensor, PyTensor's native generator "
+        "(other draws of the same distribution)",
     )
 
 
@@ -378,7 +391,9 @@ def run(driver, args, writable=None):
             )
             config.limit_blas_threads(_blas_threads(args))
             _start_over(args)
-            return driver(**driver_arguments(driver, args))
+            result = driver(**driver_arguments(driver, args))
+        _finished()
+        return result
     except BaseException as exc:  # noqa: BLE001 (each kind is told apart below)
         status, message = _outcome(exc, args)
         if status is None:
@@ -387,6 +402,18 @@ def run(driver, args, writable=None):
     if status == EXIT_WRITE_FAILED:
         _quiet_stdout()
     sys.exit(status)
+
+
+def _finished():
+    """The run is complete and saved: when it is the program (``python -m``),
+    a SIGTERM or SIGHUP while the interpreter shuts down must not turn its
+    success into a kill, so they are ignored from here on."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is None or not spec.name.startswith("deeplearning_tutorials."):
+        return
+    for signum in training._handled_signals():
+        if signum != signal.SIGINT:
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def _outcome(exc, args):
