@@ -838,6 +838,38 @@ def saved_iteration(path):
         return json.loads(str(archive["state_json"]))["state"]["iteration"]
 
 
+class _GoneTerminal(io.StringIO):
+    def write(self, text):
+        raise OSError(5, "Input/output error")
+
+
+def test_after_sighup_a_vanished_terminal_does_not_stop_the_save(tmp_path, monkeypatch):
+    """SIGHUP means the terminal is gone: printing the validation line fails
+    with EIO, and the run must still be saved and stop as interrupted."""
+    saver, param = toy(tmp_path)
+
+    def train(index):
+        if index == 2:
+            os.kill(os.getpid(), signal.SIGHUP)
+            monkeypatch.setattr(sys, "stdout", _GoneTerminal())
+        return 1.0
+
+    with pytest.raises(training.TrainingInterrupted, match="SIGHUP at epoch 1") as info:
+        training.train_with_early_stopping(
+            (train, lambda i: 0.5, lambda i: 0.5), (3, 1, 1), 5, 6, checkpointer=saver
+        )
+    assert info.value.signum == signal.SIGHUP
+    assert saved_iteration(saver.path) == 3
+
+
+def test_without_a_signal_a_failing_stdout_is_an_error(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "stdout", _GoneTerminal())
+    with pytest.raises(OSError):
+        training.train_with_early_stopping(
+            (lambda i: 1.0, lambda i: 0.5, lambda i: 0.5), (3, 1, 1), 5, 6
+        )
+
+
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_and_sighup_save_and_print_a_command_that_resumes(
     tmp_path, small_dataset, signum
