@@ -34,6 +34,7 @@ from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
 from deeplearning_tutorials.noise import RandomStreams
 
 
+# start-snippet-1
 class SdA:
     """A stack of denoising autoencoders topped by a logistic regression.
 
@@ -71,7 +72,9 @@ class SdA:
         if theano_rng is None:
             theano_rng = RandomStreams(numpy_rng.randint(2**30))
         self.theano_rng = theano_rng
+        # end-snippet-1
 
+        # start-snippet-2
         def autoencoder(layer_input, n_in, n_out, sigmoid_layer):
             # shares W and the hidden bias with the sigmoid layer
             return dA(
@@ -88,6 +91,7 @@ class SdA:
         self.dA_layers = stacking.build_stack(
             self, numpy_rng, n_ins, hidden_layers_sizes, n_outs, autoencoder
         )
+        # end-snippet-2
 
     def pretraining_functions(self, train_set_x, batch_size):
         """One training function per autoencoder, from the bottom up.
@@ -163,6 +167,7 @@ def test_SdA(
         dataset=str(dataset),
     )
 
+    # start-snippet-3
     numpy_rng = numpy.random.RandomState(89677)
     print("... building the model")
     sda = SdA(
@@ -171,6 +176,7 @@ def test_SdA(
         hidden_layers_sizes=[1000, 1000, 1000],
         n_outs=10,
     )
+    # end-snippet-3 start-snippet-4
 
     print("... getting the pretraining functions")
     pretraining_fns = sda.pretraining_functions(
@@ -199,7 +205,10 @@ def test_SdA(
         resume=resume,
         settings=settings,
         script_file=__file__,
+        # the original's typo, kept: users diff their logs against the original's
+        finetuning_line="... finetunning the model",
     )
+    # end-snippet-4
     training.report_finetuning(result, __file__, "training")
     training.write_record(
         results_json,

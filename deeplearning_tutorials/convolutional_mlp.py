@@ -31,7 +31,7 @@ import pytensor
 import pytensor.tensor as pt
 
 from deeplearning_tutorials import cli, training
-from deeplearning_tutorials.data import DEFAULT_DATASET, load_data
+from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch_givens
 from deeplearning_tutorials.errors import InputError
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
 from deeplearning_tutorials.mlp import HiddenLayer
@@ -206,27 +206,66 @@ def evaluate_lenet5(
     :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
     """
     nkerns = _check_nkerns(nkerns)
+    rng = numpy.random.RandomState(23455)
+
     datasets = load_data(dataset)
+
+    train_set_x, train_set_y = datasets[0]
+    valid_set_x, valid_set_y = datasets[1]
+    test_set_x, test_set_y = datasets[2]
+
+    # number of minibatches for training, validation and testing
     n_batches = training.count_batches(datasets, batch_size)
 
-    print("... building the model")
+    index = pt.lscalar()  # index to a [mini]batch
+
+    # start-snippet-1
     x = pt.matrix("x")  # the data, as rasterised images
     y = pt.ivector("y")  # the labels, as a vector of integers
 
-    rng = numpy.random.RandomState(23455)
+    print("... building the model")
     layer0, layer1, layer2, layer3 = build_lenet5(rng, x, nkerns, batch_size)
 
     # the cost we minimise during training is the NLL of the model
     cost = layer3.negative_log_likelihood(y)
 
-    # all the parameters, in the original's order, and one SGD step on each
-    params = layer3.params + layer2.params + layer1.params + layer0.params
-    updates = training.sgd_updates(cost, params, learning_rate)
-
-    # train_model(i), validate_model(i), test_model(i) for minibatch i
-    models = training.compile_sgd_functions(
-        datasets, batch_size, x, y, cost, layer3.errors(y), updates
+    # the mistakes the model makes on minibatch `index`, fed from the shared
+    # data set by the givens (the original's slice; see logistic_sgd)
+    test_model = pytensor.function(
+        [index],
+        layer3.errors(y),
+        givens=minibatch_givens(x, y, test_set_x, test_set_y, index, batch_size),
     )
+
+    validate_model = pytensor.function(
+        [index],
+        layer3.errors(y),
+        givens=minibatch_givens(x, y, valid_set_x, valid_set_y, index, batch_size),
+    )
+
+    # all the parameters to be fit by gradient descent, in the original's order
+    params = layer3.params + layer2.params + layer1.params + layer0.params
+
+    # the gradients of the cost with respect to all of them
+    grads = pytensor.grad(cost, params)
+
+    # with this many parameters, the updates list is built by looping over
+    # the (params[i], grads[i]) pairs
+    updates = [
+        (param_i, param_i - learning_rate * grad_i)
+        for param_i, grad_i in zip(params, grads)
+    ]
+
+    train_model = pytensor.function(
+        [index],
+        cost,
+        updates=updates,
+        givens=minibatch_givens(x, y, train_set_x, train_set_y, index, batch_size),
+    )
+    # end-snippet-1
+    models = (train_model, validate_model, test_model)
+    # compile them now, not in the timed training (see training.warm_up)
+    training.warm_up_models(models, params)
 
     # the hyper-parameters, recorded in results and checkpoints
     settings = dict(
@@ -248,8 +287,15 @@ def evaluate_lenet5(
             checkpoint_dir, "LeNet", params, **settings
         ),
         resume=resume,
+        log_every=100,  # "training @ iter =  N" every 100 minibatches
     )
-    training.report_with_iteration(result, __file__)
+    # the original ends on two lines, where mlp prints one
+    training.report_with_iteration(
+        result,
+        __file__,
+        "Optimization complete.\nBest validation score of %f %% obtained at "
+        "iteration %i, with test performance %f %%",
+    )
     training.write_record(results_json, result, model="convolutional_mlp", **settings)
     return result
 

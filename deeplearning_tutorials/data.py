@@ -126,7 +126,7 @@ def download_mnist(target, url=MNIST_URL, timeout=60):
     checksum matches, so an interrupted download never leaves a bad file.
     """
     target = Path(target)
-    print(f"Downloading data from {url}", file=sys.stderr)
+    print(f"Downloading data from {url}")  # on stdout, as the original
     tmp_name = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -495,8 +495,10 @@ def load_data(dataset=DEFAULT_DATASET, n_features=IMAGE_SIZE):
     pixels do not fit in ``floatX`` (1e300 is finite in float64, not in
     float32).
     """
+    # as the original, find (or download) the file before saying so
+    path = resolve_dataset(dataset)
     print("... loading data")
-    splits = read_dataset(dataset)
+    splits = read_dataset(path)
     width = splits[0][0].shape[1]
     if width != n_features:
         raise DatasetError(

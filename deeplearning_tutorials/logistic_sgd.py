@@ -30,7 +30,7 @@ import pytensor
 import pytensor.tensor as pt
 
 from deeplearning_tutorials import checkpoint, cli, training
-from deeplearning_tutorials.data import DEFAULT_DATASET, load_data
+from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch_givens
 
 
 class LogisticRegression:
@@ -53,6 +53,7 @@ class LogisticRegression:
         :param n_out: number of output units, the number of classes
         """
         floatX = pytensor.config.floatX
+        # start-snippet-1
         # W starts at zero: column k is the separating hyperplane of class k
         self.W = pytensor.shared(
             value=numpy.zeros((n_in, n_out), dtype=floatX), name="W", borrow=True
@@ -67,6 +68,7 @@ class LogisticRegression:
 
         # the prediction: the class whose probability is maximal
         self.y_pred = pt.argmax(self.p_y_given_x, axis=1)
+        # end-snippet-1
 
         self.params = [self.W, self.b]
         self.input = input
@@ -85,9 +87,11 @@ class LogisticRegression:
         :type y: pytensor.tensor.TensorVariable
         :param y: the correct label of each example
         """
+        # start-snippet-2
         # log(p_y_given_x)[arange(n), y] picks, for each example i, the
         # log-probability of its correct label y[i]
         return -pt.mean(pt.log(self.p_y_given_x)[pt.arange(y.shape[0]), y])
+        # end-snippet-2
 
     def errors(self, y):
         """The fraction of examples in the minibatch that are misclassified.
@@ -137,9 +141,16 @@ def sgd_optimization_mnist(
     :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
     """
     datasets = load_data(dataset)
+
+    train_set_x, train_set_y = datasets[0]
+    valid_set_x, valid_set_y = datasets[1]
+    test_set_x, test_set_y = datasets[2]
+
+    # number of minibatches for training, validation and testing
     n_batches = training.count_batches(datasets, batch_size)
 
     print("... building the model")
+    index = pt.lscalar()  # index to a [mini]batch
     # symbolic variables for a minibatch: rasterised images and their labels
     x = pt.matrix("x")
     y = pt.ivector("y")
@@ -150,13 +161,46 @@ def sgd_optimization_mnist(
     # the cost we minimise during training: the negative log-likelihood
     cost = classifier.negative_log_likelihood(y)
 
-    # W <- W - learning_rate * dcost/dW, and the same for b
-    updates = training.sgd_updates(cost, classifier.params, learning_rate)
-
-    # train_model(i), validate_model(i), test_model(i) for minibatch i
-    models = training.compile_sgd_functions(
-        datasets, batch_size, x, y, cost, classifier.errors(y), updates
+    # the mistakes the model makes on minibatch `index` of the test set; the
+    # givens feed it from the shared data set, as the original's
+    # {x: test_set_x[index * batch_size: (index + 1) * batch_size], y: ...}
+    # (minibatch_givens writes the slice so that JAX can compile it too)
+    test_model = pytensor.function(
+        inputs=[index],
+        outputs=classifier.errors(y),
+        givens=minibatch_givens(x, y, test_set_x, test_set_y, index, batch_size),
     )
+
+    validate_model = pytensor.function(
+        inputs=[index],
+        outputs=classifier.errors(y),
+        givens=minibatch_givens(x, y, valid_set_x, valid_set_y, index, batch_size),
+    )
+
+    # the gradient of the cost with respect to theta = (W, b)
+    g_W = pytensor.grad(cost=cost, wrt=classifier.W)
+    g_b = pytensor.grad(cost=cost, wrt=classifier.b)
+
+    # start-snippet-3
+    # how to update the parameters of the model, as a list of
+    # (variable, update expression) pairs
+    updates = [
+        (classifier.W, classifier.W - learning_rate * g_W),
+        (classifier.b, classifier.b - learning_rate * g_b),
+    ]
+
+    # train_model returns the cost and, at the same time, updates the
+    # parameters by the rules in `updates`
+    train_model = pytensor.function(
+        inputs=[index],
+        outputs=cost,
+        updates=updates,
+        givens=minibatch_givens(x, y, train_set_x, train_set_y, index, batch_size),
+    )
+    # end-snippet-3
+    models = (train_model, validate_model, test_model)
+    # compile them now, not in the timed training (see training.warm_up)
+    training.warm_up_models(models, classifier.params)
 
     def save_best_model(epoch, iter):
         if model_path is not None:

@@ -26,10 +26,11 @@ import pytensor
 import pytensor.tensor as pt
 
 from deeplearning_tutorials import cli, training
-from deeplearning_tutorials.data import DEFAULT_DATASET, load_data
+from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch_givens
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
 
 
+# start-snippet-1
 class HiddenLayer:
     """A fully connected layer: ``output = activation(dot(input, W) + b)``."""
 
@@ -50,6 +51,7 @@ class HiddenLayer:
             (``pytensor.tensor.tanh``, ``pytensor.tensor.sigmoid``, ...)
         """
         self.input = input
+        # end-snippet-1
         floatX = pytensor.config.floatX
 
         # W is drawn uniformly from +-sqrt(6 / (fan_in + fan_out)) (Glorot and
@@ -81,6 +83,7 @@ class HiddenLayer:
         self.params = [self.W, self.b]
 
 
+# start-snippet-2
 class MLP:
     """A multilayer perceptron with one hidden layer.
 
@@ -110,6 +113,7 @@ class MLP:
         self.logRegressionLayer = LogisticRegression(
             input=self.hiddenLayer.output, n_in=n_hidden, n_out=n_out
         )
+        # end-snippet-2 start-snippet-3
 
         # L1 norm regularisation: the weights should be sparse
         self.L1 = abs(self.hiddenLayer.W).sum() + abs(self.logRegressionLayer.W).sum()
@@ -124,6 +128,8 @@ class MLP:
         self.errors = self.logRegressionLayer.errors
 
         self.params = self.hiddenLayer.params + self.logRegressionLayer.params
+        # end-snippet-3
+
         self.input = input
 
 
@@ -161,9 +167,16 @@ def test_mlp(
     :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
     """
     datasets = load_data(dataset)
+
+    train_set_x, train_set_y = datasets[0]
+    valid_set_x, valid_set_y = datasets[1]
+    test_set_x, test_set_y = datasets[2]
+
+    # number of minibatches for training, validation and testing
     n_batches = training.count_batches(datasets, batch_size)
 
     print("... building the model")
+    index = pt.lscalar()  # index to a [mini]batch
     x = pt.matrix("x")  # the data, as rasterised images
     y = pt.ivector("y")  # the labels, as a vector of integers
 
@@ -171,20 +184,52 @@ def test_mlp(
 
     classifier = MLP(rng=rng, input=x, n_in=28 * 28, n_hidden=n_hidden, n_out=10)
 
+    # start-snippet-4
     # the cost we minimise: negative log-likelihood plus the regularisers
     cost = (
         classifier.negative_log_likelihood(y)
         + L1_reg * classifier.L1
         + L2_reg * classifier.L2_sqr
     )
+    # end-snippet-4
 
-    # one SGD step on every parameter, gradients by automatic differentiation
-    updates = training.sgd_updates(cost, classifier.params, learning_rate)
-
-    # train_model(i), validate_model(i), test_model(i) for minibatch i
-    models = training.compile_sgd_functions(
-        datasets, batch_size, x, y, cost, classifier.errors(y), updates
+    # the mistakes the model makes on minibatch `index`, fed from the shared
+    # data set by the givens (the original's slice; see logistic_sgd)
+    test_model = pytensor.function(
+        inputs=[index],
+        outputs=classifier.errors(y),
+        givens=minibatch_givens(x, y, test_set_x, test_set_y, index, batch_size),
     )
+
+    validate_model = pytensor.function(
+        inputs=[index],
+        outputs=classifier.errors(y),
+        givens=minibatch_givens(x, y, valid_set_x, valid_set_y, index, batch_size),
+    )
+
+    # start-snippet-5
+    # the gradient of the cost with respect to each parameter, in params' order
+    gparams = [pytensor.grad(cost, param) for param in classifier.params]
+
+    # how to update the parameters, as a list of (variable, update
+    # expression) pairs: one SGD step on each
+    updates = [
+        (param, param - learning_rate * gparam)
+        for param, gparam in zip(classifier.params, gparams)
+    ]
+
+    # train_model returns the cost and, at the same time, updates the
+    # parameters by the rules in `updates`
+    train_model = pytensor.function(
+        inputs=[index],
+        outputs=cost,
+        updates=updates,
+        givens=minibatch_givens(x, y, train_set_x, train_set_y, index, batch_size),
+    )
+    # end-snippet-5
+    models = (train_model, validate_model, test_model)
+    # compile them now, not in the timed training (see training.warm_up)
+    training.warm_up_models(models, classifier.params)
 
     # the hyper-parameters, recorded in results and checkpoints
     settings = dict(

@@ -392,7 +392,11 @@ def test_rbm(
         [train_rbm],
         n_train_batches,
         training_epochs,
-        log_line=lambda layer, epoch, cost: f"Training epoch {epoch}, cost is  {cost}",
+        # the original's print('Training epoch %d, cost is ' % epoch,
+        # numpy.mean(mean_cost)): a floatX mean, written as str() writes it
+        log_line=lambda layer, epoch, cost: "Training epoch %d, cost is  %s"
+        % (epoch, cost),
+        cost_dtype=None,
         params=rbm.params,
         random_streams=theano_rng,
         checkpointer=training.checkpointer_for(

@@ -74,6 +74,7 @@ def pretrain_then_finetune(
     resume,
     settings,
     script_file,
+    finetuning_line="... finetuning the model",
 ):
     """Run both phases of a stack; return the fine-tuning result.
 
@@ -84,6 +85,8 @@ def pretrain_then_finetune(
         :func:`~deeplearning_tutorials.pretraining.pretrain_layers`
     :param patience: minibatches the fine-tuning looks at regardless
     :param settings: the run's hyper-parameters (checkpoints, record)
+    :param finetuning_line: printed when the fine-tuning starts (the SdA's
+        original spells it ``... finetunning the model``)
     :returns: ``(pretraining_result, finetuning_result)``
     """
     name = type(net).__name__
@@ -116,7 +119,7 @@ def pretrain_then_finetune(
     train_fn, _, _ = net.build_finetune_functions(
         datasets=datasets, batch_size=batch_size, learning_rate=finetune_lr
     )
-    print("... finetuning the model")
+    print(finetuning_line)
     result = training.train_with_early_stopping(
         (train_fn, *net.minibatch_scores),
         n_batches,

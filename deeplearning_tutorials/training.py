@@ -392,11 +392,15 @@ def checkpointer_for(
     return Checkpointer(checkpoint_dir, model_name, params, settings, file_name)
 
 
-def report_with_iteration(result, script_file):
-    """The closing lines of mlp, LeNet, SdA and DBN."""
+def report_with_iteration(
+    result,
+    script_file,
+    ending="Optimization complete. Best validation score of %f %% "
+    "obtained at iteration %i, with test performance %f %%",
+):
+    """The closing lines of mlp, and of LeNet with its own ``ending``."""
     print(
-        "Optimization complete. Best validation score of %f %% "
-        "obtained at iteration %i, with test performance %f %%"
+        ending
         % (
             result.best_validation_loss * 100.0,
             result.best_iter + 1,
@@ -432,8 +436,9 @@ def report_finetuning(result, script_file, phase, where="on"):
 
 def report_with_epochs_per_second(result, script_file):
     """The closing lines of logistic_sgd."""
+    # no space after the comma: the original joins its two string literals so
     print(
-        "Optimization complete with best validation score of %f %%, "
+        "Optimization complete with best validation score of %f %%,"
         "with test performance %f %%"
         % (result.best_validation_loss * 100.0, result.test_score * 100.0)
     )
@@ -506,6 +511,13 @@ def compile_sgd_functions(datasets, batch_size, x, y, cost, errors, updates):
     warm_up(validate_model)
     warm_up(test_model)
     return train_model, validate_model, test_model
+
+
+def warm_up_models(models, params):
+    """:func:`warm_up` ``train_model``, ``validate_model`` and ``test_model``;
+    ``params`` are the variables ``train_model`` updates."""
+    for model in models:
+        warm_up(model, params)
 
 
 def warm_up(function, updated_variables=()):

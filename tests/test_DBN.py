@@ -5,6 +5,7 @@ import numpy
 import pytensor
 import pytest
 from conftest import error_lines, run_module
+from original_logs import assert_prints_the_original_lines
 from stack_reference import check_finetune_step
 from test_rbm import sigmoid
 
@@ -101,6 +102,7 @@ def test_dbn_smoke_run_with_the_original_settings():
         "300",
     )
     assert done.returncode == 0, done.stderr
+    assert_prints_the_original_lines("DBN", done.stdout, done.stderr)
     costs = [
         float(line.split()[-1])
         for line in done.stdout.splitlines()

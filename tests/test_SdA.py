@@ -5,6 +5,7 @@ import numpy
 import pytensor
 import pytest
 from conftest import error_lines, run_module
+from original_logs import assert_prints_the_original_lines
 from stack_reference import check_finetune_step
 from test_dA import numpy_dA_epoch, sigmoid
 
@@ -104,6 +105,7 @@ def test_sda_smoke_run_with_the_original_settings():
         "300",
     )
     assert done.returncode == 0, done.stderr
+    assert_prints_the_original_lines("SdA", done.stdout, done.stderr)
     costs = [
         float(line.rsplit(" ", 1)[1])
         for line in done.stdout.splitlines()

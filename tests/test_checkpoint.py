@@ -14,10 +14,12 @@ from conftest import REPO, error_lines, run_module
 from deeplearning_tutorials import training
 from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
 
+# the published run's last lines, in the format of the original
+# logistic_sgd.py ("%,with": its two string literals are joined without a space)
 PUBLISHED_LAST_LINES = [
     "epoch 73, minibatch 83/83, validation error 7.500000 %",
     "     epoch 73, minibatch 83/83, test error of best model 7.489583 %",
-    "Optimization complete with best validation score of 7.500000 %, "
+    "Optimization complete with best validation score of 7.500000 %,"
     "with test performance 7.489583 %",
 ]
 

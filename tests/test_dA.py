@@ -6,6 +6,7 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 from conftest import run_module
+from original_logs import assert_prints_the_original_lines
 from PIL import Image
 from pytensor.graph.replace import clone_replace
 
@@ -127,6 +128,7 @@ def test_dA_smoke_run_follows_numpy_and_writes_the_filter_images(tmp_path):
     folder = tmp_path / "plots"
     done = run_module("dA", "--training-epochs", "1", "--output-folder", folder)
     assert done.returncode == 0, done.stderr
+    assert_prints_the_original_lines("dA", done.stdout, done.stderr)
     lines = [line for line in done.stdout.splitlines() if line.startswith("Training")]
     assert len(lines) == 2 and lines[0].startswith("Training epoch 0, cost  ")
     clean, corrupted = (float(line.split()[-1]) for line in lines)

@@ -5,13 +5,16 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 
+from original_logs import assert_prints_the_original_lines
+
 from deeplearning_tutorials import checkpoint, logistic_sgd
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
 
-# The published log (REFERENCE.md): best validation 7.500000 %, test
-# 7.489583 %, 74 epochs.
+# The published run: best validation 7.500000 %, test 7.489583 %, 74 epochs
+# (the tutorial's text), in the format of the original logistic_sgd.py, whose
+# two string literals are joined without a space ("%,with").
 PUBLISHED_FINAL_LINE = (
-    "Optimization complete with best validation score of 7.500000 %, "
+    "Optimization complete with best validation score of 7.500000 %,"
     "with test performance 7.489583 %"
 )
 
@@ -63,7 +66,9 @@ def test_default_run_reproduces_the_published_log(floatX, tmp_path, capsys):
     """The full default run (74 epochs) in float32 and in float64."""
     model_path = tmp_path / "best_model.npz"
     result = logistic_sgd.sgd_optimization_mnist(model_path=str(model_path))
-    out = capsys.readouterr().out.splitlines()
+    printed = capsys.readouterr()
+    assert_prints_the_original_lines("logistic_sgd", printed.out, printed.err, floatX)
+    out = printed.out.splitlines()
     assert "epoch 72, minibatch 83/83, validation error 7.510417 %" in out
     assert out[-4:-1] == [
         "epoch 73, minibatch 83/83, validation error 7.500000 %",

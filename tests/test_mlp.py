@@ -5,6 +5,7 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 from numpy_sgd import NumpyMLP, mean_error, train_one_epoch
+from original_logs import assert_prints_the_original_lines
 from pytensor.graph.replace import clone_replace
 
 from deeplearning_tutorials import mlp
@@ -65,7 +66,9 @@ def test_gradient_of_the_regularised_cost_is_correct():
 def test_first_epoch_matches_an_independent_numpy_implementation(capsys):
     """Train one epoch with PyTensor and with hand-derived NumPy gradients."""
     result = mlp.test_mlp(n_epochs=1)
-    out = capsys.readouterr().out.splitlines()
+    printed = capsys.readouterr()
+    assert_prints_the_original_lines("mlp", printed.out, printed.err)
+    out = printed.out.splitlines()
 
     floatX = pytensor.config.floatX
     (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = read_dataset()

@@ -7,6 +7,7 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 from conftest import run_module
+from original_logs import assert_prints_the_original_lines
 from PIL import Image
 
 from deeplearning_tutorials.noise import RandomStreams
@@ -188,6 +189,7 @@ def test_rbm_smoke_run_with_the_original_settings(tmp_path):
         folder,
     )
     assert done.returncode == 0, done.stderr
+    assert_prints_the_original_lines("rbm", done.stdout, done.stderr)
     lines = done.stdout.splitlines()
     cost_line = next(line for line in lines if line.startswith("Training epoch"))
     assert cost_line.startswith("Training epoch 0, cost is  ")

@@ -106,8 +106,10 @@ def test_closing_lines_and_record(capsys, tmp_path):
     training.report_with_epochs_per_second(result, "/x/logistic_sgd.py")
     training.report_with_iteration(result, "/x/mlp.py")
     captured = capsys.readouterr()
+    # the original's formats: logistic_sgd.py joins its two literals without
+    # a space ("%,with"), mlp.py prints one line
     assert captured.out.splitlines() == [
-        "Optimization complete with best validation score of 7.500000 %, "
+        "Optimization complete with best validation score of 7.500000 %,"
         "with test performance 7.489583 %",
         "The code run for 74 epochs, with 2.000000 epochs/sec",
         "Optimization complete. Best validation score of 7.500000 % obtained "
