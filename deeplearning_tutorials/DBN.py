@@ -30,7 +30,7 @@ import pytensor.tensor as pt
 
 from deeplearning_tutorials import cli, stacking, training
 from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
-from deeplearning_tutorials.noise import RandomStreams
+from deeplearning_tutorials.noise import make_random_streams
 from deeplearning_tutorials.rbm import RBM
 
 
@@ -57,14 +57,14 @@ class DBN:
         :type numpy_rng: numpy.random.RandomState
         :param numpy_rng: draws the initial weights
         :param theano_rng: the symbolic noise source
-            (:class:`~deeplearning_tutorials.noise.RandomStreams`); if
-            ``None`` one is seeded with ``numpy_rng.randint(2 ** 30)``
+            (see :mod:`deeplearning_tutorials.noise`); if ``None``, Theano's
+            MRG streams seeded with ``numpy_rng.randint(2 ** 30)``
         :param n_ins: dimension of the input
         :param hidden_layers_sizes: the size of each hidden layer (at least one)
         :param n_outs: number of classes
         """
         if theano_rng is None:
-            theano_rng = RandomStreams(numpy_rng.randint(2**30))
+            theano_rng = make_random_streams(numpy_rng.randint(2**30))
         self.theano_rng = theano_rng
 
         def rbm(layer_input, n_in, n_out, sigmoid_layer):
@@ -128,6 +128,7 @@ def test_DBN(
     results_json=None,
     checkpoint_dir=None,
     resume=False,
+    rng="mrg",
 ):
     """Pre-train a 784-1000-1000-1000-10 DBN with CD-k, then fine-tune it.
 
@@ -141,12 +142,15 @@ def test_DBN(
     :param results_json: if given, the result record is written there
     :param checkpoint_dir: if given, the run is saved there at every epoch end
     :param resume: continue the run saved in ``checkpoint_dir``
+    :param rng: the noise of the pre-training: ``"mrg"``, the original's
+        draws, or ``"pytensor"`` (see :mod:`deeplearning_tutorials.noise`)
     :returns: the fine-tuning
         :class:`~deeplearning_tutorials.training.TrainingResult`
     """
     datasets = load_data(dataset)
     n_train_batches = training.count_batches(datasets, batch_size)[0]
     settings = dict(
+        rng=rng,
         finetune_lr=finetune_lr,
         pretraining_epochs=pretraining_epochs,
         pretrain_lr=pretrain_lr,
@@ -159,6 +163,8 @@ def test_DBN(
     print("... building the model")
     dbn = DBN(
         numpy_rng=numpy_rng,
+        # drawn first, as the constructor would draw it
+        theano_rng=make_random_streams(numpy_rng.randint(2**30), rng),
         n_ins=28 * 28,
         hidden_layers_sizes=[1000, 1000, 1000],
         n_outs=10,
@@ -223,6 +229,7 @@ def main(argv=None):
         default=1,
         help="Gibbs steps of CD-k in pre-training",
     )
+    cli.add_rng_argument(parser)
     return cli.run(test_DBN, parser.parse_args(argv))
 
 

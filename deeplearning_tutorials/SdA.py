@@ -31,7 +31,7 @@ import pytensor.tensor as pt
 from deeplearning_tutorials import cli, stacking, training
 from deeplearning_tutorials.dA import dA
 from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
-from deeplearning_tutorials.noise import RandomStreams
+from deeplearning_tutorials.noise import make_random_streams
 
 
 # start-snippet-1
@@ -60,8 +60,8 @@ class SdA:
         :type numpy_rng: numpy.random.RandomState
         :param numpy_rng: draws the initial weights
         :param theano_rng: the symbolic noise source
-            (:class:`~deeplearning_tutorials.noise.RandomStreams`); if
-            ``None`` one is seeded with ``numpy_rng.randint(2 ** 30)``
+            (see :mod:`deeplearning_tutorials.noise`); if ``None``, Theano's
+            MRG streams seeded with ``numpy_rng.randint(2 ** 30)``
         :param n_ins: dimension of the input
         :param hidden_layers_sizes: the size of each hidden layer (at least one)
         :param n_outs: number of classes
@@ -70,7 +70,7 @@ class SdA:
             take the corruption as an input)
         """
         if theano_rng is None:
-            theano_rng = RandomStreams(numpy_rng.randint(2**30))
+            theano_rng = make_random_streams(numpy_rng.randint(2**30))
         self.theano_rng = theano_rng
         # end-snippet-1
 
@@ -142,6 +142,7 @@ def test_SdA(
     results_json=None,
     checkpoint_dir=None,
     resume=False,
+    rng="mrg",
 ):
     """Pre-train a 784-1000-1000-1000-10 SdA layer by layer, then fine-tune it.
 
@@ -154,12 +155,15 @@ def test_SdA(
     :param results_json: if given, the result record is written there
     :param checkpoint_dir: if given, the run is saved there at every epoch end
     :param resume: continue the run saved in ``checkpoint_dir``
+    :param rng: the noise of the pre-training: ``"mrg"``, the original's
+        draws, or ``"pytensor"`` (see :mod:`deeplearning_tutorials.noise`)
     :returns: the fine-tuning
         :class:`~deeplearning_tutorials.training.TrainingResult`
     """
     datasets = load_data(dataset)
     n_train_batches = training.count_batches(datasets, batch_size)[0]
     settings = dict(
+        rng=rng,
         finetune_lr=finetune_lr,
         pretraining_epochs=pretraining_epochs,
         pretrain_lr=pretrain_lr,
@@ -172,6 +176,8 @@ def test_SdA(
     print("... building the model")
     sda = SdA(
         numpy_rng=numpy_rng,
+        # drawn first, as the constructor would draw it
+        theano_rng=make_random_streams(numpy_rng.randint(2**30), rng),
         n_ins=28 * 28,
         hidden_layers_sizes=[1000, 1000, 1000],
         n_outs=10,
@@ -237,6 +243,7 @@ def main(argv=None):
         training_epochs=1000,
         batch_size=1,
     )
+    cli.add_rng_argument(parser)
     return cli.run(test_SdA, parser.parse_args(argv))
 
 

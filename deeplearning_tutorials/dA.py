@@ -32,7 +32,7 @@ import pytensor.tensor as pt
 
 from deeplearning_tutorials import cli, pretraining, training
 from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
-from deeplearning_tutorials.noise import RandomStreams
+from deeplearning_tutorials.noise import make_random_streams
 from deeplearning_tutorials.params import sigmoid_weights, zero_bias
 from tile_utils import save_png, tile_raster_images
 
@@ -68,8 +68,8 @@ class dA:
         :param numpy_rng: draws the initial weights (and the noise seed when
             ``theano_rng`` is not given)
         :param theano_rng: the symbolic random generator of the corruption
-            noise (:class:`~deeplearning_tutorials.noise.RandomStreams`); if
-            ``None`` one is seeded with ``numpy_rng.randint(2 ** 30)``
+            noise (see :mod:`deeplearning_tutorials.noise`); if ``None``,
+            Theano's MRG streams seeded with ``numpy_rng.randint(2 ** 30)``
         :param input: a symbolic matrix of examples (one per row), or
             ``None`` for a standalone dA
         :param n_visible: number of visible units (the input dimension)
@@ -82,7 +82,7 @@ class dA:
         self.n_visible = n_visible
         self.n_hidden = n_hidden
         if theano_rng is None:
-            theano_rng = RandomStreams(numpy_rng.randint(2**30))
+            theano_rng = make_random_streams(numpy_rng.randint(2**30))
 
         if W is None:
             W = sigmoid_weights(numpy_rng, n_visible, n_hidden)
@@ -103,10 +103,19 @@ class dA:
         """Zero each input with probability ``corruption_level``.
 
         Every entry is kept with probability ``1 - corruption_level``, by a
-        Bernoulli (binomial, one trial) mask drawn anew at every call.
+        binomial mask of one trial drawn anew at every call. ``binomial``
+        returns int64 by default; asking for ``floatX`` keeps the product
+        with the input in ``floatX``.
         """
-        mask = self.theano_rng.bernoulli(1 - corruption_level, input.shape)
-        return mask * input
+        return (
+            self.theano_rng.binomial(
+                size=input.shape,
+                n=1,
+                p=1 - corruption_level,
+                dtype=pytensor.config.floatX,
+            )
+            * input
+        )
 
     def get_hidden_values(self, input):
         """The code :math:`s(W x + b)` of ``input``."""
@@ -141,23 +150,30 @@ def train_dA(
     batch_size,
     checkpoint_dir=None,
     resume=False,
+    rng="mrg",
 ):
     """Train a fresh 784-500 dA on the training set; return it and its costs.
 
     The noise seed and the weights are drawn from ``RandomState(123)`` in
     the original order, so both corruption levels start from the same
-    weights. With ``checkpoint_dir`` the run is saved there at every epoch
-    end (one file per corruption level) and ``resume`` continues it.
+    weights; ``rng`` chooses the noise source
+    (:func:`~deeplearning_tutorials.noise.make_random_streams`). With
+    ``checkpoint_dir`` the run is saved there at every epoch end (one file
+    per corruption level) and ``resume`` continues it.
     """
     train_set_x = datasets[0][0]
     n_train_batches = training.count_batches(datasets, batch_size)[0]
     index = pt.lscalar()  # index to a minibatch
     x = pt.matrix("x")  # the data, as rasterised images
 
-    rng = numpy.random.RandomState(123)
-    theano_rng = RandomStreams(rng.randint(2**30))
+    numpy_rng = numpy.random.RandomState(123)
+    theano_rng = make_random_streams(numpy_rng.randint(2**30), rng)
     da = dA(
-        numpy_rng=rng, theano_rng=theano_rng, input=x, n_visible=28 * 28, n_hidden=500
+        numpy_rng=numpy_rng,
+        theano_rng=theano_rng,
+        input=x,
+        n_visible=28 * 28,
+        n_hidden=500,
     )
     cost, updates = da.get_cost_updates(
         corruption_level=corruption_level, learning_rate=learning_rate
@@ -177,6 +193,7 @@ def train_dA(
         corruption_level=corruption_level,
         learning_rate=learning_rate,
         batch_size=batch_size,
+        rng=rng,
     )
     result = pretraining.pretrain_layers(
         [train_da],
@@ -211,6 +228,7 @@ def test_dA(
     results_json=None,
     checkpoint_dir=None,
     resume=False,
+    rng="mrg",
 ):
     """Train a dA without corruption, then one with 30 % corruption.
 
@@ -228,6 +246,8 @@ def test_dA(
     :param checkpoint_dir: if given, each training is saved there at every
         epoch end
     :param resume: continue the runs saved in ``checkpoint_dir``
+    :param rng: the corruption noise: ``"mrg"``, the original's draws, or
+        ``"pytensor"`` (see :mod:`deeplearning_tutorials.noise`)
     :returns: ``(result_0, result_30)``, the
         :class:`~deeplearning_tutorials.pretraining.PretrainingResult` of
         each dA
@@ -244,6 +264,7 @@ def test_dA(
             batch_size,
             checkpoint_dir,
             resume,
+            rng,
         )
         print(
             "The %s code for file %s ran for %.2fm"
@@ -264,6 +285,7 @@ def test_dA(
         learning_rate=learning_rate,
         training_epochs=training_epochs,
         batch_size=batch_size,
+        rng=rng,
         dataset=str(dataset),
     )
     return tuple(results)
@@ -279,6 +301,7 @@ def main(argv=None):
         parser, learning_rate=0.1, training_epochs=15, batch_size=20
     )
     cli.add_output_folder_argument(parser, "dA_plots")
+    cli.add_rng_argument(parser)
     return cli.run(test_dA, parser.parse_args(argv))
 
 

@@ -1,21 +1,35 @@
-"""Seeded symbolic random numbers, through PyTensor's generator API.
+"""The symbolic noise sources of the stochastic tutorials (dA, SdA, rbm, DBN).
 
-The original tutorials drew their noise from Theano's ``RandomStreams``. Its
-PyTensor successor (``RandomStream``) is soft-deprecated; the current API is a
-shared NumPy ``Generator`` (``pytensor.tensor.random.shared_rng``) whose draw
-methods return ``(next_rng, draw)``: the caller must store ``next_rng`` back
-into the shared generator, or every call would repeat the same numbers.
+Two kinds, chosen with :func:`make_random_streams` (``--rng`` on the command
+line):
 
-:class:`RandomStreams` keeps the original idiom on top of that API: one
-object, seeded once (the tutorials seed it with ``numpy_rng.randint(2 **
-30)``), hands out symbolic draws. Each draw gets a generator of its own,
-seeded from the stream's seed sequence, and the stream remembers the
-``(generator, next_rng)`` pair; :meth:`~RandomStreams.updates_for` returns
-the pairs a graph needs, to be passed to ``pytensor.function`` with the
-other ``updates``. (PyTensor deprecates the ``default_update`` that
-Theano's streams relied on, so the update is explicit.) A stream's
-:meth:`~RandomStreams.get_state` and :meth:`~RandomStreams.set_state` save
-and restore all its generators, for checkpoints.
+``"mrg"`` (the default)
+    :class:`~deeplearning_tutorials.rng_mrg.MRG_RandomStreams`, Theano's
+    generator, which the original tutorials imported as ``RandomStreams``:
+    the same seed gives the original's draws, bit for bit, so a run follows
+    the original run.
+
+``"pytensor"``
+    :class:`RandomStreams` below, on PyTensor's native generator API: the
+    noise this project drew before it had the MRG streams (the records made
+    with it are labelled ``"rng": "pytensor"``). Its draws have the right
+    distribution but are not the original's.
+
+Both offer the original interface (``uniform``, ``binomial``, ``normal``)
+and what the project's training loops need: :meth:`~RandomStreams.updates_for`
+(the generator updates a graph needs) and ``get_state``/``set_state`` (for
+checkpoints).
+
+PyTensor's native API is a shared NumPy ``Generator``
+(``pytensor.tensor.random.shared_rng``) whose draw methods return
+``(next_rng, draw)``: the caller must store ``next_rng`` back into the shared
+generator, or every call would repeat the same numbers. :class:`RandomStreams`
+keeps the original idiom on top of it: one object, seeded once, hands out
+symbolic draws; each draw gets a generator of its own, seeded from the
+stream's seed sequence, and the stream remembers the ``(generator,
+next_rng)`` pair for :meth:`~RandomStreams.updates_for`. (PyTensor
+deprecates the ``default_update`` that Theano's streams relied on, so the
+update is explicit.)
 """
 
 import numpy
@@ -24,8 +38,27 @@ import pytensor.tensor as pt
 from pytensor.graph.traversal import ancestors
 
 
+#: the noise sources a stochastic tutorial can draw from (``--rng``)
+RNG_KINDS = ("mrg", "pytensor")
+
+
+def make_random_streams(seed, rng="mrg"):
+    """A noise source seeded with ``seed``: Theano's MRG streams or PyTensor's.
+
+    The tutorials seed it with ``numpy_rng.randint(2 ** 30)``, as the
+    original did.
+    """
+    if rng == "mrg":
+        from deeplearning_tutorials.rng_mrg import MRG_RandomStreams
+
+        return MRG_RandomStreams(seed)
+    if rng == "pytensor":
+        return RandomStreams(seed)
+    raise ValueError(f"rng must be one of {', '.join(RNG_KINDS)}, not {rng!r}")
+
+
 class _Draws:
-    """Bernoulli draws in terms of ``uniform``, shared by both sources."""
+    """Bernoulli and binomial draws in terms of ``uniform``, for both sources."""
 
     def bernoulli(self, p, size, dtype=None):
         """0/1 draws, each 1 with probability ``p`` (a binomial of one trial).
@@ -35,6 +68,15 @@ class _Draws:
         """
         dtype = dtype or pytensor.config.floatX
         return pt.cast(pt.lt(self.uniform(size, dtype=dtype), p), dtype)
+
+    def binomial(self, size=None, n=1, p=0.5, ndim=None, dtype="int64", nstreams=None):
+        """The original's ``binomial`` (one trial only, as Theano's MRG streams):
+        0/1 draws of shape ``size`` as ``dtype``, each 1 with probability ``p``.
+        (``ndim`` and ``nstreams`` are accepted for the signature.)"""
+        if n != 1:
+            raise NotImplementedError("binomial with n > 1")
+        uniform_dtype = pytensor.config.floatX
+        return pt.cast(pt.lt(self.uniform(size, dtype=uniform_dtype), p), dtype)
 
 
 class RandomStreams(_Draws):
@@ -71,11 +113,23 @@ class RandomStreams(_Draws):
         """Record that a function using ``rng`` must store ``next_rng`` in it."""
         self._next[rng] = next_rng
 
-    def uniform(self, size, dtype=None):
-        """Uniform draws in ``[0, 1)`` of symbolic shape ``size``."""
+    def uniform(self, size, low=0.0, high=1.0, ndim=None, dtype=None, nstreams=None):
+        """Uniform draws in ``[low, high)`` of symbolic shape ``size``.
+
+        (``ndim`` and ``nstreams`` are accepted for the original signature.)
+        """
         chain = GeneratorChain(self.generator())
-        draw = chain.uniform(size, dtype)
+        draw = chain.uniform(size, dtype, low, high)
         self.advance(chain.start, chain.rng)
+        return draw
+
+    def normal(self, size, avg=0.0, std=1.0, ndim=None, dtype=None, nstreams=None):
+        """Normal draws of mean ``avg`` and deviation ``std``, of shape ``size``."""
+        rng = self.generator()
+        next_rng, draw = rng.normal(
+            avg, std, size=size, dtype=dtype or pytensor.config.floatX
+        )
+        self.advance(rng, next_rng)
         return draw
 
     def updates_for(self, outputs):
@@ -118,9 +172,9 @@ class GeneratorChain(_Draws):
         self.start = rng
         self.rng = rng
 
-    def uniform(self, size, dtype=None):
-        """Uniform draws in ``[0, 1)``; advances :attr:`rng`."""
+    def uniform(self, size, dtype=None, low=0.0, high=1.0):
+        """Uniform draws in ``[low, high)``; advances :attr:`rng`."""
         self.rng, draw = self.rng.uniform(
-            0.0, 1.0, size=size, dtype=dtype or pytensor.config.floatX
+            low, high, size=size, dtype=dtype or pytensor.config.floatX
         )
         return draw

@@ -33,6 +33,7 @@ machines using approximations to the likelihood gradient*, ICML 2008.
 
 import os
 import timeit
+import warnings
 
 import numpy
 import pytensor
@@ -40,7 +41,7 @@ import pytensor.tensor as pt
 
 from deeplearning_tutorials import cli, pretraining, training
 from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
-from deeplearning_tutorials.noise import GeneratorChain, RandomStreams
+from deeplearning_tutorials.noise import GeneratorChain, RandomStreams, make_random_streams
 from deeplearning_tutorials.params import sigmoid_weights, zero_bias
 from tile_utils import save_png, tile_raster_images
 
@@ -70,16 +71,16 @@ class RBM:
         :type numpy_rng: numpy.random.RandomState
         :param numpy_rng: draws the initial weights (``RandomState(1234)``
             if ``None``)
-        :param theano_rng: the symbolic noise source
-            (:class:`~deeplearning_tutorials.noise.RandomStreams`); if
-            ``None`` one is seeded with ``numpy_rng.randint(2 ** 30)``
+        :param theano_rng: the symbolic noise source (see
+            :mod:`deeplearning_tutorials.noise`); if ``None``, Theano's MRG
+            streams seeded with ``numpy_rng.randint(2 ** 30)``
         """
         self.n_visible = n_visible
         self.n_hidden = n_hidden
         if numpy_rng is None:
             numpy_rng = numpy.random.RandomState(1234)
         if theano_rng is None:
-            theano_rng = RandomStreams(numpy_rng.randint(2**30))
+            theano_rng = make_random_streams(numpy_rng.randint(2**30))
 
         if W is None:
             W = sigmoid_weights(numpy_rng, n_visible, n_hidden)
@@ -115,12 +116,17 @@ class RBM:
     def sample_h_given_v(self, v0_sample, noise=None):
         """``[pre_sigmoid, mean, sample]`` of the hidden units given ``v0_sample``.
 
+        The sample is a binomial draw of one trial per unit, as ``floatX``
+        (``binomial`` returns int64 by default).
+
         :param noise: where the draws come from: the RBM's ``theano_rng`` by
             default, or a :class:`~deeplearning_tutorials.noise.GeneratorChain`
-            inside a ``scan`` step
+            inside a ``scan`` step of PyTensor's native generator
         """
         pre_sigmoid_h1, h1_mean = self.propup(v0_sample)
-        h1_sample = (noise or self.theano_rng).bernoulli(h1_mean, h1_mean.shape)
+        h1_sample = (noise or self.theano_rng).binomial(
+            size=h1_mean.shape, n=1, p=h1_mean, dtype=pytensor.config.floatX
+        )
         return [pre_sigmoid_h1, h1_mean, h1_sample]
 
     def propdown(self, hid):
@@ -131,7 +137,9 @@ class RBM:
     def sample_v_given_h(self, h0_sample, noise=None):
         """``[pre_sigmoid, mean, sample]`` of the visible units given ``h0_sample``."""
         pre_sigmoid_v1, v1_mean = self.propdown(h0_sample)
-        v1_sample = (noise or self.theano_rng).bernoulli(v1_mean, v1_mean.shape)
+        v1_sample = (noise or self.theano_rng).binomial(
+            size=v1_mean.shape, n=1, p=v1_mean, dtype=pytensor.config.floatX
+        )
         return [pre_sigmoid_v1, v1_mean, v1_sample]
 
     def gibbs_hvh(self, h0_sample, noise=None):
@@ -147,16 +155,41 @@ class RBM:
         return [pre_sigmoid_h1, h1_mean, h1_sample, pre_sigmoid_v1, v1_mean, v1_sample]
 
     def gibbs_chain(self, step, start, n_steps, name, unroll=False):
-        """Run ``n_steps`` of ``step`` (``gibbs_hvh`` or ``gibbs_vhv``).
+        """Run ``n_steps`` of ``step`` (``gibbs_hvh`` or ``gibbs_vhv``) from ``start``.
 
-        The chain is a ``scan`` whose loop state holds the noise generator:
-        each step receives it, draws from it, and hands its new state to the
-        next step (scan keeps only the last state of a generator, not the
-        sequence). With ``unroll=True`` the same steps are written out one
-        after the other in the graph instead (see doc/rbm.md for when that
-        is faster). Returns the six sequences of ``step`` (one entry per
-        Gibbs step) and the update that stores the generator's final state.
+        The chain is a ``scan``. Returns the six sequences of ``step`` (one
+        entry per Gibbs step) and the updates of the noise generators that
+        the chain advances, as a dict.
+
+        With Theano's MRG streams (the default) the step draws from
+        ``theano_rng`` as in the original: each ``binomial`` made while
+        ``scan`` builds the step gets its own streams, which ``scan`` carries
+        from step to step and whose final state it returns as an update.
+        With PyTensor's native generator the step draws from one generator
+        threaded through the loop state instead (see
+        :meth:`_native_gibbs_chain`), which also allows ``unroll=True``: the
+        same steps written out one after the other, for the benchmark.
         """
+        if isinstance(self.theano_rng, RandomStreams):
+            return self._native_gibbs_chain(step, start, n_steps, name, unroll)
+        if unroll:
+            raise ValueError("unroll=True needs PyTensor's native generator (rng='pytensor')")
+        with warnings.catch_warnings():
+            # scan's updates of shared variables are what Theano's streams
+            # rely on; PyTensor keeps them but warns that they are deprecated
+            warnings.simplefilter("ignore", DeprecationWarning)
+            chain, updates = pytensor.scan(
+                step,
+                outputs_info=[None, None, None, None, None, start],
+                n_steps=n_steps,
+                name=name,
+            )
+        return chain, dict(updates)
+
+    def _native_gibbs_chain(self, step, start, n_steps, name, unroll):
+        """The chain with one native generator in the loop state: each step
+        receives it, draws from it, and hands its new state to the next step
+        (scan keeps only the last state of a generator, not the sequence)."""
         rng = self.theano_rng.generator()
 
         def one_step(state, rng):
@@ -179,7 +212,7 @@ class RBM:
                 return_updates=False,
             )
         self.theano_rng.advance(rng, last_rng)
-        return chain, [(rng, last_rng)]
+        return chain, {rng: last_rng}
 
     def get_cost_updates(self, lr=0.1, persistent=None, k=1, unroll=False):
         """One step of CD-k (``persistent=None``) or PCD-k.
@@ -193,15 +226,22 @@ class RBM:
             (the same computation; see :meth:`gibbs_chain`)
         :returns: ``(monitoring_cost, updates)``: a proxy of the
             log-likelihood (pseudo-likelihood for PCD, reconstruction
-            cross-entropy for CD) and the updates of the parameters, of the
-            noise generator and of the persistent chain
+            cross-entropy for CD) and a dict of updates, as the original's:
+            ``updates[param]`` is the new value of each parameter, and the
+            noise generators, the persistent chain and the pseudo-likelihood's
+            bit index have theirs
         """
-        # positive phase
+        # compute positive phase
         pre_sigmoid_ph, ph_mean, ph_sample = self.sample_h_given_v(self.input)
 
-        # CD starts the chain at the hidden sample of the data; PCD continues
-        # the chain of the previous update
-        chain_start = ph_sample if persistent is None else persistent
+        # decide how to initialize persistent chain:
+        # for CD, we use the newly generated hidden sample
+        # for PCD, we initialize from the old state of the chain
+        if persistent is None:
+            chain_start = ph_sample
+        else:
+            chain_start = persistent
+        # the negative phase: k Gibbs steps, a scan that returns the whole chain
         (
             [
                 pre_sigmoid_nvs,
@@ -213,40 +253,40 @@ class RBM:
             ],
             updates,
         ) = self.gibbs_chain(self.gibbs_hvh, chain_start, k, "gibbs_hvh", unroll)
+        # the positive-phase sample is drawn (and its generator advanced) only
+        # where CD starts its chain there
+        updates.update(self.theano_rng.updates_for([chain_start]))
 
-        # the negative phase uses the end of the chain; the gradient must not
-        # flow through the sampling, so the chain end is held constant
+        # the gradient uses only the end of the chain, and must not flow
+        # through the Gibbs sampling
         chain_end = nv_samples[-1]
         cost = pt.mean(self.free_energy(self.input)) - pt.mean(
             self.free_energy(chain_end)
         )
         gparams = pytensor.grad(cost, self.params, consider_constant=[chain_end])
-        lr = pt.cast(lr, dtype=pytensor.config.floatX)
-        updates += [
-            (param, param - gparam * lr) for param, gparam in zip(self.params, gparams)
-        ]
-        # the positive-phase sample is drawn only where CD starts its chain there
-        updates += self.theano_rng.updates_for([chain_start])
-
+        # constructs the update dictionary
+        for gparam, param in zip(gparams, self.params):
+            # make sure that the learning rate is of the right dtype
+            updates[param] = param - gparam * pt.cast(lr, dtype=pytensor.config.floatX)
         if persistent is not None:
-            updates.append((persistent, nh_samples[-1]))
-            # pseudo-likelihood is the better proxy for PCD
-            monitoring_cost, bit_update = self.get_pseudo_likelihood_cost()
-            updates.append(bit_update)
+            # Note that this works only if persistent is a shared variable
+            updates[persistent] = nh_samples[-1]
+            # pseudo-likelihood is a better proxy for PCD
+            monitoring_cost = self.get_pseudo_likelihood_cost(updates)
         else:
-            # reconstruction cross-entropy is the better proxy for CD
-            monitoring_cost = self.get_reconstruction_cost(pre_sigmoid_nvs[-1])
+            # reconstruction cross-entropy is a better proxy for CD
+            monitoring_cost = self.get_reconstruction_cost(updates, pre_sigmoid_nvs[-1])
         return monitoring_cost, updates
 
-    def get_pseudo_likelihood_cost(self):
+    def get_pseudo_likelihood_cost(self, updates):
         """A stochastic approximation of the pseudo-likelihood.
 
         The pseudo-log-likelihood sums :math:`\\log P(x_i | x_{-i})` over the
         visible units; it is estimated from one unit per call, ``bit_i_idx``,
-        scaled by ``n_visible``, and the unit moves on by one at each call.
-
-        :returns: ``(cost, update)``, the update advancing ``bit_i_idx``
+        scaled by ``n_visible``, and the unit moves on by one at each call:
+        the update of ``bit_i_idx`` is added to ``updates`` (a dict).
         """
+        # index of bit i in expression p(x_i | x_{\i})
         bit_i_idx = pytensor.shared(value=0, name="bit_i_idx")
         self.bit_i_idx = bit_i_idx  # part of the training state
         xi = pt.round(self.input)  # binarise the input image
@@ -256,13 +296,16 @@ class RBM:
         fe_xi_flip = self.free_energy(xi_flip)
         # log P(x_i | x_{-i}) = log sigm(F(flipped) - F(x))
         cost = pt.mean(self.n_visible * pt.log(pt.sigmoid(fe_xi_flip - fe_xi)))
-        return cost, (bit_i_idx, (bit_i_idx + 1) % self.n_visible)
+        # increment bit_i_idx % number as part of updates
+        updates[bit_i_idx] = (bit_i_idx + 1) % self.n_visible
+        return cost
 
-    def get_reconstruction_cost(self, pre_sigmoid_nv):
+    def get_reconstruction_cost(self, updates, pre_sigmoid_nv):
         """The mean cross-entropy between the input and its reconstruction.
 
         Written on the pre-sigmoid activation ``pre_sigmoid_nv``, so that
-        the log of the sigmoid becomes a stable ``-softplus``.
+        the log of the sigmoid becomes a stable ``-softplus``. (``updates``
+        is unused, as in the original, whose signature this keeps.)
         """
         return pt.mean(
             pt.sum(
@@ -304,7 +347,7 @@ def sample_from(rbm, test_set_x, rng, n_chains, n_samples, plot_every=1000):
         rbm.gibbs_vhv, persistent_vis_chain, plot_every, "gibbs_vhv"
     )
     # the chain continues from its last visible sample at the next call
-    updates.append((persistent_vis_chain, vis_samples[-1]))
+    updates[persistent_vis_chain] = vis_samples[-1]
     sample_fn = pytensor.function(
         [], [vis_mfs[-1], vis_samples[-1]], updates=updates, name="sample_fn"
     )
@@ -333,6 +376,7 @@ def test_rbm(
     results_json=None,
     checkpoint_dir=None,
     resume=False,
+    rng="mrg",
 ):
     """Train an RBM with PCD-15 on MNIST, then sample from it.
 
@@ -350,6 +394,8 @@ def test_rbm(
     :param results_json: if given, the costs and times are written there
     :param checkpoint_dir: if given, the run is saved there at every epoch end
     :param resume: continue the run saved in ``checkpoint_dir``
+    :param rng: the noise: ``"mrg"``, the original's draws, or
+        ``"pytensor"`` (see :mod:`deeplearning_tutorials.noise`)
     :returns: the
         :class:`~deeplearning_tutorials.pretraining.PretrainingResult`
     """
@@ -361,8 +407,8 @@ def test_rbm(
     index = pt.lscalar()  # index to a minibatch
     x = pt.matrix("x")  # the data, as rasterised images
 
-    rng = numpy.random.RandomState(123)
-    theano_rng = RandomStreams(rng.randint(2**30))
+    numpy_rng = numpy.random.RandomState(123)
+    theano_rng = make_random_streams(numpy_rng.randint(2**30), rng)
     # the hidden state of the persistent chains, one per example of a batch
     persistent_chain = pytensor.shared(
         numpy.zeros((batch_size, n_hidden), dtype=pytensor.config.floatX),
@@ -373,7 +419,7 @@ def test_rbm(
         input=x,
         n_visible=28 * 28,
         n_hidden=n_hidden,
-        numpy_rng=rng,
+        numpy_rng=numpy_rng,
         theano_rng=theano_rng,
     )
     cost, updates = rbm.get_cost_updates(
@@ -406,6 +452,7 @@ def test_rbm(
             learning_rate=learning_rate,
             batch_size=batch_size,
             n_hidden=n_hidden,
+            rng=rng,
             dataset=str(dataset),
         ),
         resume=resume,
@@ -416,7 +463,7 @@ def test_rbm(
     print("Training took %f minutes" % (result.seconds / 60.0))
 
     start = timeit.default_timer()
-    image = sample_from(rbm, test_set_x, rng, n_chains, n_samples)
+    image = sample_from(rbm, test_set_x, numpy_rng, n_chains, n_samples)
     save_png(image, os.path.join(output_folder, "samples.png"))
     sampling_seconds = timeit.default_timer() - start
     training.write_record(
@@ -430,6 +477,7 @@ def test_rbm(
         n_hidden=n_hidden,
         n_chains=n_chains,
         n_samples=n_samples,
+        rng=rng,
         dataset=str(dataset),
     )
     return result
@@ -461,6 +509,7 @@ def main(argv=None):
         "--n-hidden", type=cli.positive_int, default=500, help="number of hidden units"
     )
     cli.add_output_folder_argument(parser, "rbm_plots")
+    cli.add_rng_argument(parser)
     return cli.run(test_rbm, parser.parse_args(argv))
 
 

@@ -31,7 +31,7 @@ def test_rbms_share_weights_and_hidden_biases_with_the_sigmoid_layers():
 def test_weights_are_drawn_as_the_original_drew_them():
     dbn = DBN(numpy.random.RandomState(123), hidden_layers_sizes=[1000, 1000, 1000])
     expected = numpy.random.RandomState(123)
-    assert dbn.theano_rng.seed == expected.randint(2**30)
+    assert dbn.theano_rng.default_instance_seed == expected.randint(2**30)
     for layer, n_in in zip(dbn.sigmoid_layers, (784, 1000, 1000)):
         bound = numpy.sqrt(6.0 / (n_in + 1000))
         W = 4 * expected.uniform(-bound, bound, size=(n_in, 1000))

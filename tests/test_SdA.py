@@ -36,7 +36,7 @@ def test_weights_are_drawn_as_the_original_drew_them():
     autoencoders, given those weights, draw nothing)."""
     sda = SdA(numpy.random.RandomState(89677), hidden_layers_sizes=[1000, 1000, 1000])
     expected = numpy.random.RandomState(89677)
-    assert sda.theano_rng.seed == expected.randint(2**30)
+    assert sda.theano_rng.default_instance_seed == expected.randint(2**30)
     for layer, n_in in zip(sda.sigmoid_layers, (784, 1000, 1000)):
         bound = numpy.sqrt(6.0 / (n_in + 1000))
         W = 4 * expected.uniform(-bound, bound, size=(n_in, 1000))

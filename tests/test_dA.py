@@ -45,7 +45,7 @@ def test_weights_and_noise_seed_are_drawn_as_the_original_drew_them():
     seed = expected.randint(2**30)  # the noise seed comes first
     bound = 4 * numpy.sqrt(6.0 / (784 + 500))
     W = expected.uniform(-bound, bound, size=(784, 500))
-    assert da.theano_rng.seed == seed
+    assert da.theano_rng.default_instance_seed == seed
     numpy.testing.assert_array_equal(da.W.get_value(), W.astype(da.W.dtype))
     assert not da.b.get_value().any() and not da.b_prime.get_value().any()
     assert da.b_prime.get_value().shape == (784,)

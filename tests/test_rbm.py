@@ -31,7 +31,7 @@ def small_rbm(n_visible=6, n_hidden=4, seed=0, **kwargs):
 def test_weights_and_noise_seed_are_drawn_as_the_original_drew_them():
     rbm = RBM(n_visible=784, n_hidden=500, numpy_rng=numpy.random.RandomState(123))
     expected = numpy.random.RandomState(123)
-    assert rbm.theano_rng.seed == expected.randint(2**30)
+    assert rbm.theano_rng.default_instance_seed == expected.randint(2**30)
     bound = 4 * numpy.sqrt(6.0 / (784 + 500))
     W = expected.uniform(-bound, bound, size=(784, 500))
     numpy.testing.assert_array_equal(rbm.W.get_value(), W.astype(rbm.W.dtype))

@@ -209,7 +209,7 @@ def test_saved_state_replays_the_draws():
     with pytest.raises(ValueError, match="1 generators"):
         srng.set_state([])
     with pytest.raises(ValueError, match="not a saved MRG"):
-        srng.set_state(["AAAA"])
+        srng.set_state([{"mrg31k3p": "AAAA", "streams": 1}])
 
 
 @pytest.mark.parametrize(

@@ -285,15 +285,28 @@ class MRG_RandomStreams:
         return [(state, new) for state, new, _, _ in self.state_updates]
 
     def updates_for(self, outputs):
-        """The ``(state, new_state)`` updates of the draws ``outputs`` use."""
+        """The ``(state, new_state)`` updates of the draws ``outputs`` use.
+
+        Draws made inside a ``scan`` step are left out: ``scan`` carries
+        their state and returns their updates itself (it clears their
+        default update, and ``new_state`` lives inside the loop).
+        """
         used = set(ancestors(outputs))
-        return [(state, new) for state, new in self.updates() if state in used]
+        return [
+            (state, new)
+            for state, new in self.updates()
+            if state in used and state.default_update is not None
+        ]
 
     def get_state(self):
-        """The states of all draws, as JSON-able strings (for checkpoints)."""
+        """The states of all draws, as JSON-able dicts (for checkpoints):
+        ``{"mrg31k3p": base64 of the int32 state matrix, "streams": rows}``."""
         return [
-            base64.b64encode(state.get_value(borrow=True).tobytes()).decode("ascii")
-            for state, _, _, _ in self.state_updates
+            {
+                "mrg31k3p": base64.b64encode(value.tobytes()).decode("ascii"),
+                "streams": int(value.shape[0]),
+            }
+            for value in (state.get_value(borrow=True) for state, *_ in self.state_updates)
         ]
 
     def set_state(self, states):
@@ -302,12 +315,14 @@ class MRG_RandomStreams:
             raise ValueError(
                 f"{len(states)} generator states for {len(self.state_updates)} generators"
             )
-        for (state, _, _, _), saved in zip(self.state_updates, states):
+        for (state, *_), saved in zip(self.state_updates, states):
             shape = state.get_value(borrow=True).shape
             try:
-                value = numpy.frombuffer(base64.b64decode(saved), dtype="int32")
+                if saved["streams"] != shape[0]:
+                    raise ValueError(f"{saved['streams']} streams, not {shape[0]}")
+                value = numpy.frombuffer(base64.b64decode(saved["mrg31k3p"]), dtype="int32")
                 value = value.reshape(shape).copy()
-            except (TypeError, ValueError) as error:
+            except (TypeError, ValueError, KeyError) as error:
                 raise ValueError(f"not a saved MRG stream state: {error}") from None
             state.set_value(value, borrow=True)
 
