@@ -34,6 +34,7 @@ from deeplearning_tutorials.noise import make_random_streams
 from deeplearning_tutorials.rbm import RBM
 
 
+# start-snippet-1
 class DBN:
     """A stack of RBMs topped by a logistic regression.
 
@@ -66,6 +67,7 @@ class DBN:
         if theano_rng is None:
             theano_rng = make_random_streams(numpy_rng.randint(2**30))
         self.theano_rng = theano_rng
+        # end-snippet-1
 
         def rbm(layer_input, n_in, n_out, sigmoid_layer):
             # shares W and the hidden bias with the sigmoid layer; its input
@@ -170,6 +172,7 @@ def test_DBN(
         n_outs=10,
     )
 
+    # start-snippet-2
     print("... getting the pretraining functions")
     pretraining_fns = dbn.pretraining_functions(
         train_set_x=datasets[0][0], batch_size=batch_size, k=k
@@ -194,6 +197,7 @@ def test_DBN(
         settings=settings,
         script_file=__file__,
     )
+    # end-snippet-2
     training.report_finetuning(result, __file__, "fine tuning", "obtained at")
     training.write_record(
         results_json,

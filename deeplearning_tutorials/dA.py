@@ -163,8 +163,12 @@ def train_dA(
     """
     train_set_x = datasets[0][0]
     n_train_batches = training.count_batches(datasets, batch_size)[0]
+    # start-snippet-2
     index = pt.lscalar()  # index to a minibatch
     x = pt.matrix("x")  # the data, as rasterised images
+    # end-snippet-2
+
+    # start-snippet-3
 
     numpy_rng = numpy.random.RandomState(123)
     theano_rng = make_random_streams(numpy_rng.randint(2**30), rng)
@@ -205,6 +209,7 @@ def train_dA(
         checkpointer=checkpointer,
         resume=resume,
     )
+    # end-snippet-3
     return da, result
 
 
@@ -271,8 +276,10 @@ def test_dA(
             % (label, os.path.basename(__file__), result.seconds / 60.0),
             file=sys.stderr,
         )
+        # start-snippet-4
         image_name = f"filters_corruption_{round(corruption_level * 100)}.png"
         save_filter_image(da, os.path.join(output_folder, image_name))
+        # end-snippet-4
         results.append(result)
     training.write_record(
         results_json,

@@ -46,6 +46,7 @@ from deeplearning_tutorials.params import sigmoid_weights, zero_bias
 from tile_utils import save_png, tile_raster_images
 
 
+# start-snippet-1
 class RBM:
     """A restricted Boltzmann machine with binary units."""
 
@@ -95,6 +96,7 @@ class RBM:
         self.vbias = vbias
         self.theano_rng = theano_rng
         self.params = [self.W, self.hbias, self.vbias]
+        # end-snippet-1
 
     def free_energy(self, v_sample):
         """The free energy :math:`F(v)` of each row of ``v_sample``."""
@@ -214,6 +216,7 @@ class RBM:
         self.theano_rng.advance(rng, last_rng)
         return chain, {rng: last_rng}
 
+    # start-snippet-2
     def get_cost_updates(self, lr=0.1, persistent=None, k=1, unroll=False):
         """One step of CD-k (``persistent=None``) or PCD-k.
 
@@ -241,6 +244,7 @@ class RBM:
             chain_start = ph_sample
         else:
             chain_start = persistent
+        # end-snippet-2
         # the negative phase: k Gibbs steps, a scan that returns the whole chain
         (
             [
@@ -259,11 +263,13 @@ class RBM:
 
         # the gradient uses only the end of the chain, and must not flow
         # through the Gibbs sampling
+        # start-snippet-3
         chain_end = nv_samples[-1]
         cost = pt.mean(self.free_energy(self.input)) - pt.mean(
             self.free_energy(chain_end)
         )
         gparams = pytensor.grad(cost, self.params, consider_constant=[chain_end])
+        # end-snippet-3 start-snippet-4
         # constructs the update dictionary
         for gparam, param in zip(gparams, self.params):
             # make sure that the learning rate is of the right dtype
@@ -277,6 +283,7 @@ class RBM:
             # reconstruction cross-entropy is a better proxy for CD
             monitoring_cost = self.get_reconstruction_cost(updates, pre_sigmoid_nvs[-1])
         return monitoring_cost, updates
+        # end-snippet-4
 
     def get_pseudo_likelihood_cost(self, updates):
         """A stochastic approximation of the pseudo-likelihood.
@@ -325,43 +332,6 @@ def save_filters(rbm, path):
         tile_spacing=(1, 1),
     )
     save_png(image, path)
-
-
-def sample_from(rbm, test_set_x, rng, n_chains, n_samples, plot_every=1000):
-    """Run ``n_chains`` persistent Gibbs chains started at test images.
-
-    The chains start at ``n_chains`` consecutive test images at a random
-    offset drawn from ``rng``; after every ``plot_every`` Gibbs steps (one
-    ``scan``) the visible means of all chains form one row of the returned
-    ``uint8`` image, ``n_samples`` rows in all.
-    """
-    number_of_test_samples = test_set_x.get_value(borrow=True).shape[0]
-    test_idx = rng.randint(number_of_test_samples - n_chains)
-    persistent_vis_chain = pytensor.shared(
-        numpy.asarray(
-            test_set_x.get_value(borrow=True)[test_idx : test_idx + n_chains],
-            dtype=pytensor.config.floatX,
-        )
-    )
-    (_, _, _, _, vis_mfs, vis_samples), updates = rbm.gibbs_chain(
-        rbm.gibbs_vhv, persistent_vis_chain, plot_every, "gibbs_vhv"
-    )
-    # the chain continues from its last visible sample at the next call
-    updates[persistent_vis_chain] = vis_samples[-1]
-    sample_fn = pytensor.function(
-        [], [vis_mfs[-1], vis_samples[-1]], updates=updates, name="sample_fn"
-    )
-    image_data = numpy.zeros((29 * n_samples + 1, 29 * n_chains - 1), dtype="uint8")
-    for idx in range(n_samples):
-        vis_mf, _ = sample_fn()
-        print(" ... plotting sample %d" % idx)
-        image_data[29 * idx : 29 * idx + 28, :] = tile_raster_images(
-            X=vis_mf,
-            img_shape=(28, 28),
-            tile_shape=(1, n_chains),
-            tile_spacing=(1, 1),
-        )
-    return image_data
 
 
 def test_rbm(
@@ -425,6 +395,7 @@ def test_rbm(
     cost, updates = rbm.get_cost_updates(
         lr=learning_rate, persistent=persistent_chain, k=15
     )
+    # start-snippet-5
     train_rbm = pytensor.function(
         [index],
         cost,
@@ -461,6 +432,7 @@ def test_rbm(
         ),
     )
     print("Training took %f minutes" % (result.seconds / 60.0))
+    # end-snippet-5
 
     start = timeit.default_timer()
     image = sample_from(rbm, test_set_x, numpy_rng, n_chains, n_samples)
@@ -481,6 +453,46 @@ def test_rbm(
         dataset=str(dataset),
     )
     return result
+
+
+def sample_from(rbm, test_set_x, rng, n_chains, n_samples, plot_every=1000):
+    """Run ``n_chains`` persistent Gibbs chains started at test images.
+
+    The chains start at ``n_chains`` consecutive test images at a random
+    offset drawn from ``rng``; after every ``plot_every`` Gibbs steps (one
+    ``scan``) the visible means of all chains form one row of the returned
+    ``uint8`` image, ``n_samples`` rows in all.
+    """
+    # start-snippet-6
+    number_of_test_samples = test_set_x.get_value(borrow=True).shape[0]
+    test_idx = rng.randint(number_of_test_samples - n_chains)
+    persistent_vis_chain = pytensor.shared(
+        numpy.asarray(
+            test_set_x.get_value(borrow=True)[test_idx : test_idx + n_chains],
+            dtype=pytensor.config.floatX,
+        )
+    )
+    # end-snippet-6 start-snippet-7
+    (_, _, _, _, vis_mfs, vis_samples), updates = rbm.gibbs_chain(
+        rbm.gibbs_vhv, persistent_vis_chain, plot_every, "gibbs_vhv"
+    )
+    # the chain continues from its last visible sample at the next call
+    updates[persistent_vis_chain] = vis_samples[-1]
+    sample_fn = pytensor.function(
+        [], [vis_mfs[-1], vis_samples[-1]], updates=updates, name="sample_fn"
+    )
+    image_data = numpy.zeros((29 * n_samples + 1, 29 * n_chains - 1), dtype="uint8")
+    for idx in range(n_samples):
+        vis_mf, _ = sample_fn()
+        print(" ... plotting sample %d" % idx)
+        image_data[29 * idx : 29 * idx + 28, :] = tile_raster_images(
+            X=vis_mf,
+            img_shape=(28, 28),
+            tile_shape=(1, n_chains),
+            tile_spacing=(1, 1),
+        )
+    # end-snippet-7
+    return image_data
 
 
 def main(argv=None):

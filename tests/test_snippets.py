@@ -45,8 +45,8 @@ ORIGINAL_SNIPPETS = {
     "DBN": {1: "class DBN", 2: "pretraining_functions("},
 }
 
-# issue 14: the markers of these modules are still to be placed
-NOT_YET = {"dA", "rbm", "DBN"}
+# modules whose markers are still to be placed
+NOT_YET = set()
 
 
 @pytest.mark.parametrize(
