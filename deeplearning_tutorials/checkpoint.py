@@ -29,7 +29,6 @@ import stat
 import tempfile
 import time
 import zipfile
-import zlib
 from pathlib import Path
 
 import numpy
@@ -518,7 +517,8 @@ class Checkpointer:
             now = ", ".join(f"{k}={_short(self.settings.get(k))}" for k in changed[:5])
             raise ModelFileError(
                 f"{self.path}: made by a run with {was}, this run has {now}; "
-                "use another --checkpoint-dir or the same settings"
+                "use the same settings, another --checkpoint-dir, or --start-over "
+                "to discard it"
             )
         values = _matching_values(self.path, stored, self.params, "param")
         best = None

@@ -293,7 +293,8 @@ def driver_arguments(driver, args):
 def _prepare_folders(args):
     """Create ``--checkpoint-dir`` and ``--output-folder``; check them writable;
     refuse to replace the checkpoints of an earlier run unless told how."""
-    resume, start_over = getattr(args, "resume", False), getattr(args, "start_over", False)
+    resume = getattr(args, "resume", False)
+    start_over = getattr(args, "start_over", False)
     if (resume or start_over) and args.checkpoint_dir is None:
         flag = "--resume" if resume else "--start-over"
         raise InputError(f"{flag} needs --checkpoint-dir DIR")
@@ -320,7 +321,11 @@ def _check_checkpoint_dir(directory, replace):
     """Refuse an entry ``*.npz`` of ``directory`` that a save could not
     replace, and, unless told to ``replace`` them (``--resume``,
     ``--start-over``), the checkpoints of an earlier run."""
-    for name in sorted(os.listdir(directory)):
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError as exc:
+        raise InputError(f"--checkpoint-dir: cannot list {directory} ({exc.strerror})")
+    for name in names:
         if name.endswith(".npz"):
             check_writable(os.path.join(directory, name), "--checkpoint-dir")
     existing = checkpoint.checkpoint_files(directory)
@@ -346,11 +351,15 @@ def _shell_word(word):
 
 def _resume_command(prog, argv):
     """The command line that continues this run: ``--resume`` in place of
-    ``--start-over``."""
-    words = [word for word in argv if word != "--start-over"]
-    if "--resume" not in words:
+    ``--start-over`` (or an abbreviation argparse took for either)."""
+    words = [word for word in argv if not _abbreviates(word, "--start-over")]
+    if not any(_abbreviates(word, "--resume") for word in words):
         words.append("--resume")
     return " ".join(["python", "-m", prog, *map(_shell_word, words)])
+
+
+def _abbreviates(word, flag):
+    return word.startswith("--") and len(word) > 2 and flag.startswith(word)
 
 
 def _blas_threads(args):
@@ -455,18 +464,27 @@ def _outcome(exc, args):
     return None, None
 
 
-# Where PyTensor and Numba read and write their compile caches.
-_CACHE_CODE = (
-    os.path.join("numba", "core", "caching.py"),
-    os.path.join("pytensor", "compile", "compiledir.py"),
-)
+# Where PyTensor and Numba read and write their compile caches: a file, and
+# the function in it (None: any), that an exception passes through.
+_CACHE_CODE = {
+    os.path.join("numba", "core", "caching.py"): None,
+    os.path.join("pytensor", "compile", "compiledir.py"): None,
+    os.path.join("pytensor", "link", "c", "cmodule.py"): "_get_module",
+}
+
+
+def _in_cache_code(frame):
+    return any(
+        frame.filename.endswith(path) and function in (None, frame.name)
+        for path, function in _CACHE_CODE.items()
+    )
 
 
 def _compile_cache_problem(exc):
     """A sentence for an exception raised by the compile cache's code (a file
     there damaged, or the disk full), else ``None``."""
     frames = traceback.extract_tb(exc.__traceback__)
-    if not any(frame.filename.endswith(_CACHE_CODE) for frame in frames):
+    if not any(_in_cache_code(frame) for frame in frames):
         return None
     import pytensor
 

@@ -40,7 +40,8 @@ def _bad_environment(exc):
     ``linker=zzz``) while loading: one line and exit status 2 when a tutorial
     runs as ``python -m`` (whose ``argv[0]`` is ``-m`` while the package
     loads), an :class:`InputError` for Python callers."""
-    message = f"PYTENSOR_FLAGS={os.environ['PYTENSOR_FLAGS']!r} is refused by PyTensor ({exc})"
+    flags = os.environ["PYTENSOR_FLAGS"]
+    message = f"PYTENSOR_FLAGS={flags!r} is refused by PyTensor ({exc})"
     if sys.argv[:1] == ["-m"]:
         print(f"deeplearning_tutorials: error: {one_line(message)}", file=sys.stderr)
         sys.exit(2)

@@ -182,7 +182,11 @@ def _restored_state(checkpointer, random_streams, n_layers, resume):
         raise checkpoint.existing_checkpoint_error(checkpointer.path)
     saved, _ = checkpointer.restore()
     state = checkpoint.restored_state(
-        checkpointer.path, saved, PretrainingState, _STATE_RULES, "this pre-training run"
+        checkpointer.path,
+        saved,
+        PretrainingState,
+        _STATE_RULES,
+        what="this pre-training run",
     )
     costs = state.costs
     if not (

@@ -27,7 +27,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import checkpoint
+from deeplearning_tutorials import checkpoint, provenance
 from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
 from deeplearning_tutorials.data import minibatch_givens, n_batches
 
@@ -154,10 +154,19 @@ def _progress(n_train_batches, epoch, start):
 
 
 def _say(line, bar):
-    if bar is None:
-        print(line, flush=True)
-    else:
-        bar.write(line, file=sys.stdout)
+    try:
+        if bar is None:
+            print(line, flush=True)
+        else:
+            bar.write(line, file=sys.stdout)
+    except OSError:
+        # after SIGHUP the terminal may be gone: saving the run comes first
+        if not _received_signals:
+            raise
+
+
+# The stop signals received in the running training loop (see _stop_flag).
+_received_signals = []
 
 
 @contextlib.contextmanager
@@ -168,7 +177,8 @@ def _stop_flag():
     function could land between two parameter updates; waiting for the
     minibatch to finish keeps the saved state consistent.
     """
-    received = []
+    received = _received_signals
+    received.clear()
     handled = _handled_signals()
     previous = {
         s: signal.signal(s, lambda signum, frame: received.append(signum))
@@ -179,6 +189,7 @@ def _stop_flag():
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        received.clear()
 
 
 def _interrupted(received, where):
@@ -331,9 +342,8 @@ def train_with_early_stopping(
             elif stop:
                 save_checkpoint()
             if stop:
-                raise _interrupted(
-                    stop, f"epoch {epoch}, minibatch {minibatch_index + 1}/{n_train_batches}"
-                )
+                where = f"epoch {epoch}, minibatch {minibatch_index + 1}"
+                raise _interrupted(stop, f"{where}/{n_train_batches}")
         if bar is not None:
             bar.close()
 
@@ -456,14 +466,25 @@ def report_with_epochs_per_second(result, script_file):
 def write_record(path, result, **settings):
     """Write ``result`` and the run's ``settings`` as JSON, if ``path`` is given.
 
-    The precision and backend in force are added to the settings. The file
-    is written atomically (see :func:`~deeplearning_tutorials.checkpoint.atomic_write`).
+    The precision and backend in force are added to the settings, and so are
+    the machine, the library versions and BLAS threads, and the command line
+    (see :mod:`~deeplearning_tutorials.provenance`); paths are made relative
+    to the current folder. The file is written atomically (see
+    :func:`~deeplearning_tutorials.checkpoint.atomic_write`).
     """
     if path is None:
         return
+    settings = {
+        key: provenance.relative(value) if isinstance(value, str) else value
+        for key, value in settings.items()
+    }
     record = result.as_record(
         floatX=pytensor.config.floatX, mode=str(pytensor.config.mode), **settings
     )
+    record["machine"] = provenance.machine()
+    command = provenance.command_line()
+    if command is not None:
+        record["command"] = command
     text = json.dumps(record, indent=2, sort_keys=True) + "\n"
     checkpoint.atomic_write(path, lambda f: f.write(text.encode()))
 

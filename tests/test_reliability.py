@@ -15,7 +15,6 @@ import os
 import pickle
 import re
 import resource
-import shlex
 import signal
 import subprocess
 import sys
@@ -33,8 +32,9 @@ from hypothesis import strategies as st
 from deeplearning_tutorials import checkpoint, cli, data, training
 from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
 from deeplearning_tutorials.data import DatasetError
-from deeplearning_tutorials.errors import InputError, OutputError, one_line
+from deeplearning_tutorials.errors import OutputError, one_line
 from deeplearning_tutorials.pretraining import PretrainingState, pretrain_layers
+
 
 def fuzz(max_examples):
     return settings(
@@ -343,7 +343,10 @@ def test_a_deeply_nested_header_is_refused(tmp_path):
     nested = "[" * 100_000 + "]" * 100_000
     write_raw_npz(
         saver.path,
-        {"model": npy_of(numpy.array("Toy")), "state_json": npy_of(numpy.array(nested))},
+        {
+            "model": npy_of(numpy.array("Toy")),
+            "state_json": npy_of(numpy.array(nested)),
+        },
     )
     with pytest.raises(ModelFileError, match="not a training checkpoint"):
         saver.restore()
@@ -372,7 +375,9 @@ def write_raw_npz(path, entries, compression=zipfile.ZIP_STORED):
 def hostile_entries(param):
     return {
         "model": npy_of(numpy.array("Toy")),
-        "state_json": npy_of(numpy.array(json.dumps({"state": {}, "settings": {"lr": 0.1}}))),
+        "state_json": npy_of(
+            numpy.array(json.dumps({"state": {}, "settings": {"lr": 0.1}}))
+        ),
         "param_0_W": param,
     }
 
@@ -469,7 +474,9 @@ def test_fuzzed_checkpoint_bytes_restore_exactly_or_are_refused(
     saver.save(state, best_values=[param.get_value() * 2])
     raw = bytearray(saver.path.read_bytes())
     position %= len(raw)
-    raw = raw[:position] if cut else raw[:position] + bytes([value]) + raw[position + 1 :]
+    raw = (
+        raw[:position] if cut else raw[:position] + bytes([value]) + raw[position + 1 :]
+    )
     saver.path.write_bytes(bytes(raw))
     param.set_value(numpy.zeros((3, 2)))
     try:
@@ -549,8 +556,13 @@ def test_a_garbled_generator_state_is_refused(tmp_path):
     saver = pretraining_checkpoint(tmp_path, rng_states=[state])
     with pytest.raises(ModelFileError, match="noise generators"):
         pretrain_layers(
-            [lambda i: 1.0] * 2, 2, 3, str, random_streams=streams,
-            checkpointer=saver, resume=True,
+            [lambda i: 1.0] * 2,
+            2,
+            3,
+            str,
+            random_streams=streams,
+            checkpointer=saver,
+            resume=True,
         )
 
 
@@ -563,7 +575,10 @@ def test_a_fresh_run_refuses_to_replace_a_checkpoint(tmp_path):
     before = saver.path.read_bytes()
     with pytest.raises(ModelFileError, match="--resume.*--start-over"):
         training.train_with_early_stopping(
-            (lambda i: 1.0, lambda i: 0.5, lambda i: 0.5), (3, 1, 1), 2, 6,
+            (lambda i: 1.0, lambda i: 0.5, lambda i: 0.5),
+            (3, 1, 1),
+            2,
+            6,
             checkpointer=saver,
         )
     with pytest.raises(ModelFileError, match="--resume.*--start-over"):
@@ -696,13 +711,23 @@ def in_process(module, *argv):
         ("DBN", ["--checkpoint-dir", "{tmp}/file"], "--checkpoint-dir: cannot create"),
         ("convolutional_mlp", ["--start-over"], "--start-over needs --checkpoint-dir"),
         ("mlp", ["--checkpoint-dir", "{tmp}", "--resume", "--start-over"], "exclude"),
-        ("mlp", ["--checkpoint-dir", "{tmp}/ck"], "--resume, or discard it with --start-over"),
-        ("mlp", ["--checkpoint-dir", "{tmp}/bad"], "is a directory, not a regular file"),
+        (
+            "mlp",
+            ["--checkpoint-dir", "{tmp}/ck"],
+            "--resume, or discard it with --start-over",
+        ),
+        (
+            "mlp",
+            ["--checkpoint-dir", "{tmp}/bad"],
+            "is a directory, not a regular file",
+        ),
         ("mlp", ["--blas-threads", str(10**20)], "up to 1024"),
         ("mlp", ["--dataset", "{tmp}/new\nline.pkl.gz"], "new\\nline.pkl.gz"),
     ],
 )
-def test_bad_paths_and_flags_are_one_line_before_any_work(tmp_path, module, argv, words):
+def test_bad_paths_and_flags_are_one_line_before_any_work(
+    tmp_path, module, argv, words
+):
     (tmp_path / "file").write_text("")
     (tmp_path / "link").symlink_to(tmp_path / "file")
     (tmp_path / "bad" / "checkpoint.npz").mkdir(parents=True)
@@ -723,16 +748,23 @@ def test_messages_are_one_line_whatever_they_quote():
         ["--checkpoint-dir", "my runs/it's here"],
         ["--checkpoint-dir", "new\nline", "--start-over"],
         ["--dataset", "$(touch pwned)", "--checkpoint-dir", "`x`;y"],
+        ["--checkpoint-dir", "d", "--start"],  # argparse's abbreviation
     ],
 )
 def test_the_resume_command_survives_a_shell(tmp_path, argv):
     command = cli._resume_command("deeplearning_tutorials.mlp", argv)
     assert "\n" not in command
-    words = subprocess.run(
-        ["bash", "-c", 'printf "%s\\0" ' + command.split(" ", 3)[3]],
-        capture_output=True, cwd=tmp_path, check=True,
-    ).stdout.decode().split("\0")[:-1]
-    assert words == [a for a in argv if a != "--start-over"] + ["--resume"]
+    words = (
+        subprocess.run(
+            ["bash", "-c", 'printf "%s\\0" ' + command.split(" ", 3)[3]],
+            capture_output=True,
+            cwd=tmp_path,
+            check=True,
+        )
+        .stdout.decode()
+        .split("\0")[:-1]
+    )
+    assert words == [a for a in argv if not a.startswith("--start")] + ["--resume"]
     assert not (tmp_path / "pwned").exists()
 
 
@@ -748,7 +780,10 @@ def test_start_over_deletes_only_checkpoints(tmp_path, small_dataset):
     )
     cli._prepare_folders(args)
     cli._start_over(args)
-    assert sorted(p.name for p in directory.iterdir()) == ["best_model.npz", "notes.npz"]
+    assert sorted(p.name for p in directory.iterdir()) == [
+        "best_model.npz",
+        "notes.npz",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -761,7 +796,9 @@ def test_start_over_deletes_only_checkpoints(tmp_path, small_dataset):
 )
 def test_a_bad_pytensor_flags_value_is_one_line(flags, words):
     proc = run_module("mlp", "--n-epochs", "1", env={"PYTENSOR_FLAGS": flags})
-    one_line_exit(proc, 2, "PYTENSOR_FLAGS" if "=N" in flags or "zzz" in flags else "mode", words)
+    one_line_exit(
+        proc, 2, "PYTENSOR_FLAGS" if "=N" in flags or "zzz" in flags else "mode", words
+    )
 
 
 def test_an_error_of_numbas_cache_code_is_named_as_the_compile_cache(tmp_path):
@@ -781,17 +818,29 @@ def test_an_error_of_numbas_cache_code_is_named_as_the_compile_cache(tmp_path):
 
 
 @pytest.mark.adversarial
-def test_a_damaged_compile_cache_is_named(tmp_path):
-    """A Numba cache whose index files are garbage fails in PyTensor's
-    compile step; the message names the cache and how to get around it."""
+@pytest.mark.parametrize("mode, damaged", [("NUMBA", "*.nbi"), ("CVM", "m*.so")])
+def test_a_damaged_compile_cache_is_named(tmp_path, mode, damaged):
+    """A Numba cache whose index files are garbage, a C cache whose modules
+    are: the run fails in PyTensor's compile step, and the message names the
+    cache and how to get around it."""
     cache = tmp_path / "cache"
     flags = {"PYTENSOR_FLAGS": f"base_compiledir={cache}"}
-    args = ["--dataset", write_pickle_gz(tmp_path / "d.pkl.gz", make_splits()),
-            "--batch-size", "10", "--n-epochs", "1", "--model-path", tmp_path / "m.npz"]
+    args = [
+        "--dataset",
+        write_pickle_gz(tmp_path / "d.pkl.gz", make_splits()),
+        "--batch-size",
+        "10",
+        "--n-epochs",
+        "1",
+        "--model-path",
+        tmp_path / "m.npz",
+        "--mode",
+        mode,
+    ]
     first = run_module("logistic_sgd", *args, env=flags)
     assert first.returncode == 0, first.stderr
-    for index in cache.rglob("*.nbi"):
-        index.write_bytes(b"\x80\x04garbage")
+    for path in cache.rglob(damaged):
+        path.write_bytes(b"\x80\x04garbage")
     proc = run_module("logistic_sgd", *args, env=flags)
     one_line_exit(proc, 2, "compile cache", str(cache), "base_compiledir")
 
@@ -801,13 +850,24 @@ def test_a_file_size_limit_is_one_line_and_keeps_the_model(tmp_path, small_datas
     EFBIG: exit status 4, one line, the earlier model file untouched."""
     model_path = tmp_path / "m.npz"
     model_path.write_bytes(b"the earlier model")
-    args = ["--dataset", small_dataset, "--batch-size", "10", "--n-epochs", "1",
-            "--model-path", model_path]
+    args = [
+        "--dataset",
+        small_dataset,
+        "--batch-size",
+        "10",
+        "--n-epochs",
+        "1",
+        "--model-path",
+        model_path,
+    ]
     limit = 20_000  # the model is 32 kB
 
     proc = subprocess.run(
         [sys.executable, "-m", "deeplearning_tutorials.logistic_sgd", *map(str, args)],
-        capture_output=True, text=True, cwd=REPO, timeout=600,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
         preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
     )
     one_line_exit(proc, 4, str(model_path), "File too large")
@@ -821,7 +881,10 @@ def test_a_file_size_limit_is_one_line_and_keeps_the_model(tmp_path, small_datas
 def start_run(module, *args):
     return subprocess.Popen(
         [sys.executable, "-m", f"deeplearning_tutorials.{module}", *map(str, args)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -875,8 +938,18 @@ def test_sigterm_and_sighup_save_and_print_a_command_that_resumes(
     tmp_path, small_dataset, signum
 ):
     directory = tmp_path / "it's a run"  # a quote and a space to survive
-    args = ["--dataset", small_dataset, "--batch-size", "10", "--n-epochs", "100000",
-            "--model-path", tmp_path / "m.npz", "--checkpoint-dir", directory]
+    args = [
+        "--dataset",
+        small_dataset,
+        "--batch-size",
+        "10",
+        "--n-epochs",
+        "100000",
+        "--model-path",
+        tmp_path / "m.npz",
+        "--checkpoint-dir",
+        directory,
+    ]
     proc = start_run("logistic_sgd", *args)
     wait_for_file(proc, directory / "checkpoint.npz")
     time.sleep(0.2)
@@ -892,8 +965,13 @@ def test_sigterm_and_sighup_save_and_print_a_command_that_resumes(
     # the printed command, run by a shell, continues from the saved minibatch
     resumed = subprocess.run(
         ["bash", "-c", f"{command} --n-epochs 1"],
-        capture_output=True, text=True, cwd=REPO, timeout=600,
-        env=dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"),
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+        env=dict(
+            os.environ, PATH=f"{os.path.dirname(sys.executable)}:{os.environ['PATH']}"
+        ),
     )
     assert resumed.returncode == 0, resumed.stderr
     assert f"... resuming after minibatch {iteration} from" in resumed.stdout
@@ -922,7 +1000,13 @@ def test_signals_at_random_moments_never_lose_the_run(tmp_path, seed):
 
     rng = numpy.random.RandomState(seed)
     directory = tmp_path / "ck"
-    args = ["--checkpoint-dir", directory, "--resume", "--model-path", tmp_path / "m.npz"]
+    args = [
+        "--checkpoint-dir",
+        directory,
+        "--resume",
+        "--model-path",
+        tmp_path / "m.npz",
+    ]
     for _ in range(4):
         signum = [signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGKILL][
             rng.randint(4)
@@ -940,7 +1024,10 @@ def test_signals_at_random_moments_never_lose_the_run(tmp_path, seed):
             assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
         if (directory / "checkpoint.npz").exists():
             saved_iteration(directory / "checkpoint.npz")  # always readable
-        assert not [p for p in directory.glob(".*") if p.is_file()] or signum == signal.SIGKILL
+        assert (
+            not [p for p in directory.glob(".*") if p.is_file()]
+            or signum == signal.SIGKILL
+        )
     proc = start_run("logistic_sgd", *args)
     out, err = proc.communicate(timeout=600)
     assert proc.returncode == 0, err
@@ -981,9 +1068,16 @@ def test_pretraining_runs_stopped_by_sigterm_resume_to_the_same_costs(
         assert proc.returncode == 143, err
         # the original's timing lines go to stderr too; the message is the last
         assert "Traceback" not in err and "interrupted by SIGTERM" in err
-        assert err.strip().splitlines()[-1].startswith(f"deeplearning_tutorials.{module}: ")
+        assert (
+            err.strip()
+            .splitlines()[-1]
+            .startswith(f"deeplearning_tutorials.{module}: ")
+        )
     else:
-        printed += run_module(module, *common, "--checkpoint-dir", directory, "--resume").stdout.splitlines()
+        printed += run_module(
+            module, *common, "--checkpoint-dir", directory, "--resume"
+        ).stdout.splitlines()
+
     # every epoch's line printed once, in order, with the uninterrupted run's numbers
     def results(lines):
         return [l for l in lines if "cost" in l or "error" in l or "Optimization" in l]
