@@ -9,7 +9,7 @@ the draws is.
 
 This script makes more draws. Run ``k`` fine-tunes, with the project's own
 driver and its default settings, from the pre-trained weights of the
-reproduction run (``results/checkpoints/SdA/pretraining.npz``), in which
+reproduction run (``results/pytensor_rng/checkpoints/SdA/pretraining.npz``), in which
 every weight of the first layer has been moved by one float32 ulp, up or
 down as ``RandomState(k)`` decides: a change at the level of rounding, such
 as another BLAS or another order of summation makes.
@@ -19,7 +19,7 @@ a weight of 0.0009 moved by one ulp, 1e-10, changes no pre-activation's
 rounding, and that run repeated the reproduction run digit for digit. The
 pilot that did diverge is kept as ``results/SdA_pilot_nudge.log``; it is
 resumed with ``python -m deeplearning_tutorials.SdA --checkpoint-dir
-results/checkpoints/SdA_pilot_nudge --resume --results-json
+results/pytensor_rng/checkpoints/SdA_pilot_nudge --resume --results-json
 results/SdA_pilot_nudge.json >> results/SdA_pilot_nudge.log``.)
 
     python experiments/sda_finetune_spread.py --runs 1 2 3     # one after the other
@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy
 
 REPO = Path(__file__).resolve().parent.parent
-RESULTS = REPO / "results"
+RESULTS = REPO / "results" / "pytensor_rng"  # made with PyTensor's generator
 PRETRAINED = RESULTS / "checkpoints" / "SdA" / "pretraining.npz"
 
 
@@ -76,7 +76,7 @@ def run(k):
             )
     command = [
         sys.executable, "-m", "deeplearning_tutorials.SdA",
-        "--checkpoint-dir", str(checkpoint_dir), "--resume",
+        "--checkpoint-dir", str(checkpoint_dir), "--resume", "--rng", "pytensor",
         "--results-json", str(RESULTS / f"SdA_spread_{k}.json"),
     ]  # fmt: skip
     print(f"[spread] draw {k}: {' '.join(command[1:])} >> {log_path}", flush=True)
