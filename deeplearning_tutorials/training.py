@@ -27,7 +27,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import checkpoint
+from deeplearning_tutorials import checkpoint, provenance
 from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
 from deeplearning_tutorials.data import minibatch_givens, n_batches
 
@@ -466,14 +466,25 @@ def report_with_epochs_per_second(result, script_file):
 def write_record(path, result, **settings):
     """Write ``result`` and the run's ``settings`` as JSON, if ``path`` is given.
 
-    The precision and backend in force are added to the settings. The file
-    is written atomically (see :func:`~deeplearning_tutorials.checkpoint.atomic_write`).
+    The precision and backend in force are added to the settings, and so are
+    the machine, the library versions and BLAS threads, and the command line
+    (see :mod:`~deeplearning_tutorials.provenance`); paths are made relative
+    to the current folder. The file is written atomically (see
+    :func:`~deeplearning_tutorials.checkpoint.atomic_write`).
     """
     if path is None:
         return
+    settings = {
+        key: provenance.relative(value) if isinstance(value, str) else value
+        for key, value in settings.items()
+    }
     record = result.as_record(
         floatX=pytensor.config.floatX, mode=str(pytensor.config.mode), **settings
     )
+    record["machine"] = provenance.machine()
+    command = provenance.command_line()
+    if command is not None:
+        record["command"] = command
     text = json.dumps(record, indent=2, sort_keys=True) + "\n"
     checkpoint.atomic_write(path, lambda f: f.write(text.encode()))
 

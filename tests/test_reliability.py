@@ -14,7 +14,6 @@ import json
 import os
 import pickle
 import re
-import resource
 import signal
 import subprocess
 import sys
@@ -489,14 +488,19 @@ def test_fuzzed_checkpoint_bytes_restore_exactly_or_are_refused(
     numpy.testing.assert_array_equal(best[0], numpy.arange(6.0).reshape(3, 2) * 2)
 
 
+def _json_containers(inner):
+    return st.lists(inner, max_size=4) | st.dictionaries(
+        st.text(max_size=5), inner, max_size=4
+    )
+
+
 json_values = st.recursive(
     st.none()
     | st.booleans()
     | st.integers(-(2**70), 2**70)
     | st.floats(allow_nan=True, allow_infinity=True)
     | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=4)
-    | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    _json_containers,
     max_leaves=8,
 )
 
@@ -862,13 +866,20 @@ def test_a_file_size_limit_is_one_line_and_keeps_the_model(tmp_path, small_datas
     ]
     limit = 20_000  # the model is 32 kB
 
+    # the limit is set in a small launcher that then becomes the program
+    # (a preexec_fn would fork this process, which may run JAX's threads)
+    launcher = (
+        "import os, resource, sys; "
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+        "os.execv(sys.executable, [sys.executable, '-m', "
+        "'deeplearning_tutorials.logistic_sgd', *sys.argv[1:]])"
+    )
     proc = subprocess.run(
-        [sys.executable, "-m", "deeplearning_tutorials.logistic_sgd", *map(str, args)],
+        [sys.executable, "-c", launcher, *map(str, args)],
         capture_output=True,
         text=True,
         cwd=REPO,
         timeout=600,
-        preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit)),
     )
     one_line_exit(proc, 4, str(model_path), "File too large")
     assert model_path.read_bytes() == b"the earlier model"
