@@ -6,8 +6,11 @@ defaults, record what happened, and compare it with the published figures.
     python -m deeplearning_tutorials.reproduce --check         # compare records only
 
 Each run writes ``results/<model>.log`` (the full printed log) and
-``results/<model>.json`` (the result record, the command, wall time, machine
-and library versions, and the verdict against the published figures).
+``results/<model>.json`` (the result record, the command, wall time, machine,
+library versions and BLAS threads, and the verdict against the published
+figures). The driver runs in the folder that holds the results folder (the
+repository root by default) with paths relative to it, so that neither the
+record nor the log holds a path of the machine.
 A model whose record already exists is not run again unless ``--force`` is
 given, and each run keeps a checkpoint in ``results/checkpoints/<model>/``,
 so an interrupted reproduction, run again, continues where it stopped: with
@@ -17,7 +20,6 @@ the models still missing, and within a model from its last finished epoch.
 import argparse
 import json
 import os
-import platform
 import shutil
 import subprocess
 import sys
@@ -25,7 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-RESULTS_DIR = Path(__file__).resolve().parent.parent / "results"
+REPO = Path(__file__).resolve().parent.parent
+RESULTS_DIR = REPO / "results"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Published:
     cost_tolerance: float = None  # allowed |reproduced - published| per epoch
 
     def command(self, results_dir):
+        """The driver's command line, with ``results_dir`` as given."""
         command = [sys.executable, "-m", f"deeplearning_tutorials.{self.model}"]
         command += ["--results-json", str(results_dir / f"{self.model}.json")]
         command += ["--checkpoint-dir", str(checkpoint_dir(results_dir, self.model))]
@@ -174,65 +178,86 @@ def cost_verdict(published, record):
     }
 
 
-def machine():
-    """Where a run happened: CPU, cores, Python and library versions."""
-    import numba
-    import numpy
-    import pytensor
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(
-                line.split(":", 1)[1].strip() for line in f if "model name" in line
-            )
-    except (OSError, StopIteration):
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "pytensor": pytensor.__version__,
-        "numpy": numpy.__version__,
-        "numba": numba.__version__,
-    }
+# The line closing each stretch of a run in its log: the stretches' wall
+# times add up to the record's wall_seconds.
+STRETCH = "[reproduce] stretch of"
 
 
 def run(published, results_dir, fresh=False):
     """Run one published configuration; write its log and record.
 
     Unless ``fresh``, a checkpoint left by an earlier, interrupted run is
-    continued and its log appended to.
+    continued and its log appended to. The driver runs in the folder above
+    ``results_dir``, with paths relative to it.
     """
     results_dir.mkdir(parents=True, exist_ok=True)
+    results_dir = results_dir.resolve()
     record_path = results_dir / f"{published.model}.json"
     log_path = results_dir / f"{published.model}.log"
     checkpoints = checkpoint_dir(results_dir, published.model)
     if fresh:
         shutil.rmtree(checkpoints, ignore_errors=True)
         log_path.unlink(missing_ok=True)
-    command = published.command(results_dir)
+    command = published.command(Path(results_dir.name))
     print(
         f"[reproduce] {published.model}: {' '.join(command[1:])} >> {log_path}",
         flush=True,
     )
-    start = time.time()
-    with open(log_path, "a") as log:
-        status = subprocess.call(command, stdout=log, stderr=subprocess.STDOUT)
-    wall = time.time() - start
+    status = run_stretch(command, log_path, cwd=results_dir.parent)
     if status != 0:
         raise SystemExit(
             f"[reproduce] {published.model} failed (status {status}); see {log_path}"
         )
-    finish_record(published, record_path, wall, command)
+    finish_record(published, record_path, log_path)
 
 
-def finish_record(published, record_path, wall_seconds, command):
-    """Add wall time, machine and verdict to the record a driver wrote."""
+def run_stretch(command, log_path, cwd):
+    """Run ``command`` with its output appended to ``log_path``; its status.
+
+    The wall time and status are appended too, even when Ctrl-C stops the
+    run: the driver receives it as well, saves its state and exits, and is
+    waited for (``subprocess.call`` would kill it).
+    """
+    # this package, wherever the driver runs
+    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    start = time.time()
+    status = None
+    try:
+        with open(log_path, "a") as log:
+            child = subprocess.Popen(
+                command,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=cwd,
+                env=dict(os.environ, PYTHONPATH=path),
+            )
+            try:
+                status = child.wait()
+            except KeyboardInterrupt:
+                status = child.wait()
+                raise
+    finally:
+        with open(log_path, "a") as log:
+            log.write(f"{STRETCH} {time.time() - start:.1f} s, exit status {status}\n")
+    return status
+
+
+def stretch_seconds(log_path):
+    """The wall times of every stretch of the run that ``log_path`` records."""
+    lines = Path(log_path).read_text().splitlines()
+    return [
+        float(line.removeprefix(STRETCH).split()[0])
+        for line in lines
+        if line.startswith(STRETCH)
+    ]
+
+
+def finish_record(published, record_path, log_path):
+    """Add the wall time of all stretches and the verdict to a driver's record."""
     record = json.loads(Path(record_path).read_text())
-    record["wall_seconds"] = round(wall_seconds, 1)
-    record["command"] = "python -m " + " ".join(command[2:])
-    record["machine"] = machine()
+    stretches = stretch_seconds(log_path)
+    record["wall_seconds"] = round(sum(stretches), 1)
+    record["stretches"] = len(stretches)
     record["published_source"] = published.source
     record.update(verdict(published, record))
     Path(record_path).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")
