@@ -73,7 +73,10 @@ def _number_type(convert, accept, expected):
     return parse
 
 
-positive_int = _number_type(int, lambda v: v > 0, "a positive integer")
+MAX_INT = 2**31 - 1  # beyond any size or count a run can use; NumPy's limit
+positive_int = _number_type(
+    int, lambda v: 0 < v <= MAX_INT, f"a positive integer up to {MAX_INT}"
+)
 thread_count = _number_type(
     int,
     lambda v: 0 < v <= MAX_BLAS_THREADS,
@@ -450,6 +453,11 @@ def _outcome(exc, args):
         return status, f"{prog}: error: {cache}"
     if isinstance(exc, InputError):
         return EXIT_BAD_INPUT, f"{prog}: error: {exc}"
+    if isinstance(exc, MemoryError):
+        return EXIT_BAD_INPUT, (
+            f"{prog}: error: not enough memory for this run ({exc}); choose "
+            "smaller sizes (--n-hidden, --batch-size, ...)"
+        )
     if isinstance(exc, TrainingDiverged):
         kept = ""
         if directory and checkpoint.checkpoint_files(directory):

@@ -726,6 +726,8 @@ def in_process(module, *argv):
             "is a directory, not a regular file",
         ),
         ("mlp", ["--blas-threads", str(10**20)], "up to 1024"),
+        ("mlp", ["--n-hidden", str(10**20)], "up to 2147483647"),
+        ("rbm", ["--n-chains", str(2**31)], "up to 2147483647"),
         ("mlp", ["--dataset", "{tmp}/new\nline.pkl.gz"], "new\\nline.pkl.gz"),
     ],
 )
@@ -740,6 +742,11 @@ def test_bad_paths_and_flags_are_one_line_before_any_work(
     status, err = in_process(module, *argv)
     assert status == 2
     assert len(err.strip().splitlines()) == 1 and words in err, err
+
+
+def test_a_model_too_large_for_the_memory_is_one_line(small_dataset):
+    proc = run_module("mlp", "--dataset", small_dataset, "--n-hidden", 2 * 10**9)
+    one_line_exit(proc, 2, "not enough memory", "--n-hidden")
 
 
 def test_messages_are_one_line_whatever_they_quote():
