@@ -321,7 +321,15 @@ def main(argv=None):
         published = PUBLISHED[name]
         record_path = args.results_dir / f"{name}.json"
         if not args.check and (args.force or not record_path.exists()):
-            run(published, args.results_dir, fresh=args.force)
+            try:
+                run(published, args.results_dir, fresh=args.force)
+            except KeyboardInterrupt:
+                print(
+                    f"[reproduce] {name} interrupted; its state is saved: the same "
+                    "command without --force resumes it",
+                    file=sys.stderr,
+                )
+                return 130
         if not record_path.exists():
             print(f"{name:14s} no record at {record_path}")
             failures += 1

@@ -21,3 +21,28 @@ def test_ci_runs_the_readme_test_command_verbatim():
     _, test = readme_commands()
     ci_lines = (REPO / ".ci" / "run").read_text().splitlines()
     assert test in ci_lines
+
+
+# an absolute path in text: "/" and a name, then "/", after a blank, a quote,
+# "=", "(" or the start of a line (so "83/83" and "1.51/1.87" are not paths)
+ABSOLUTE_PATH = re.compile(r"""(?:^|[\s"'=(])(/[\w.-]+/[\w./-]*)""", re.M)
+
+
+def test_no_file_in_results_holds_an_absolute_path():
+    """Records and logs name files relative to the repository (or to the
+    folder a run started in), never a path of the machine that made them."""
+    found = {
+        str(path.relative_to(REPO)): ABSOLUTE_PATH.findall(path.read_text())
+        for path in sorted((REPO / "results").rglob("*"))
+        if path.suffix in {".json", ".log", ".txt", ".md"}
+    }
+    assert {name: paths for name, paths in found.items() if paths} == {}
+
+
+def test_the_absolute_path_pattern():
+    text = 'x "/work/main/results/a.json" 83/83 1.51/1.87 ms\n/tmp/a/b --y=/home/u/x'
+    assert ABSOLUTE_PATH.findall(text) == [
+        "/work/main/results/a.json",
+        "/tmp/a/b",
+        "/home/u/x",
+    ]

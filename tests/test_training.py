@@ -1,9 +1,10 @@
 """The early-stopping loop, driven by scripted validation scores.
 
-The expected stopping points are worked out by hand from the protocol in
-REFERENCE.md (validation every min(n_train_batches, patience // 2)
-minibatches; patience = max(patience, iter * patience_increase) on a
-significant improvement; stop when patience <= iter)."""
+The expected stopping points are worked out by hand from the protocol of
+the original code (logistic_sgd.py's and mlp.py's training loop: validation
+every min(n_train_batches, patience // 2) minibatches; patience =
+max(patience, iter * patience_increase) on an improvement by more than the
+improvement threshold; stop when patience <= iter)."""
 
 import json
 
