@@ -88,11 +88,16 @@ def pytensor_step(n_visible, n_hidden, batch_size, k, persistent, unroll, mode):
     import pytensor.tensor as pt
 
     from deeplearning_tutorials.data import minibatch
+    from deeplearning_tutorials.noise import RandomStreams
     from deeplearning_tutorials.rbm import RBM
 
     train_x = pytensor.shared(data())
     x, index = pt.matrix("x"), pt.lscalar("index")
-    rbm = RBM(x, n_visible, n_hidden, numpy_rng=numpy.random.RandomState(123))
+    # PyTensor's generator, which can be unrolled (benchmarks/bench_noise.py
+    # compares it with the MRG streams)
+    numpy_rng = numpy.random.RandomState(123)
+    theano_rng = RandomStreams(numpy_rng.randint(2**30))
+    rbm = RBM(x, n_visible, n_hidden, numpy_rng=numpy_rng, theano_rng=theano_rng)
     chain = None
     if persistent:
         chain = pytensor.shared(numpy.zeros((batch_size, n_hidden), "float32"))

@@ -143,8 +143,14 @@ def test_dA_smoke_run_follows_numpy_and_writes_the_filter_images(tmp_path):
     )
     assert expected == pytest.approx(63.2891694201, abs=1e-9)
     assert clean == pytest.approx(expected, rel=1e-6)  # float32 against float64
-    # denoising is the harder task: the 30 % run reconstructs worse
-    assert 70.0 < corrupted < 95.0 and corrupted > clean + 5
+    # With 30 % corruption the run draws the original's noise (Theano's MRG
+    # streams), so it follows the original too: the original dA.py printed
+    # 81.76498562164306 for this epoch under Theano 1.0.5, float32
+    # (tests/oracle/smoke_float32.json). Both runs round in float32 in their
+    # own order, as the uncorrupted epoch shows (the original printed
+    # 63.28916908111572 there): the same relative tolerance holds both.
+    assert clean == pytest.approx(63.28916908111572, rel=1e-8)
+    assert corrupted == pytest.approx(81.76498562164306, rel=1e-8)
     assert "The no corruption code for file dA.py ran for" in done.stderr
     assert "The 30% corruption code for file dA.py ran for" in done.stderr
     for name in ("filters_corruption_0.png", "filters_corruption_30.png"):
