@@ -70,6 +70,9 @@ def test_pretraining_the_second_rbm_sees_the_first_layers_mean_field_output():
         atol=1e-6,
     )
     numpy.testing.assert_allclose(
+        rbm.hbias.get_value(), hb - 0.5 * (nh - ph).mean(0), rtol=1e-5, atol=1e-6
+    )
+    numpy.testing.assert_allclose(
         rbm.vbias.get_value(), vb - 0.5 * (v_end - v0).mean(0), rtol=1e-5
     )
     numpy.testing.assert_allclose(dbn.sigmoid_layers[0].W.get_value(), W0, rtol=1e-6)
