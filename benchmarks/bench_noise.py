@@ -68,6 +68,9 @@ def main(argv=None):
     parser.add_argument("--calls", type=int, default=100, help="calls per round")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
     parser.add_argument("--json", help="write the timings there")
+    parser.add_argument(
+        "models", nargs="*", default=list(MODELS), help="dA, rbm, DBN (default: all)"
+    )
     args = parser.parse_args(argv)
 
     import pytensor
@@ -83,7 +86,8 @@ def main(argv=None):
         f"{'MRG epoch s':>12s} {'native epoch s':>15s} {'MRG/native':>11s}",
     ]
     record = {}
-    for model, (n_batches, mode) in MODELS.items():
+    for model in args.models:
+        n_batches, mode = MODELS[model]
         config.configure(mode=mode)  # e.g. links the BLAS for CVM
         steps = {}
         for rng in ("mrg", "pytensor"):

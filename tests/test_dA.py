@@ -149,8 +149,8 @@ def test_dA_smoke_run_follows_numpy_and_writes_the_filter_images(tmp_path):
     # (tests/oracle/smoke_float32.json). Both runs round in float32 in their
     # own order, as the uncorrupted epoch shows (the original printed
     # 63.28916908111572 there): the same relative tolerance holds both.
-    assert clean == pytest.approx(63.28916908111572, rel=1e-8)
-    assert corrupted == pytest.approx(81.76498562164306, rel=1e-8)
+    assert clean == pytest.approx(63.28916908111572, rel=5e-8)
+    assert corrupted == pytest.approx(81.76498562164306, rel=5e-8)
     assert "The no corruption code for file dA.py ran for" in done.stderr
     assert "The 30% corruption code for file dA.py ran for" in done.stderr
     for name in ("filters_corruption_0.png", "filters_corruption_30.png"):

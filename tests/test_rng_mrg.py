@@ -232,3 +232,44 @@ def test_bad_sizes_are_refused_in_one_line():
         srng.binomial(size=(2,), n=3)
     with pytest.raises(TypeError, match="unexpected keyword"):
         srng.uniform(size=(2,), colour="red")
+
+
+@pytest.mark.parametrize("mode", ["CVM", "NUMBA"])
+def test_compiled_draws_run_in_place_without_python(mode, monkeypatch):
+    """The compiled backends use their own implementation (C, Numba), never
+    ``perform``, and overwrite the state in place (as Theano did)."""
+    from deeplearning_tutorials.rng_mrg import MRGUniform
+
+    def refuse(*args):
+        raise AssertionError("perform was called")
+
+    monkeypatch.setattr(MRGUniform, "perform", refuse)
+    srng = MRG_RandomStreams(9)
+    f = pytensor.function([], srng.uniform((3, 7)), mode=mode)
+    nodes = [n for n in f.maker.fgraph.toposort() if isinstance(n.op, MRGUniform)]
+    assert len(nodes) == 1 and nodes[0].op.inplace
+    first, second = f(), f()
+    assert first.shape == (3, 7) and not numpy.array_equal(first, second)
+
+
+@pytest.mark.parametrize("module", ["dA", "SdA", "rbm", "DBN"])
+def test_the_noise_source_is_a_flag_and_a_bad_one_is_refused(module):
+    from conftest import run_module
+
+    shown = run_module(module, "--help")
+    assert "--rng {mrg,pytensor}" in shown.stdout
+    bad = run_module(module, "--rng", "numpy")
+    assert bad.returncode == 2 and "invalid choice: 'numpy'" in bad.stderr
+
+
+def test_the_models_draw_from_the_mrg_streams_unless_told_otherwise():
+    from deeplearning_tutorials.dA import dA
+    from deeplearning_tutorials.noise import RandomStreams, make_random_streams
+    from deeplearning_tutorials.rbm import RBM
+
+    for model in (dA, RBM):
+        net = model(numpy_rng=numpy.random.RandomState(123), n_visible=6, n_hidden=4)
+        assert isinstance(net.theano_rng, MRG_RandomStreams)
+    assert isinstance(make_random_streams(5, "pytensor"), RandomStreams)
+    with pytest.raises(ValueError, match="mrg, pytensor"):
+        make_random_streams(5, "numpy")
