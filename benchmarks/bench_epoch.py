@@ -16,11 +16,13 @@ weights:
 * compile times, each in a fresh process: *cold* with an empty compile
   directory (Numba compiles everything), *warm* with the cache filled;
 * the PyTensor epoch again with Numba fast-math on, which the project turns
-  off by default (see deeplearning_tutorials/config.py).
+  off by default (see deeplearning_tutorials/config.py);
+* with ``--original-python PYTHON --original-code CODE_DIR``, the original
+  code's epoch under Theano (``original_epoch.py``, run by that Python, the
+  original's environment: Theano 1.0.5, NumPy 1.19), in the same run.
 
-For reference, the original Theano 1.0.5 code on this 2-core machine does
-about 3.2 logistic epochs/s (0.31 s per epoch) and about 17 s per MLP epoch,
-both including validation.
+    python benchmarks/bench_epoch.py --original-python /tmp/oracle/venv37/bin/python \
+        --original-code /tmp/oracle/src/code --json results/bench_epoch.json
 """
 
 import argparse
@@ -38,7 +40,6 @@ sys.path.insert(0, HERE)
 
 BATCH_SIZE = {"logistic_sgd": 600, "mlp": 20}
 LEARNING_RATE = {"logistic_sgd": 0.13, "mlp": 0.01}
-ORIGINAL_THEANO_EPOCH_SECONDS = {"logistic_sgd": 1 / 3.2, "mlp": 17.0}
 
 
 def build_pytensor_functions(model):
@@ -120,27 +121,43 @@ def in_fresh_process(model, repeats, flags=""):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def benchmark(model, repeats):
+def original_epoch(model, repeats, python, code_dir):
+    """The original code's epoch under Theano, timed by ``original_epoch.py``."""
+    flags = os.environ.get("THEANO_FLAGS", "")
+    env = dict(os.environ, THEANO_FLAGS=f"floatX=float32,device=cpu,{flags}".rstrip(","))
+    proc = subprocess.run(
+        [python, os.path.join(HERE, "original_epoch.py"), code_dir, model, str(repeats)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def benchmark(model, repeats, original=None):
     with tempfile.TemporaryDirectory() as compiledir:  # an empty cache: cold
         flags = f"base_compiledir={compiledir}"
         cold = in_fresh_process(model, 1, flags)
         warm = in_fresh_process(model, repeats, flags)
         fastmath = in_fresh_process(model, repeats, flags + ",numba__fastmath=True")
     numpy_times = time_numpy_epoch(model, repeats)
-    return {
+    result = {
         "pytensor": warm,
         "numpy": numpy_times,
         "cold_compile": cold["compile"],
         "warm_compile": warm["compile"],
         "fastmath": fastmath,
     }
+    if original is not None:
+        result["original_theano"] = original_epoch(model, repeats, *original)
+    return result
 
 
 def report(model, r):
     pt_epoch = r["pytensor"]["train"] + r["pytensor"]["validate"]
     np_epoch = r["numpy"]["train"] + r["numpy"]["validate"]
     fm_epoch = r["fastmath"]["train"] + r["fastmath"]["validate"]
-    original = ORIGINAL_THEANO_EPOCH_SECONDS[model]
     print(f"\n{model} (batch {BATCH_SIZE[model]}, float32)")
     print(f"  {'':38s}{'train':>9s}{'validate':>10s}{'epoch':>9s}")
     rows = [
@@ -148,6 +165,8 @@ def report(model, r):
         ("PyTensor NUMBA (fastmath on)", r["fastmath"]),
         ("NumPy by hand", r["numpy"]),
     ]
+    if "original_theano" in r:
+        rows.append(("original code, Theano 1.0.5", r["original_theano"]))
     for name, t in rows:
         print(
             f"  {name:38s}{t['train']:8.3f}s{t['validate']:9.3f}s"
@@ -155,10 +174,9 @@ def report(model, r):
         )
     print(f"  ratio NumPy / PyTensor (epoch):        {np_epoch / pt_epoch:.2f}x")
     print(f"  ratio fastmath-off / fastmath-on:      {pt_epoch / fm_epoch:.2f}x")
-    print(
-        f"  original Theano 1.0.5 (published here): {original:.2f}s per epoch "
-        f"-> PyTensor is {original / pt_epoch:.1f}x faster"
-    )
+    if "original_theano" in r:
+        original = r["original_theano"]["train"] + r["original_theano"]["validate"]
+        print(f"  ratio original / PyTensor (epoch):     {original / pt_epoch:.2f}x")
     print(f"  compile: cold {r['cold_compile']:.1f}s, warm {r['warm_compile']:.1f}s")
 
 
@@ -177,8 +195,20 @@ def main():
         help="epochs timed per measurement; the fastest is kept",
     )
     parser.add_argument("--json", help="also write the raw timings here")
+    parser.add_argument(
+        "--original-python",
+        help="a Python with Theano 1.0.5, to time the original code in the same run",
+    )
+    parser.add_argument(
+        "--original-code", help="the original repository's code/ folder"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if bool(args.original_python) != bool(args.original_code):
+        parser.error("--original-python and --original-code go together")
+    original = None
+    if args.original_python:
+        original = (args.original_python, os.path.abspath(args.original_code))
     if args.worker:
         import deeplearning_tutorials  # noqa: F401  (installs the defaults)
 
@@ -186,9 +216,19 @@ def main():
         return
     results = {}
     for model in args.models:
-        results[model] = benchmark(model, args.repeats)
+        results[model] = benchmark(model, args.repeats, original)
         report(model, results[model])
     if args.json:
+        from deeplearning_tutorials import provenance
+
+        results["machine"] = provenance.machine()
+        results["load_average_after"] = os.getloadavg()
+        # the original's environment lies outside the repository: named, not given
+        results["command"] = (
+            f"python benchmarks/bench_epoch.py --models {' '.join(args.models)} "
+            f"--repeats {args.repeats} --json {provenance.relative(args.json)}"
+            + (" --original-python PYTHON --original-code CODE_DIR" if original else "")
+        )
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)
 
