@@ -272,16 +272,31 @@ def test_resuming_a_finished_run_reports_it_again(tmp_path, small_dataset):
     assert "validation error" not in again.stdout
 
 
-def test_mlp_resumed_after_an_epoch_prints_what_an_uninterrupted_run_prints(tmp_path):
-    common = ["--n-hidden", "50", "--checkpoint-dir"]
-    whole = run_module("mlp", "--n-epochs", "3", *common, tmp_path / "whole")
-    first = run_module("mlp", "--n-epochs", "1", *common, tmp_path / "split")
-    rest = run_module("mlp", "--n-epochs", "3", *common, tmp_path / "split", "--resume")
-    assert whole.returncode == first.returncode == rest.returncode == 0, rest.stderr
-    assert error_lines(first.stdout)[:2] + error_lines(rest.stdout) == error_lines(
+def test_mlp_stopped_by_ctrl_c_and_resumed_prints_what_an_uninterrupted_run_prints(
+    tmp_path,
+):
+    """A 3-epoch MLP run stopped by Ctrl-C after its first checkpoint (in its
+    second or third epoch) and resumed with the same command."""
+    args = ["--n-hidden", "50", "--n-epochs", "3", "--checkpoint-dir"]
+    whole = run_module("mlp", *args, tmp_path / "whole")
+    assert whole.returncode == 0, whole.stderr
+    split = tmp_path / "split"
+    command = [sys.executable, "-m", "deeplearning_tutorials.mlp", *args, str(split)]
+    proc = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    wait_for_iteration(proc, split, 2500)  # the first epoch is saved
+    proc.send_signal(signal.SIGINT)
+    stopped_out, stopped_err = proc.communicate(timeout=600)
+    assert proc.returncode == 130, stopped_err
+    stopped_at = saved_iteration(split)
+    assert 2500 <= stopped_at < 7500
+    rest = run_module("mlp", *args, split, "--resume")
+    assert rest.returncode == 0, rest.stderr
+    assert f"... resuming after minibatch {stopped_at} " in rest.stdout
+    assert error_lines(stopped_out) + error_lines(rest.stdout) == error_lines(
         whole.stdout
     )
-    assert error_lines(rest.stdout)[0].startswith("epoch 2, minibatch 2500/2500")
 
 
 def test_a_checkpoint_with_an_unknown_state_is_refused(tmp_path):

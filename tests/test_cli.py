@@ -35,6 +35,21 @@ def test_help_explains_every_flag(module):
     assert "default" in proc.stdout
 
 
+TUTORIALS = ["logistic_sgd", "mlp", "convolutional_mlp", "dA", "SdA", "rbm", "DBN"]
+# the flags every tutorial takes (README: "all")
+EVERY_TUTORIAL = COMMON_FLAGS + ["--checkpoint-dir", "--resume", "--start-over"]
+
+
+@pytest.mark.parametrize("module", TUTORIALS)
+def test_every_tutorial_takes_the_common_flags(module, capsys):
+    main = importlib.import_module(f"deeplearning_tutorials.{module}").main
+    with pytest.raises(SystemExit) as exit:
+        main(["--help"])
+    assert exit.value.code == 0
+    out = capsys.readouterr().out
+    assert [flag for flag in EVERY_TUTORIAL if flag not in out] == []
+
+
 @pytest.mark.parametrize(
     "module, args, words",
     [
