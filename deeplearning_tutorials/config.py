@@ -215,9 +215,8 @@ def limit_blas_threads(n_threads):
 
     ``None`` leaves the libraries alone (OpenBLAS then uses every core, or
     ``OPENBLAS_NUM_THREADS``). At batch size 1 the matrix products are too
-    small to share: OpenBLAS's threads spin waiting for work, and on a
-    2-core machine a fine-tuning epoch of the SdA took 3 minutes with two
-    threads against 30-60 s with one (doc/performance.md).
+    small to share between threads (``benchmarks/bench_threads.py`` times
+    the steps with one thread and with two, doc/performance.md).
 
     The limit covers the BLAS libraries already loaded (NumPy's, SciPy's)
     and the one that CVM's compiled code links against, which is loaded
