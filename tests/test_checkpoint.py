@@ -14,8 +14,9 @@ from conftest import REPO, error_lines, run_module
 from deeplearning_tutorials import training
 from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
 
-# the published run's last lines, in the format of the original
-# logistic_sgd.py ("%,with": its two string literals are joined without a space)
+# the last lines of the run the tutorial's text shows, as it prints them and as
+# the original logistic_sgd.py prints them ("%,with": its two string literals
+# are joined without a space)
 PUBLISHED_LAST_LINES = [
     "epoch 73, minibatch 83/83, validation error 7.500000 %",
     "     epoch 73, minibatch 83/83, test error of best model 7.489583 %",
