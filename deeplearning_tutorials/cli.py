@@ -22,7 +22,12 @@ import traceback
 
 from deeplearning_tutorials import checkpoint, config, noise, training
 from deeplearning_tutorials.data import DEFAULT_DATASET
-from deeplearning_tutorials.errors import InputError, OutputError, one_line
+from deeplearning_tutorials.errors import (
+    InputError,
+    OutputError,
+    one_line,
+    signal_name,
+)
 from deeplearning_tutorials.training import TrainingDiverged, TrainingInterrupted
 
 EXIT_BAD_INPUT = 2
@@ -416,6 +421,19 @@ def run(driver, args, writable=None):
     sys.exit(status)
 
 
+def _stop_behind(exc):
+    """The Ctrl-C, SIGTERM or SIGHUP behind ``exc``, if any: a signal raised
+    while Numba runs compiled code comes back as a ``SystemError`` whose
+    cause is the interrupt."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, (TrainingInterrupted, KeyboardInterrupt)):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
 def _finished():
     """The run is complete and saved: when it is the program (``python -m``),
     a SIGTERM or SIGHUP while the interpreter shuts down must not turn its
@@ -433,12 +451,13 @@ def _outcome(exc, args):
     ``(None, None)`` for one that is a bug and keeps its traceback."""
     prog = args.prog
     directory = getattr(args, "checkpoint_dir", None)
+    exc = _stop_behind(exc) or exc
     if isinstance(exc, (TrainingInterrupted, KeyboardInterrupt)):
         signum = getattr(exc, "signum", signal.SIGINT)
         if isinstance(exc, TrainingInterrupted):
             what = f"{exc}; {'state saved' if directory else 'nothing saved'}"
         else:  # while loading or compiling: the checkpoint, if any, is as it was
-            what = f"interrupted by {training.signal_name(signum)}"
+            what = f"interrupted by {signal_name(signum)}"
         if directory is None:
             how = "use --checkpoint-dir DIR to make runs resumable"
         else:

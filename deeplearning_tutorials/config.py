@@ -32,6 +32,7 @@ import os
 import sys
 import warnings
 
+from deeplearning_tutorials import errors
 from deeplearning_tutorials.errors import InputError, one_line
 
 
@@ -48,12 +49,23 @@ def _bad_environment(exc):
     raise InputError(message) from None
 
 
+_PROGRAM = sys.argv[:1] == ["-m"]  # a tutorial started as a program
+if _PROGRAM:
+    errors.stop_signals_from_the_start()
+
 try:
     import pytensor
+except KeyboardInterrupt as exc:  # PyTensor replaces the excepthook as it loads
+    if _PROGRAM:
+        errors.exit_interrupted(exc)
+    raise
 except Exception as exc:
     if not os.environ.get("PYTENSOR_FLAGS"):
         raise
     _bad_environment(exc)
+
+if _PROGRAM:  # again: PyTensor installs its own excepthook when it loads
+    errors.stop_signals_from_the_start()
 
 FLOATX_CHOICES = ("float32", "float64")
 MODE_CHOICES = ("NUMBA", "CVM", "JAX")

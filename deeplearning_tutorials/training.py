@@ -29,6 +29,7 @@ import pytensor.tensor as pt
 
 from deeplearning_tutorials import checkpoint, provenance
 from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
+from deeplearning_tutorials.errors import STOP_SIGNALS, raise_stop_signal, signal_name
 from deeplearning_tutorials.data import minibatch_givens, n_batches
 
 
@@ -80,24 +81,6 @@ class TrainingInterrupted(Exception):
         self.signum = signum
 
 
-class StopSignal(KeyboardInterrupt):
-    """SIGTERM or SIGHUP outside the training loop (while loading or
-    compiling), raised as Ctrl-C raises :class:`KeyboardInterrupt`."""
-
-    def __init__(self, signum):
-        super().__init__(signal_name(signum))
-        self.signum = signum
-
-
-# The signals that stop a run as Ctrl-C does: a scheduler's SIGTERM, a closed
-# terminal's SIGHUP. The exit status is 128 + the signal's number.
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-
-
-def signal_name(signum):
-    return "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-
-
 def _handled_signals():
     """The stop signals whose handler may be replaced: from the main thread,
     and not those the process was told to ignore (``nohup``, ``&``)."""
@@ -106,16 +89,12 @@ def _handled_signals():
     return [s for s in STOP_SIGNALS if signal.getsignal(s) != signal.SIG_IGN]
 
 
-def _raise_stop_signal(signum, frame):
-    raise StopSignal(signum)
-
-
 @contextlib.contextmanager
 def stop_signals_raise():
     """Make SIGTERM and SIGHUP raise :class:`StopSignal`, as Ctrl-C raises
     :class:`KeyboardInterrupt`, until the block ends."""
     handled = [s for s in _handled_signals() if s != signal.SIGINT]
-    previous = {s: signal.signal(s, _raise_stop_signal) for s in handled}
+    previous = {s: signal.signal(s, raise_stop_signal) for s in handled}
     try:
         yield
     finally:
