@@ -689,6 +689,11 @@ def test_a_failed_write_keeps_the_previous_file_and_says_why(
 # ======================================================== the command line
 
 
+def small_run(dataset, n_epochs, *more):
+    """The flags of a short run on a small data set, minibatches of 10."""
+    return ["--dataset", dataset, "--batch-size", "10", "--n-epochs", n_epochs, *more]
+
+
 def in_process(module, *argv):
     """Run ``module.main(argv)`` in this process; return (status, stderr)
     (only for runs that fail before training)."""
@@ -836,18 +841,14 @@ def test_a_damaged_compile_cache_is_named(tmp_path, mode, damaged):
     cache and how to get around it."""
     cache = tmp_path / "cache"
     flags = {"PYTENSOR_FLAGS": f"base_compiledir={cache}"}
-    args = [
-        "--dataset",
+    args = small_run(
         write_pickle_gz(tmp_path / "d.pkl.gz", make_splits()),
-        "--batch-size",
-        "10",
-        "--n-epochs",
-        "1",
+        1,
         "--model-path",
         tmp_path / "m.npz",
         "--mode",
         mode,
-    ]
+    )
     first = run_module("logistic_sgd", *args, env=flags)
     assert first.returncode == 0, first.stderr
     for path in cache.rglob(damaged):
@@ -861,16 +862,7 @@ def test_a_file_size_limit_is_one_line_and_keeps_the_model(tmp_path, small_datas
     EFBIG: exit status 4, one line, the earlier model file untouched."""
     model_path = tmp_path / "m.npz"
     model_path.write_bytes(b"the earlier model")
-    args = [
-        "--dataset",
-        small_dataset,
-        "--batch-size",
-        "10",
-        "--n-epochs",
-        "1",
-        "--model-path",
-        model_path,
-    ]
+    args = small_run(small_dataset, 1, "--model-path", model_path)
     limit = 20_000  # the model is 32 kB
 
     # the limit is set in a small launcher that then becomes the program
@@ -956,18 +948,14 @@ def test_sigterm_and_sighup_save_and_print_a_command_that_resumes(
     tmp_path, small_dataset, signum
 ):
     directory = tmp_path / "it's a run"  # a quote and a space to survive
-    args = [
-        "--dataset",
+    args = small_run(
         small_dataset,
-        "--batch-size",
-        "10",
-        "--n-epochs",
-        "100000",
+        100000,
         "--model-path",
         tmp_path / "m.npz",
         "--checkpoint-dir",
         directory,
-    ]
+    )
     proc = start_run("logistic_sgd", *args)
     wait_for_file(proc, directory / "checkpoint.npz")
     time.sleep(0.2)
