@@ -1,6 +1,6 @@
 """Collect the original's smoke-run logs into ``tests/oracle/smoke_<floatX>.json``.
 
-    python tests/oracle/collect_smoke.py LOG_DIR float32
+    python tests/oracle/collect_smoke.py LOG_DIR float32 [MODEL ...]
 
 reads ``LOG_DIR/smoke_<tutorial>_<floatX>.log`` as written by
 ``tests/oracle/run_original_smoke.sh`` (stdout and stderr of the original code
@@ -20,16 +20,20 @@ SETTINGS = {  # the original's code/test.py
 }
 
 
-def main(log_dir, floatX):
+def main(log_dir, floatX, *models):
     runs = {}
     for name, call in SETTINGS.items():
+        if models and name not in models:
+            continue
         path = Path(log_dir) / f"smoke_{name}_{floatX}.log"
         if not path.exists():
             continue
         lines = [
             line
             for line in path.read_text().splitlines()
-            if line.strip() and not line.startswith("WARNING (theano")
+            if line.strip()
+            and not line.startswith("WARNING (theano")
+            and not line.startswith("exit ")  # the status my shell loop appended
         ]
         runs[name] = {"call": call, "printed": lines}
     record = {
