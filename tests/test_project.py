@@ -46,3 +46,20 @@ def test_the_absolute_path_pattern():
         "/tmp/a/b",
         "/home/u/x",
     ]
+
+
+# what the repository does not have: notes kept beside it while it was made
+OUTSIDE_NOTES = re.compile(r"FINDINGS|REFERENCE\.md|\.\./shared/|/work/shared")
+
+
+def test_nothing_cites_notes_the_repository_does_not_have():
+    files = [REPO / "README.md", *(REPO / "doc").glob("*.md")]
+    for folder in ("deeplearning_tutorials", "tile_utils", "tests", "benchmarks"):
+        files += (REPO / folder).rglob("*.py")
+    files += (REPO / "experiments").rglob("*.py")
+    cited = {
+        str(path.relative_to(REPO)): OUTSIDE_NOTES.findall(path.read_text())
+        for path in files
+        if path.name != "test_project.py"
+    }
+    assert {name: found for name, found in cited.items() if found} == {}
