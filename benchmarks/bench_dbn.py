@@ -240,12 +240,12 @@ def main(argv=None):
         lines.append(f"  {epochs:3d} epochs, {schedule:32s}{cells}")
     print("\n".join(lines))
     if args.json:
+        from deeplearning_tutorials import provenance
+
+        record = {"ms_per_call": ms, "projected_minutes": projections, "table": lines}
+        record["machine"] = provenance.machine()
         with open(args.json, "w") as f:
-            json.dump(
-                {"ms_per_call": ms, "projected_minutes": projections, "table": lines},
-                f,
-                indent=2,
-            )
+            json.dump(record, f, indent=2)
 
 
 if __name__ == "__main__":

@@ -431,6 +431,9 @@ def main(argv=None):
 
     text = report(results)
     print(text)
+    from deeplearning_tutorials import provenance
+
+    results["provenance"] = provenance.machine()  # versions and BLAS threads
     for path, content in ((args.json, json.dumps(results, indent=2, sort_keys=True) + "\n"), (args.txt, text + "\n")):
         if path:
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)

@@ -166,8 +166,11 @@ def main(argv=None):
         record[name] = {"ms_per_call": timings, "compile_seconds": compile_seconds}
     print("\n".join(lines))
     if args.json:
+        from deeplearning_tutorials import provenance
+
+        machine = provenance.machine()
         with open(args.json, "w") as f:
-            json.dump({"steps": record, "table": lines}, f, indent=2)
+            json.dump({"steps": record, "table": lines, "machine": machine}, f, indent=2)
 
 
 if __name__ == "__main__":
