@@ -39,7 +39,7 @@ SCALES.update(minute=SCALES["min"], minutes=SCALES["min"])
 # lower them as the text is brought under it, never raise them (a new file
 # starts at 0).
 UNCITED = {
-    "README.md": 8,
+    "README.md": 0,
     "DBN.md": 0,
     "SdA.md": 0,
     "backends.md": 0,
@@ -61,6 +61,9 @@ UNCITED = {
 PENDING = {
     ("README.md", "22.9 min"),
     ("README.md", "18 s"),
+    ("README.md", "8.8 min"),  # SdA_rerun.json's, the row cites SdA.json
+    ("README.md", "159.1 min"),  # DBN.json's 185.7 min less a pause
+    ("README.md", "63 min"),  # bench_dbn.json's projection, not cited there
     ("results.md", "22.9 min"),
     ("results.md", "18 s"),
     ("results.md", "34.2 min"),
