@@ -273,3 +273,30 @@ def test_the_models_draw_from_the_mrg_streams_unless_told_otherwise():
     assert isinstance(make_random_streams(5, "pytensor"), RandomStreams)
     with pytest.raises(ValueError, match="mrg, pytensor"):
         make_random_streams(5, "numpy")
+
+
+@pytest.mark.parametrize("mode", ["NUMBA", "CVM", "JAX"])
+def test_the_dA_corruption_mask_is_the_same_on_every_backend(mode):
+    """The dA's mask, drawn with a symbolic size (``x.shape``, folded to a
+    constant by the data's shape) inside a training-like graph: the same
+    bits on every backend as from the NumPy reference generator."""
+    if mode == "JAX":
+        pytest.importorskip("jax")
+    from deeplearning_tutorials.dA import dA
+
+    x_value = numpy.random.RandomState(0).uniform(size=(20, 784)).astype("float32")
+    data = pytensor.shared(x_value)
+    net = dA(numpy.random.RandomState(123), n_visible=784, n_hidden=8)
+    x = pt.matrix("x", dtype="float32")
+    corrupted = net.get_corrupted_input(x, 0.3)
+    f = pytensor.function(
+        [], corrupted, givens={x: data}, updates=net.theano_rng.updates_for([corrupted]),
+        mode=mode,
+    )
+    # the reference: 15,360 streams from the seed dA drew, uniform < float32(0.7)
+    seed = numpy.random.RandomState(123).randint(2**30)
+    states = generator.substream_states(numpy.array([seed] * 6, "int32"), 15360)
+    for _ in range(2):
+        states, u = generator.uniform_draws(states, x_value.size, "float32")
+        expected = (u.reshape(x_value.shape) < numpy.float32(0.7)) * x_value
+        numpy.testing.assert_array_equal(f(), expected)

@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from pytensor.graph.basic import Constant
 from pytensor.link.jax.dispatch import jax_funcify
 
 from deeplearning_tutorials.rng_mrg.box_muller import BoxMuller, box_muller
@@ -43,6 +44,8 @@ def _static_shape(node, size):
     shape = node.outputs[1].type.shape
     if all(s is not None for s in shape):
         return tuple(int(s) for s in shape)
+    if isinstance(node.inputs[1], Constant):  # folded after the node was made
+        return tuple(int(s) for s in node.inputs[1].data)
     try:
         return tuple(int(s) for s in size)
     except Exception:  # a traced size: not known at compile time
