@@ -38,8 +38,14 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class StopSignal(KeyboardInterrupt):
-    """SIGTERM or SIGHUP outside the training loop (while loading or
-    compiling), raised as Ctrl-C raises :class:`KeyboardInterrupt`."""
+    """Ctrl-C, SIGTERM or SIGHUP outside the training loop (while loading or
+    compiling), raised as Ctrl-C raises :class:`KeyboardInterrupt`.
+
+    Ctrl-C too raises this subclass, not :class:`KeyboardInterrupt` itself:
+    Python marks a plain ``KeyboardInterrupt`` raised in some places (inside
+    code that compiled extensions evaluate) as unhandled even when the
+    program handles it, and then ends the process by SIGINT at exit instead
+    of with the program's exit status (seen in one start-up in three)."""
 
     def __init__(self, signum):
         super().__init__(signal_name(signum))
@@ -55,12 +61,12 @@ def raise_stop_signal(signum, frame):
 
 
 def stop_signals_from_the_start(prog="deeplearning_tutorials"):
-    """For a tutorial started as a program, from its first import on: SIGTERM
-    and SIGHUP raise :class:`StopSignal` (unless ignored, as under ``nohup``),
-    and a stop that no run handles (while Python imports PyTensor, before
-    the command line is read) ends the program with one line and exit
-    status 128 + the signal's number instead of a traceback."""
-    for signum in STOP_SIGNALS[1:]:
+    """For a tutorial started as a program, from its first import on: Ctrl-C,
+    SIGTERM and SIGHUP raise :class:`StopSignal` (unless ignored, as under
+    ``nohup``), and a stop that no run handles (while Python imports
+    PyTensor, before the command line is read) ends the program with one
+    line and exit status 128 + the signal's number instead of a traceback."""
+    for signum in STOP_SIGNALS:
         if signal.getsignal(signum) != signal.SIG_IGN:
             signal.signal(signum, raise_stop_signal)
     previous = sys.excepthook

@@ -91,10 +91,9 @@ def _handled_signals():
 
 @contextlib.contextmanager
 def stop_signals_raise():
-    """Make SIGTERM and SIGHUP raise :class:`StopSignal`, as Ctrl-C raises
-    :class:`KeyboardInterrupt`, until the block ends."""
-    handled = [s for s in _handled_signals() if s != signal.SIGINT]
-    previous = {s: signal.signal(s, raise_stop_signal) for s in handled}
+    """Make Ctrl-C, SIGTERM and SIGHUP raise :class:`StopSignal` (a
+    :class:`KeyboardInterrupt`) until the block ends."""
+    previous = {s: signal.signal(s, raise_stop_signal) for s in _handled_signals()}
     try:
         yield
     finally:
