@@ -13,6 +13,7 @@ from pytensor.graph.replace import clone_replace
 
 from deeplearning_tutorials.dA import dA
 from deeplearning_tutorials.data import read_dataset
+from deeplearning_tutorials.noise import RandomStreams
 
 
 def sigmoid(a):
@@ -66,7 +67,9 @@ def test_gradient_of_the_reconstruction_cost_is_correct():
         rng = numpy.random.RandomState(0)
         xs = rng.rand(5, 7)
         x = pt.matrix("x")
-        da = dA(rng, input=x, n_visible=7, n_hidden=3)
+        # PyTensor's generator: the MRG streams' default update (Theano's
+        # behaviour) would ask for the original x, which the clone replaces
+        da = dA(rng, RandomStreams(1), input=x, n_visible=7, n_hidden=3)
         cost, _ = da.get_cost_updates(corruption_level=0.0, learning_rate=0.1)
 
         def cost_of(W, b, b_prime):
