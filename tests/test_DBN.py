@@ -5,6 +5,7 @@ import numpy
 import pytensor
 import pytest
 from conftest import error_lines, run_module
+from original_smoke import last_numbers, original_lines
 from original_logs import assert_prints_the_original_lines
 from stack_reference import check_finetune_step
 from test_rbm import sigmoid
@@ -89,14 +90,15 @@ def test_a_finetuning_step_follows_numpy_backpropagation():
 
 
 def test_dbn_smoke_run_with_the_original_settings():
-    """One pre-training epoch per layer and one fine-tuning epoch, batch 300.
-
-    The costs are reconstruction log-likelihoods (negative; the first RBM
-    sees 784 pixels, the others 1000 units), and one epoch of fine-tuning
-    must already do much better than chance (90 % error).
-    """
+    """One pre-training epoch per layer and one fine-tuning epoch, batch 300,
+    in float64, where the run follows the original's: the Gibbs sampling
+    draws the original's numbers (Theano's MRG streams) and float64 keeps
+    the two programs' probabilities too close for a sample to flip (in
+    float32 the runs part within the first epoch, see doc/rbm.md)."""
     done = run_module(
         "DBN",
+        "--floatX",
+        "float64",
         "--pretraining-epochs",
         "1",
         "--training-epochs",
@@ -106,21 +108,12 @@ def test_dbn_smoke_run_with_the_original_settings():
     )
     assert done.returncode == 0, done.stderr
     assert_prints_the_original_lines("DBN", done.stdout, done.stderr)
-    costs = [
-        float(line.split()[-1])
-        for line in done.stdout.splitlines()
-        if line.startswith("Pre-training layer")
-    ]
-    assert len(costs) == 3 and all(-1000 < cost < 0 for cost in costs)
-    assert -300 < costs[0] < -60  # 784 pixels
-    lines = error_lines(done.stdout)
-    valid = float(lines[0].split()[-2])
-    test = float(lines[1].split()[-2])
-    assert valid < 50 and test < 50
-    assert lines[-1] == (
-        "Optimization complete with best validation score of %f %%, obtained at "
-        "iteration 166, with test performance %f %%" % (valid, test)
-    )
+    original = original_lines("DBN", "float64")
+    costs = last_numbers(done.stdout.splitlines(), "Pre-training layer")
+    expected = last_numbers(original, "Pre-training layer")
+    assert len(costs) == len(expected) == 3
+    assert costs == pytest.approx(expected, rel=1e-9)  # 8.5e-11 measured
+    assert error_lines(done.stdout) == error_lines("\n".join(original))
     assert "The fine tuning code for file DBN.py ran for" in done.stderr
 
 
