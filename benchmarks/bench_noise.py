@@ -22,7 +22,7 @@ import platform
 import timeit
 
 import numpy
-from bench_rbm import data, interleaved_timings
+from bench_rbm import data, interleaved_timings, minibatch_step
 
 #: model: (minibatches in an epoch of MNIST's 50,000 training images, mode)
 MODELS = {"dA": (2500, "NUMBA"), "rbm": (2500, "CVM"), "DBN": (5000, "CVM")}
@@ -34,7 +34,6 @@ def training_step(model, rng, mode):
     import pytensor.tensor as pt
 
     from deeplearning_tutorials.dA import dA
-    from deeplearning_tutorials.data import minibatch
     from deeplearning_tutorials.noise import make_random_streams
     from deeplearning_tutorials.rbm import RBM
 
@@ -53,14 +52,7 @@ def training_step(model, rng, mode):
         if model == "rbm":
             chain = pytensor.shared(numpy.zeros((batch_size, n_hidden), "float32"))
         cost, updates = net.get_cost_updates(lr=0.1, persistent=chain, k=k)
-    shape = train_x.get_value(borrow=True).shape
-    return pytensor.function(
-        [index],
-        cost,
-        updates=updates,
-        givens={x: minibatch(train_x, index, batch_size, shape)},
-        mode=mode,
-    )
+    return minibatch_step(cost, updates, x, index, train_x, batch_size, mode)
 
 
 def main(argv=None):

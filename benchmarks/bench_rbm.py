@@ -87,7 +87,6 @@ def pytensor_step(n_visible, n_hidden, batch_size, k, persistent, unroll, mode):
     import pytensor
     import pytensor.tensor as pt
 
-    from deeplearning_tutorials.data import minibatch
     from deeplearning_tutorials.noise import RandomStreams
     from deeplearning_tutorials.rbm import RBM
 
@@ -102,6 +101,15 @@ def pytensor_step(n_visible, n_hidden, batch_size, k, persistent, unroll, mode):
     if persistent:
         chain = pytensor.shared(numpy.zeros((batch_size, n_hidden), "float32"))
     cost, updates = rbm.get_cost_updates(lr=0.1, persistent=chain, k=k, unroll=unroll)
+    return minibatch_step(cost, updates, x, index, train_x, batch_size, mode)
+
+
+def minibatch_step(cost, updates, x, index, train_x, batch_size, mode):
+    """``step(index)``: one training call on minibatch ``index`` of ``train_x``."""
+    import pytensor
+
+    from deeplearning_tutorials.data import minibatch
+
     shape = train_x.get_value(borrow=True).shape
     return pytensor.function(
         [index],
