@@ -247,3 +247,26 @@ def test_rbm_smoke_run_with_the_original_settings(tmp_path):
         assert image.format == "PNG" and image.size == (289, 289)
     with Image.open(folder / "samples.png") as image:
         assert image.size == (28, 30)  # width 29 * 1 - 1, height 29 * 1 + 1
+
+
+def test_legacy_code_uses_the_original_rbm_api():
+    """Code written against the original rbm.py: the updates are a dict
+    indexed by parameter, and the cost methods take it as the original's do."""
+    x = pt.matrix("x")
+    rbm = RBM(input=x, n_visible=6, n_hidden=4, numpy_rng=numpy.random.RandomState(1))
+    chain = pytensor.shared(numpy.zeros((3, 4), dtype=pytensor.config.floatX))
+    cost, updates = rbm.get_cost_updates(lr=0.1, persistent=chain, k=2)
+    assert rbm.W in updates and chain in updates and rbm.bit_i_idx in updates
+    # the original's signatures: the methods add to (or ignore) the updates
+    legacy_updates = {}
+    pl_cost = rbm.get_pseudo_likelihood_cost(legacy_updates)
+    assert list(legacy_updates) and legacy_updates[rbm.bit_i_idx] is not None
+    rc_cost = rbm.get_reconstruction_cost(legacy_updates, x)
+    data = numpy.random.RandomState(2).rand(3, 6).astype(pytensor.config.floatX)
+    W_before = rbm.W.get_value().copy()
+    train = pytensor.function([x], [cost, pl_cost, rc_cost], updates=updates)
+    values = train(data)
+    assert all(numpy.isfinite(v) for v in values)
+    # updates[rbm.W] is the new W, which the function stored
+    assert updates[rbm.W].type.shape == (6, 4)
+    assert not numpy.allclose(rbm.W.get_value(), W_before)
