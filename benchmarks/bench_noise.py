@@ -19,7 +19,6 @@ import argparse
 import json
 import os
 import platform
-import timeit
 
 import numpy
 from bench_rbm import data, interleaved_timings, minibatch_step

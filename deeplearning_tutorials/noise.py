@@ -37,7 +37,6 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.graph.traversal import ancestors
 
-
 #: the noise sources a stochastic tutorial can draw from (``--rng``)
 RNG_KINDS = ("mrg", "pytensor")
 

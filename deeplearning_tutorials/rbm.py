@@ -41,7 +41,11 @@ import pytensor.tensor as pt
 
 from deeplearning_tutorials import cli, pretraining, training
 from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
-from deeplearning_tutorials.noise import GeneratorChain, RandomStreams, make_random_streams
+from deeplearning_tutorials.noise import (
+    GeneratorChain,
+    RandomStreams,
+    make_random_streams,
+)
 from deeplearning_tutorials.params import sigmoid_weights, zero_bias
 from tile_utils import save_png, tile_raster_images
 

@@ -17,8 +17,7 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 
-from deeplearning_tutorials.rng_mrg import MRG_RandomStreams, guess_n_streams
-from deeplearning_tutorials.rng_mrg import generator
+from deeplearning_tutorials.rng_mrg import MRG_RandomStreams, generator, guess_n_streams
 
 ORACLE = Path(__file__).parent / "oracle"
 BACKENDS = ["NUMBA", "CVM", "JAX"]

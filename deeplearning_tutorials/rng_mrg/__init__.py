@@ -12,12 +12,12 @@ and draws the same numbers (see :mod:`.streams` for what that takes, and
 :mod:`.generator` for the generator itself).
 """
 
-from deeplearning_tutorials.rng_mrg.op import MRGUniform, mrg_uniform
-from deeplearning_tutorials.rng_mrg.streams import MRG_RandomStreams, guess_n_streams
-
 from pytensor.compile.mode import optdb
 from pytensor.graph.rewriting.basic import GraphRewriter, in2out, node_rewriter
 from pytensor.tensor.basic import MakeVector
+
+from deeplearning_tutorials.rng_mrg.op import MRGUniform, mrg_uniform
+from deeplearning_tutorials.rng_mrg.streams import MRG_RandomStreams, guess_n_streams
 
 try:  # the Numba kernel: PyTensor's default backend
     from deeplearning_tutorials.rng_mrg import numba_backend  # noqa: F401

@@ -20,7 +20,15 @@ from pytensor.graph.basic import Constant
 from pytensor.link.jax.dispatch import jax_funcify
 
 from deeplearning_tutorials.rng_mrg.box_muller import BoxMuller, box_muller
-from deeplearning_tutorials.rng_mrg.generator import M1, M2, MASK2, MASK12, MASK13, MULT2, NORM
+from deeplearning_tutorials.rng_mrg.generator import (
+    M1,
+    M2,
+    MASK2,
+    MASK12,
+    MASK13,
+    MULT2,
+    NORM,
+)
 from deeplearning_tutorials.rng_mrg.op import MRGUniform
 
 

@@ -14,7 +14,15 @@ from pytensor.link.numba.dispatch.basic import (
     register_funcify_and_cache_key,
 )
 
-from deeplearning_tutorials.rng_mrg.generator import M1, M2, MASK2, MASK12, MASK13, MULT2, NORM
+from deeplearning_tutorials.rng_mrg.generator import (
+    M1,
+    M2,
+    MASK2,
+    MASK12,
+    MASK13,
+    MULT2,
+    NORM,
+)
 from deeplearning_tutorials.rng_mrg.op import MRGUniform
 
 #: bump when the kernel changes, so that cached compiled graphs are rebuilt
