@@ -74,8 +74,8 @@ class _Draws:
         (``ndim`` and ``nstreams`` are accepted for the signature.)"""
         if n != 1:
             raise NotImplementedError("binomial with n > 1")
-        uniform_dtype = pytensor.config.floatX
-        return pt.cast(pt.lt(self.uniform(size, dtype=uniform_dtype), p), dtype)
+        # the uniforms in floatX, as Theano's binomial drew them
+        return pt.cast(self.bernoulli(p, size), dtype)
 
 
 class RandomStreams(_Draws):

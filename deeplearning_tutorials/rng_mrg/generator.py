@@ -81,10 +81,9 @@ def jump(state, first, second):
 def substream_states(start, n_streams):
     """An ``(n_streams, 6)`` int32 matrix: ``start`` and the streams after it."""
     states = numpy.empty((n_streams, 6), dtype="int32")
-    state = [int(x) for x in start]
-    for i in range(n_streams):
-        states[i] = state
-        state = _mat_vec_mod(A1P72, state[:3], M1) + _mat_vec_mod(A2P72, state[3:], M2)
+    states[0] = start
+    for i in range(1, n_streams):
+        states[i] = jump(states[i - 1], A1P72, A2P72)
     return states
 
 

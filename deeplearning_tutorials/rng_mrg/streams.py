@@ -276,10 +276,6 @@ class MRG_RandomStreams:
 
     # -- the project's interface ---------------------------------------------
 
-    def bernoulli(self, p, size, dtype=None):
-        """``binomial(size, n=1, p, dtype)`` with ``dtype`` defaulting to ``floatX``."""
-        return self.binomial(size=size, n=1, p=p, dtype=dtype or pytensor.config.floatX)
-
     def updates(self):
         """Every ``(state, new_state)`` pair, as Theano's ``updates()``."""
         return [(state, new) for state, new, _, _ in self.state_updates]
