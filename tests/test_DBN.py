@@ -107,7 +107,7 @@ def test_dbn_smoke_run_with_the_original_settings():
         "300",
     )
     assert done.returncode == 0, done.stderr
-    assert_prints_the_original_lines("DBN", done.stdout, done.stderr)
+    assert_prints_the_original_lines("DBN", done.stdout, done.stderr, "float64")
     original = original_lines("DBN", "float64")
     costs = last_numbers(done.stdout.splitlines(), "Pre-training layer")
     expected = last_numbers(original, "Pre-training layer")

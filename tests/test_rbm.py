@@ -234,7 +234,7 @@ def test_rbm_smoke_run_with_the_original_settings(tmp_path):
         folder,
     )
     assert done.returncode == 0, done.stderr
-    assert_prints_the_original_lines("rbm", done.stdout, done.stderr)
+    assert_prints_the_original_lines("rbm", done.stdout, done.stderr, "float64")
     lines = done.stdout.splitlines()
     cost_line = next(line for line in lines if line.startswith("Training epoch"))
     assert cost_line.startswith("Training epoch 0, cost is  ")
