@@ -18,6 +18,7 @@ flushed too), so a run killed at any moment leaves either the previous file
 or the new one, never a partial one.
 """
 
+import collections
 import contextlib
 import dataclasses
 import json
@@ -235,8 +236,8 @@ def _read_archive(path, what, model_name, expected):
     """The entries of an ``.npz`` file, each checked before its data is read.
 
     The ``model`` entry must name ``model_name``. ``expected`` maps every
-    other entry the file may hold to the shape of the float array it must
-    be, or to :data:`TEXT`; an entry's header is checked against it before
+    other entry the file may hold to an array of the shape and kind (float
+    or integer) it must have, or to :data:`TEXT`; an entry's header is checked against it before
     any memory is allocated for its data, so a header that claims a huge
     array is refused, and the data must then be exactly what the header
     says. Anything else is one clear :class:`ModelFileError`.
@@ -286,14 +287,15 @@ def _read_entry(path, archive, info, expected):
         if expected is TEXT:
             if dtype.kind != "U" or shape != () or dtype.itemsize > 4 * MAX_TEXT_CHARS:
                 raise ModelFileError(f"{path}: entry {key} is not a text of the format")
-        elif dtype.kind != "f":
+        elif _KINDS[dtype.kind] != _KINDS[expected.dtype.kind]:
             raise ModelFileError(
-                f"{path}: parameter {_param_name(key)} is not a float array ({dtype})"
+                f"{path}: parameter {_param_name(key)} is not "
+                f"{_KINDS[expected.dtype.kind]} array ({dtype})"
             )
-        elif shape != expected:
+        elif shape != expected.shape:
             raise ModelFileError(
                 f"{path}: parameter {_param_name(key)} has shape {shape}, "
-                f"expected {expected}"
+                f"expected {expected.shape}"
             )
         size = math.prod(shape) * dtype.itemsize
         data = member.read(size + 1)
@@ -318,9 +320,17 @@ def _param_name(key):
     return key.split("_", 2)[-1]
 
 
+# What a stored array may be, by NumPy's dtype kind: a float parameter must be
+# stored as floats, an integer one (the rbm's ``bit_i_idx``) as integers.
+_KINDS = collections.defaultdict(
+    lambda: "an unusable", f="a float", i="an integer", u="an integer"
+)
+
+
 def _expected_params(params, prefix):
+    """Every entry's name mapped to the value it must look like."""
     return {
-        f"{prefix}_{i}_{p.name}": p.get_value(borrow=True).shape
+        f"{prefix}_{i}_{p.name}": p.get_value(borrow=True)
         for i, p in enumerate(params)
     }
 

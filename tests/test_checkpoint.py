@@ -53,6 +53,24 @@ def test_round_trip(tmp_path):
         }
 
 
+def test_integer_state_round_trips_and_must_stay_integer(tmp_path):
+    """The rbm keeps an integer shared variable (``bit_i_idx``, the unit its
+    pseudo-likelihood flips next) in its training state; a checkpoint keeps
+    it as an integer and refuses floats in its place."""
+    weights = pytensor.shared(numpy.ones((2, 2)), name="W")
+    index = pytensor.shared(numpy.int64(5), name="bit_i_idx")
+    saver = Checkpointer(tmp_path, "Toy", [weights, index], {"lr": 0.1})
+    saver.save({"iteration": 3})
+    index.set_value(0)
+    assert saver.restore()[0] == {"iteration": 3}
+    assert index.get_value() == 5 and index.get_value().dtype == numpy.int64
+
+    floats = pytensor.shared(numpy.float64(5), name="bit_i_idx")
+    Checkpointer(tmp_path, "Toy", [weights, floats], {"lr": 0.1}).save({})
+    with pytest.raises(ModelFileError, match="bit_i_idx is not an integer array"):
+        saver.restore()
+
+
 def test_other_settings_are_refused(tmp_path):
     saver, _ = make_checkpointer(tmp_path)
     saver.save({"iteration": 1})

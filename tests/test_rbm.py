@@ -2,11 +2,15 @@
 a chain made deterministic, the pseudo-likelihood, the scan's noise, and the
 original smoke run."""
 
+import signal
+import subprocess
+import sys
+
 import numpy
 import pytensor
 import pytensor.tensor as pt
 import pytest
-from conftest import run_module
+from conftest import REPO, make_splits, run_module, write_pickle_gz
 from original_smoke import last_numbers, original_lines
 from original_logs import assert_prints_the_original_lines
 from PIL import Image
@@ -270,3 +274,43 @@ def test_legacy_code_uses_the_original_rbm_api():
     # updates[rbm.W] is the new W, which the function stored
     assert updates[rbm.W].type == rbm.W.type or updates[rbm.W].type.ndim == 2
     assert not numpy.allclose(rbm.W.get_value(), W_before)
+
+
+def test_a_run_stopped_by_ctrl_c_and_resumed_goes_on_as_one_run(tmp_path):
+    """Five epochs in one go, and five stopped by Ctrl-C after the first
+    epoch's checkpoint and resumed, print the same costs and draw the same
+    samples: the checkpoint holds the weights, the persistent chain, the
+    pseudo-likelihood's unit (``bit_i_idx``, an integer) and the noise
+    streams' states."""
+    dataset = write_pickle_gz(tmp_path / "data.pkl.gz", make_splits(n_train=2000))
+    args = ["--dataset", dataset, "--batch-size", "10", "--n-hidden", "8"]
+    args += ["--n-chains", "2", "--n-samples", "1", "--training-epochs", "5"]
+
+    def costs(stdout):
+        return [line for line in stdout.splitlines() if "cost is" in line]
+
+    def samples(folder):
+        return numpy.asarray(Image.open(tmp_path / folder / "samples.png"))
+
+    whole = run_module("rbm", *args, "--output-folder", tmp_path / "whole")
+    assert whole.returncode == 0, whole.stderr
+    split = args + ["--output-folder", tmp_path / "split"]
+    split += ["--checkpoint-dir", tmp_path / "run"]
+    command = [sys.executable, "-m", "deeplearning_tutorials.rbm", *map(str, split)]
+    proc = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    printed = []
+    for line in proc.stdout:  # stop once the first epoch is done and saved
+        printed.append(line)
+        if line.startswith("Training epoch 0"):
+            proc.send_signal(signal.SIGINT)
+            break
+    rest, stopped_err = proc.communicate(timeout=600)
+    assert proc.returncode == 130, stopped_err
+    stopped = costs("".join(printed) + rest)
+    assert 1 <= len(stopped) < 5, "the run ended before Ctrl-C reached it"
+    resumed = run_module("rbm", *split, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert stopped + costs(resumed.stdout) == costs(whole.stdout)
+    numpy.testing.assert_array_equal(samples("split"), samples("whole"))
