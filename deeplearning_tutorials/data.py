@@ -256,8 +256,8 @@ class _NumpyOnlyUnpickler(pickle._Unpickler):
 
     dispatch = dict(pickle._Unpickler.dispatch)
 
-    def __init__(self, file, **kwargs):
-        super().__init__(_ChunkedReader(file), **kwargs)
+    def __init__(self, file, limit, **kwargs):
+        super().__init__(_ChunkedReader(file, limit), **kwargs)
 
     def _load_bytearray8(self):
         (size,) = struct.unpack("<Q", self.read(8))
@@ -291,19 +291,30 @@ class _NumpyOnlyUnpickler(pickle._Unpickler):
 
 class _ChunkedReader:
     """A file whose ``read(n)`` reads at most 16 MiB at a time, so that a
-    length claimed by a hostile file costs only the bytes really there."""
+    length claimed by a hostile file costs only the bytes really there, and
+    that refuses to give more than ``limit`` bytes in all, so that a small
+    gzip file that decompresses to more than the memory (a "gzip bomb")
+    fails before it fills it."""
 
     CHUNK = 1 << 24
 
-    def __init__(self, file):
+    def __init__(self, file, limit):
         self._file = file
+        self._left = limit
+        self._limit = limit
+
+    def _counted(self, data):
+        self._left -= len(data)
+        if self._left < 0:
+            raise DecompressedTooLarge(self._limit)
+        return data
 
     def read(self, size=-1):
         if size is None or size < 0:
-            return self._file.read()
+            size = self._left + 1
         parts = []
         while size > 0:
-            part = self._file.read(min(size, self.CHUNK))
+            part = self._counted(self._file.read(min(size, self.CHUNK)))
             if not part:
                 break
             parts.append(part)
@@ -316,7 +327,31 @@ class _ChunkedReader:
         return len(data)
 
     def readline(self, size=-1):
-        return self._file.readline(size)
+        if size is None or size < 0 or size > self._left + 1:
+            size = self._left + 1
+        return self._counted(self._file.readline(size))
+
+
+class DecompressedTooLarge(Exception):
+    """A data set file decompresses to more than :func:`decompressed_limit`."""
+
+
+def _size(n_bytes):
+    """``n_bytes`` in MiB or GiB, for a message."""
+    if n_bytes < 1 << 30:
+        return f"{n_bytes / 2**20:.0f} MiB"
+    return f"{n_bytes / 2**30:.1f} GiB"
+
+
+def decompressed_limit():
+    """The most bytes a data set file may decompress to: half of this
+    machine's memory (MNIST takes 220 MB). Loading a larger one would
+    leave no room for training it."""
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        memory = 16 << 30
+    return memory // 2
 
 
 def _latin1_encode(text, encoding="latin1"):
@@ -343,12 +378,19 @@ def _unpickle(path):
     gzip checks its CRC and length: a damaged file is refused, not used."""
     try:
         with _open_regular(path) as raw, gzip.GzipFile(fileobj=raw, mode="rb") as f:
-            splits = _arrays_of(_NumpyOnlyUnpickler(f, encoding="latin1").load())
+            unpickler = _NumpyOnlyUnpickler(f, decompressed_limit(), encoding="latin1")
+            splits = _arrays_of(unpickler.load())
             if f.read(1):
                 raise DatasetError(f"{path}: data after the end of the pickle")
             return splits
     except DatasetError:
         raise
+    except DecompressedTooLarge as exc:
+        raise DatasetError(
+            f"{path}: decompresses to more than {_size(exc.args[0])} "
+            "(half this machine's memory); a damaged or hostile file, or a data "
+            "set too large to train here"
+        ) from None
     except pickle.UnpicklingError as exc:
         raise DatasetError(f"{path}: not a valid data set pickle ({exc})") from None
     except gzip.BadGzipFile as exc:

@@ -120,6 +120,30 @@ def test_data_after_the_pickle_is_refused(tmp_path):
         data.read_dataset(path)
 
 
+@pytest.mark.parametrize("protocol", [0, 2, pickle.HIGHEST_PROTOCOL])
+def test_a_gzip_bomb_fails_before_it_fills_the_memory(tmp_path, monkeypatch, protocol):
+    """A small file that decompresses to more than the limit (half the
+    machine's memory; 4 MiB here) is refused once the limit is read, not
+    after the whole stream is in memory; a file under the limit is read."""
+    monkeypatch.setattr(data, "decompressed_limit", lambda: 4 << 20)
+    zeros = numpy.zeros((1500, 784), dtype="float32")  # 4.7 MB, ~5 kB compressed
+    labels = numpy.zeros(1500, dtype="int64")
+    bomb = write_pickle_gz(
+        tmp_path / "bomb.pkl.gz", [(zeros, labels)] * 3, protocol=protocol
+    )
+    assert bomb.stat().st_size < 200_000
+    with pytest.raises(DatasetError, match="decompresses to more than 4 MiB"):
+        data.read_dataset(bomb)
+    splits = make_splits(60, 30, 30, width=784)
+    found = data.read_dataset(small_file(tmp_path, protocol=protocol, splits=splits))
+    assert_same_splits(found, splits)
+
+
+def test_the_decompressed_limit_is_half_the_memory():
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    assert data.decompressed_limit() == memory // 2 > 220e6  # MNIST: 220 MB
+
+
 @pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
 def test_every_pickle_protocol_of_plain_arrays_is_read(tmp_path, protocol):
     splits = make_splits(6, 3, 3, width=4)

@@ -162,3 +162,23 @@ def test_docstring_example():
     import tile_utils
 
     assert doctest.testmod(tile_utils).failed == 0
+
+
+def test_save_png_is_atomic(tmp_path, monkeypatch):
+    """A save that fails midway (here: the encoder raises after writing part
+    of the image) leaves the previous image whole and no temporary file."""
+    from PIL import PngImagePlugin
+
+    path = save_png(numpy.zeros((4, 4), dtype=numpy.uint8), tmp_path / "f.png")
+    before = path.read_bytes()
+
+    def fail_midway(image, fp, filename, *args, **kwargs):
+        fp.write(b"\x89PNG partial")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(PngImagePlugin, "_save", fail_midway)
+    monkeypatch.setitem(Image.SAVE, "PNG", fail_midway)
+    with pytest.raises(OSError, match="No space left"):
+        save_png(numpy.full((4, 4), 255, dtype=numpy.uint8), path)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["f.png"]

@@ -132,12 +132,19 @@ def tile_raster_images(
 
 
 def save_png(array, path):
-    """Save a tiled ``uint8`` array (2-D grey or ``(H, W, 4)`` RGBA) as a PNG."""
+    """Save a tiled ``uint8`` array (2-D grey or ``(H, W, 4)`` RGBA) as a PNG.
+
+    The file is written atomically (a temporary file renamed over ``path``),
+    so a run killed while saving leaves the previous image or the new one.
+    """
     from PIL import Image
+
+    from deeplearning_tutorials.checkpoint import atomic_write
 
     array = numpy.asarray(array)
     if array.dtype != numpy.uint8:
         raise ValueError(f"save_png needs uint8 pixel values, got {array.dtype}")
+    image = Image.fromarray(array)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Image.fromarray(array).save(path, format="PNG")
+    atomic_write(path, lambda f: image.save(f, format="PNG"))
     return path
