@@ -1,0 +1,221 @@
+"""``theano.function``, ``In`` and ``Param``, on ``pytensor.function``.
+
+What the kit's :func:`function` adds to PyTensor's (each a Theano behaviour
+or a trap that PyTensor left silent):
+
+Inputs with defaults (Theano 0.6-1.0)
+    ``theano.function([index, In(lr, value=0.1)], ...)`` and Theano 0.7's
+    ``Param(lr, default=0.1)`` give ``lr`` a default. PyTensor refuses
+    inputs with defaults, so the kit compiles without them and fills them
+    in when the function is called (positionally or by the input's name).
+
+Random streams that advance
+    Theano's streams advanced by themselves (each state carries a
+    ``default_update``, as the kit's streams do). A function whose graph
+    draws from a stream that it does not update would repeat the same
+    numbers at every call; the kit refuses to build it
+    (:class:`FrozenNoiseError`), or warns when ``no_default_updates=True``
+    asked for it.
+
+Shape errors that name the shapes
+    Under PyTensor's default backend (Numba) a shape mismatch reads, e.g.,
+    ``incompatible array sizes for np.dot(a, b) (matrix * matrix)``. When a
+    call fails, the kit runs the same graph once more on PyTensor's Python
+    linker, without updates, and raises :class:`ShapeMismatchError` with the
+    message that the failing operation gives there (NumPy's, which names
+    both shapes) and the shapes of the call's inputs.
+
+Theano's mode names
+    ``mode='FAST_RUN'`` (Theano's default) means the current default mode;
+    ``'FAST_COMPILE'`` and ``'DebugMode'`` are PyTensor's own.
+"""
+
+import warnings
+
+import pytensor
+from pytensor.compile.mode import Mode
+from pytensor.tensor.random.type import RandomType
+
+
+class FrozenNoiseError(RuntimeError):
+    """A compiled function would draw the same random numbers at every call."""
+
+
+class ShapeMismatchError(ValueError):
+    """A call failed on mismatched shapes; the message names them."""
+
+
+class In:
+    """Theano's ``In`` (1.0): an input with an optional default ``value``.
+
+    Only ``variable``, ``name`` and ``value`` have an effect; the other
+    arguments of Theano's signature are accepted (``mutable``, ``borrow``
+    ... are optimisation hints) except ``update``, which is refused.
+    """
+
+    def __init__(self, variable, name=None, value=None, update=None, mutable=None,
+                 strict=False, allow_downcast=None, autoname=True, implicit=None,
+                 borrow=None, shared=False):
+        if update is not None:
+            raise NotImplementedError(
+                "In(update=...) is not supported: give the update in function(updates=...)"
+            )
+        self.variable = variable
+        self.name = name or variable.name
+        self.value = value
+
+
+def Param(variable, default=None, name=None, mutable=False, strict=False,
+          allow_downcast=None, implicit=None, borrow=None):
+    """Theano 0.7's ``Param(variable, default)``: an :class:`In` with a default."""
+    return In(variable, name=name, value=default)
+
+
+class LegacyFunction:
+    """A compiled function that fills in defaults and explains shape errors.
+
+    Everything else (``maker``, ``copy``, ...) is the PyTensor function's.
+    """
+
+    def __init__(self, fn, names, defaults, rebuild):
+        self.fn = fn
+        self.names = names  # the name of every input, in order (None if unnamed)
+        self.defaults = defaults  # position -> default value
+        self._rebuild = rebuild  # (inputs, outputs, givens, updates, kwargs)
+        self._diagnostic = None
+
+    def __getattr__(self, name):
+        return getattr(self.fn, name)
+
+    def __call__(self, *args, **kwargs):
+        values = self._arguments(args, kwargs)
+        try:
+            return self.fn(*values)
+        except (ValueError, IndexError, AssertionError) as error:
+            if isinstance(error, ShapeMismatchError) or not _uses_numba(self.fn):
+                raise
+            message = self._diagnose(values)
+            if message is None:
+                raise
+            raise ShapeMismatchError(f"{error}\n{message}") from error
+
+    def _arguments(self, args, kwargs):
+        if len(args) > len(self.names):
+            raise TypeError(f"{len(args)} arguments for a function of {len(self.names)} inputs")
+        values = list(args) + [_MISSING] * (len(self.names) - len(args))
+        for key, value in kwargs.items():
+            if key not in self.names:
+                raise TypeError(f"unknown input name {key!r}; inputs: {self.names}")
+            position = self.names.index(key)
+            if values[position] is not _MISSING:
+                raise TypeError(f"input {key!r} given twice")
+            values[position] = value
+        for position, value in enumerate(values):
+            if value is _MISSING:
+                if position not in self.defaults:
+                    name = self.names[position] or f"#{position}"
+                    raise TypeError(f"missing input {name} (it has no default)")
+                values[position] = self.defaults[position]
+        return values
+
+    def _diagnose(self, values):
+        """The Python linker's message for this call, or None if it succeeds."""
+        if self._diagnostic is None:
+            inputs, outputs, givens, updates, kwargs = self._rebuild
+            probe = _as_list(outputs) + [new for _, new in _pairs(updates)]
+            self._diagnostic = pytensor.function(
+                inputs, probe, givens=givens, no_default_updates=True,
+                mode=Mode(linker="py", optimizer="fast_compile"),
+                on_unused_input="ignore",
+                allow_input_downcast=kwargs.get("allow_input_downcast"),
+            )
+        try:
+            self._diagnostic(*values)
+        except Exception as error:  # noqa: BLE001 - reported, with the original
+            shapes = ", ".join(
+                f"{name or '#%d' % i}: {getattr(value, 'shape', ())}"
+                for i, (name, value) in enumerate(zip(self.names, values))
+            )
+            return (
+                f"The same call on PyTensor's Python linker: {type(error).__name__}: "
+                f"{str(error).splitlines()[0]}\nShapes of the inputs: {shapes}"
+            )
+        return None
+
+
+_MISSING = object()
+
+
+def function(inputs, outputs=None, mode=None, updates=None, givens=None,
+             no_default_updates=False, accept_inplace=False, name=None,
+             rebuild_strict=True, allow_input_downcast=None, profile=None,
+             on_unused_input=None):
+    """Theano 1.0's ``theano.function`` (the signature of 0.6-1.0) on PyTensor."""
+    variables, names, defaults = [], [], {}
+    for position, item in enumerate(inputs):
+        if isinstance(item, In):
+            if item.value is not None:
+                defaults[position] = item.value
+            variables.append(item.variable)
+            names.append(item.name)
+        else:
+            variables.append(item)
+            names.append(getattr(item, "name", None))
+    kwargs = dict(
+        mode=_mode(mode), updates=updates, givens=givens,
+        no_default_updates=no_default_updates, accept_inplace=accept_inplace,
+        name=name, rebuild_strict=rebuild_strict,
+        allow_input_downcast=allow_input_downcast, profile=profile,
+        on_unused_input=on_unused_input,
+    )
+    fn = pytensor.function(variables, outputs, **kwargs)
+    check_streams_advance(fn, no_default_updates)
+    return LegacyFunction(fn, names, defaults, (variables, outputs, givens, updates, kwargs))
+
+
+def check_streams_advance(fn, no_default_updates=False):
+    """Refuse (or, if asked for, warn about) a function that reads a random
+    stream's state without updating it."""
+    frozen = [
+        item.variable for item in fn.maker.inputs
+        if _is_random_state(item.variable) and getattr(item, "update", None) is None
+    ]
+    if not frozen:
+        return
+    what = ", ".join(str(v) for v in frozen)
+    if no_default_updates:
+        warnings.warn(
+            f"no_default_updates=True: this function draws the same random numbers "
+            f"at every call (streams {what} do not advance)", UserWarning, stacklevel=3,
+        )
+        return
+    raise FrozenNoiseError(
+        f"this function draws from random streams ({what}) without advancing them, "
+        "so it would repeat the same numbers at every call. Draws made inside "
+        "theano.scan advance only with the updates scan returned: pass them, "
+        "function(..., updates=updates)."
+    )
+
+
+def _is_random_state(variable):
+    return getattr(variable.tag, "is_rng", False) or isinstance(variable.type, RandomType)
+
+
+def _mode(mode):
+    return None if mode in (None, "FAST_RUN") else mode
+
+
+def _uses_numba(fn):
+    return "numba" in type(fn.maker.linker).__name__.lower()
+
+
+def _as_list(outputs):
+    if outputs is None:
+        return []
+    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+
+
+def _pairs(updates):
+    if updates is None:
+        return []
+    return list(updates.items()) if hasattr(updates, "items") else list(updates)

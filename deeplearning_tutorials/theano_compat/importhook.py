@@ -1,0 +1,69 @@
+"""The opt-in import hook: ``import theano`` resolves to the kit.
+
+After :func:`install`, every ``import theano...`` in the process -- in the
+script and in every module it imports -- is answered by the kit's module of
+the same path (``theano.tensor.nnet.conv`` is
+``deeplearning_tutorials.theano_compat.tensor.nnet.conv``); ``theano.gradient``
+and ``theano.ifelse`` are PyTensor's modules. A path the kit does not have
+fails with ``ModuleNotFoundError`` that says so. :func:`uninstall` removes
+the hook and the ``theano`` modules it made.
+
+A real Theano, if installed, is shadowed while the hook is in place.
+"""
+
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+
+KIT = "deeplearning_tutorials.theano_compat"
+#: Theano modules that are PyTensor's own
+PYTENSOR_MODULES = {"theano.gradient": "pytensor.gradient", "theano.ifelse": "pytensor.ifelse"}
+
+
+class _Alias(importlib.abc.Loader):
+    """Loads an already importable module under another name."""
+
+    def __init__(self, target):
+        self.target = target
+
+    def create_module(self, spec):
+        return importlib.import_module(self.target)
+
+    def exec_module(self, module):
+        pass
+
+
+class TheanoFinder(importlib.abc.MetaPathFinder):
+    """Maps ``theano`` and ``theano.*`` onto the kit's modules."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != "theano" and not fullname.startswith("theano."):
+            return None
+        target = PYTENSOR_MODULES.get(fullname, KIT + fullname[len("theano"):])
+        if importlib.util.find_spec(target) is None:
+            raise ModuleNotFoundError(
+                f"{fullname} is not supported by the porting kit ({KIT}); "
+                "see doc/porting.md for what to use instead",
+                name=fullname,
+            )
+        return importlib.util.spec_from_loader(fullname, _Alias(target))
+
+
+def install():
+    """Make ``import theano`` (and its submodules) resolve to the kit."""
+    if not any(isinstance(finder, TheanoFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, TheanoFinder())
+    return importlib.import_module("theano")
+
+
+def uninstall():
+    """Remove the hook and forget the ``theano`` modules it provided."""
+    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, TheanoFinder)]
+    for name in [n for n in sys.modules if n == "theano" or n.startswith("theano.")]:
+        del sys.modules[name]
+
+
+def installed():
+    """Whether the hook is in place."""
+    return any(isinstance(finder, TheanoFinder) for finder in sys.meta_path)

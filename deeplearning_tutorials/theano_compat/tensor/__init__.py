@@ -1,0 +1,71 @@
+"""``theano.tensor`` (imported as ``T``): PyTensor's tensor module plus
+Theano's legacy names.
+
+Everything in ``pytensor.tensor`` is here under its name (``T.matrix``,
+``T.dot``, ``T.grad``, ``T.switch``, ``T.cast`` ...: the same functions as
+Theano's). Added, with the Theano version whose behaviour they follow:
+
+==========================  ====================================================
+name                        behaviour of
+==========================  ====================================================
+``flatten(x, outdim=1)``    Theano 0.6-1.0 (``outdim``, PyTensor's ``ndim``)
+``dimshuffle(x, *pattern)`` Theano's method, as a function
+``addbroadcast``,           Theano 0.7-1.0 (``specify_broadcastable``; the other
+``unbroadcast``,            two return their input's values unchanged)
+``patternbroadcast``
+``abs_``                    Theano 0.6-1.0 (``abs``)
+``nnet``                    :mod:`.nnet`
+``signal``                  :mod:`.signal` (``pool``, ``downsample``)
+``shared_randomstreams``    :mod:`.shared_randomstreams`
+==========================  ====================================================
+
+A Theano name that is neither raises
+:class:`~deeplearning_tutorials.theano_compat.errors.TheanoNameError` with
+what to do instead.
+"""
+
+import pytensor.tensor as _pt
+from pytensor.tensor import *  # noqa: F403 - the module's whole API, as Theano's
+
+from deeplearning_tutorials.theano_compat.errors import missing_names
+from deeplearning_tutorials.theano_compat.tensor import nnet, shared_randomstreams, signal
+
+abs_ = _pt.abs
+
+
+def flatten(x, outdim=1, ndim=None):
+    """Theano's ``flatten(x, outdim=1)``: keep ``outdim - 1`` leading axes and
+    join the rest (``ndim`` is PyTensor's name for ``outdim``)."""
+    return _pt.flatten(x, ndim=outdim if ndim is None else ndim)
+
+
+def dimshuffle(x, *pattern):
+    """``x.dimshuffle(*pattern)`` as a function."""
+    return _pt.as_tensor_variable(x).dimshuffle(*pattern)
+
+
+def addbroadcast(x, *axes):
+    """Theano's ``addbroadcast``: declare ``axes`` (of length 1) broadcastable."""
+    return _pt.specify_broadcastable(x, *axes)
+
+
+def unbroadcast(x, *axes):
+    """Theano's ``unbroadcast``: the same values (PyTensor infers broadcasting
+    from static shapes, so there is nothing to undo)."""
+    return _pt.as_tensor_variable(x)
+
+
+def patternbroadcast(x, broadcastable):
+    """Theano's ``patternbroadcast``: declare the axes marked True broadcastable."""
+    axes = [i for i, flag in enumerate(broadcastable) if flag]
+    return _pt.specify_broadcastable(x, *axes) if axes else _pt.as_tensor_variable(x)
+
+
+__getattr__ = missing_names(
+    __name__,
+    {
+        "shared": "use theano.shared (deeplearning_tutorials.theano_compat.shared)",
+        "opt": "Theano's graph optimisations are PyTensor's rewrites (pytensor.graph.rewriting)",
+        "raw_random": "draw through theano.tensor.shared_randomstreams.RandomStreams",
+    },
+)
