@@ -1,0 +1,330 @@
+"""The tutorial's website (doc/, ``python doc/build.py``): it builds in both
+languages with warnings as errors, quotes its code from the modules between
+the snippet markers, draws its figures and tables from results/, and renders
+in a real browser (headless Chromium, Debian's ``chromium`` and
+``chromium-driver``): MathJax typeset the math, the code is there, the
+images load, every page links to the same page in the other language.
+
+The site is built once per test session (one Sphinx run per language) and
+served to the browser over HTTP from a local server.
+"""
+
+import functools
+import http.server
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from test_doc_figures import audit
+
+DOC = REPO / "doc"
+sys.path.insert(0, str(DOC / "_ext"))
+
+import dlt_generate  # noqa: E402
+
+# The chapters, in the order of the index; each is doc/<name>.md in English
+# and doc/zh/<name>.md in Chinese.
+TUTORIALS = ["logistic_sgd", "mlp", "convolutional_mlp", "dA", "SdA", "rbm", "DBN"]
+CHAPTERS = TUTORIALS + ["porting", "backends", "performance", "results"]
+LANGUAGES = {"en": "", "zh": "zh/"}
+
+INCLUDE = re.compile(r"```\{literalinclude\}[^\n]*\n(.*?)```", re.S)
+# on CI (CI=true) a test that needs the browser fails instead of skipping
+ON_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def chapter_sources(lang):
+    folder = DOC / LANGUAGES[lang]
+    return {p.stem for p in folder.glob("*.md")} - {"index"}
+
+
+# --- what can be checked without building --------------------------------
+
+
+def test_every_chapter_exists_in_both_languages():
+    assert chapter_sources("en") == set(CHAPTERS)
+    assert chapter_sources("zh") == set(CHAPTERS)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_chapter_is_in_the_index(lang):
+    index = (DOC / LANGUAGES[lang] / "index.md").read_text()
+    listed = re.findall(r"^(\w+)$", index, re.M)
+    assert listed == CHAPTERS
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_tutorial_quotes_its_module_between_snippet_markers(lang):
+    """Code is included, never pasted: every literalinclude takes the lines
+    between a start and an end marker of the same number, and every tutorial
+    chapter includes each snippet of its module."""
+    for name in TUTORIALS:
+        text = (DOC / LANGUAGES[lang] / f"{name}.md").read_text()
+        options = INCLUDE.findall(text)
+        snippets = []
+        for block in options:
+            start = re.search(r":start-after: start-snippet-(\d+)\n", block)
+            end = re.search(r":end-before: end-snippet-(\d+)\n", block)
+            assert start and end and start[1] == end[1], f"{lang}/{name}: {block}"
+            snippets.append(int(start[1]))
+        module = (REPO / "deeplearning_tutorials" / f"{name}.py").read_text()
+        markers = sorted({int(n) for n in re.findall(r"start-snippet-(\d+)", module)})
+        assert sorted(snippets) == markers, f"{lang}/{name}"
+
+
+def test_the_chinese_pages_follow_the_timing_convention():
+    """As in README.md and doc/ (tests/test_doc_figures.py): a timing names
+    the record under results/ that holds it."""
+    for page in sorted((DOC / "zh").glob("*.md")):
+        assert audit(page) == ([], []), page.name
+
+
+def test_the_log_parser_reads_epochs_runs_and_resumed_lines():
+    log = "\n".join(
+        [
+            "Pre-training layer 0, epoch 0, cost 71.672719",
+            "Pre-training layer 1, epoch 0, cost  -98.57",
+            "epoch 1, minibatch 83/83, validation error 12.000000 %",
+            "     epoch 1, minibatch 83/83, test error of best model 11.500000 %",
+            "epoch 2, minibatch 83/83, validation error 10.000000 %",
+            "epoch 2, minibatch 83/83, validation error 9.000000 %",  # resumed
+            "Training epoch 0, cost  63.2",
+            "Training epoch 1, cost  55.7",
+            "Training epoch 0, cost is  -89.8",
+        ]
+    )
+    parsed = dlt_generate.parse_log(log)
+    assert parsed["validation"] == {1: 12.0, 2: 9.0}
+    assert parsed["test"] == {1: 11.5}
+    assert parsed["pretraining"] == {0: {0: 71.672719}, 1: {0: -98.57}}
+    assert parsed["training"] == [{0: 63.2, 1: 55.7}, {0: -89.8}]
+
+
+def test_a_literalinclude_without_its_marker_fails_the_build(tmp_path):
+    """The site's includes name the markers with start-after/end-before:
+    Sphinx warns when a marker is missing, and -W (doc/build.py) makes the
+    warning fail the build; the same include with a marker that exists
+    builds."""
+    module = REPO / "deeplearning_tutorials" / "logistic_sgd.py"
+
+    def build(n):
+        src = tmp_path / f"src{n}"
+        src.mkdir()
+        (src / "conf.py").write_text('extensions = ["myst_parser"]\n')
+        shutil.copy(module, src / module.name)
+        (src / "index.md").write_text(
+            f"# Title\n\n```{{literalinclude}} {module.name}\n:language: python\n"
+            f":start-after: start-snippet-{n}\n:end-before: end-snippet-{n}\n```\n"
+        )
+        return subprocess.run(
+            [sys.executable, "-m", "sphinx", "-W", "-q", "-b", "html", str(src), str(tmp_path / f"out{n}")],
+            capture_output=True,
+            text=True,
+        )
+
+    missing = build(99)
+    assert missing.returncode != 0
+    assert "start-after pattern not found: start-snippet-99" in missing.stderr
+    assert build(1).returncode == 0
+
+
+# --- the built site --------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """Both languages built once, with warnings as errors, as `python
+    doc/build.py` builds them."""
+    out = tmp_path_factory.mktemp("site")
+    build = subprocess.run(
+        [sys.executable, str(DOC / "build.py"), "--out", str(out), "-q"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
+    assert build.returncode == 0, build.stdout[-3000:] + build.stderr[-3000:]
+    return out / "html"
+
+
+def test_the_site_has_every_chapter_in_both_languages(site):
+    for lang, prefix in LANGUAGES.items():
+        for name in ["index", *CHAPTERS]:
+            assert (site / f"{prefix}{name}.html").is_file(), f"{lang}/{name}"
+
+
+def test_the_mathjax_is_served_by_the_site(site):
+    """No CDN: each page loads MathJax from the site's own _static."""
+    for prefix in LANGUAGES.values():
+        html = (site / f"{prefix}rbm.html").read_text()
+        scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
+        mathjax = [s for s in scripts if "mathjax" in s.lower()]
+        assert mathjax, "no MathJax script"
+        assert all("://" not in s and not s.startswith("//") for s in scripts), scripts
+        target = (site / prefix / mathjax[0].split("?")[0]).resolve()
+        assert target.is_file() and target.stat().st_size > 100_000, target
+
+
+def test_the_results_table_agrees_with_the_records(site):
+    """Each row of the results page: the record's errors and epochs, as the
+    record under results/ has them."""
+    rows = dlt_generate.results_rows("en")
+    assert len(rows) >= 5
+    for lang, prefix in LANGUAGES.items():
+        html = (site / f"{prefix}results.html").read_text()
+        for row in rows:
+            path = re.search(r"`(results/[^`]+)`", row)[1]
+            record = json.loads((REPO / path).read_text())
+            cells = re.findall(r"<tr[^>]*>(.*?)</tr>", html, re.S)
+            (cell,) = [c for c in cells if path in c]
+            expected = (
+                f"{record['best_validation_error_percent']:.2f} / "
+                f"{record['test_error_percent']:.2f}"
+            )
+            assert expected in cell, (lang, path)
+            assert f">{record['epochs']}<" in cell, (lang, path)
+
+
+def test_a_learning_curve_per_tutorial(site):
+    images = {p.name for p in (site / "_images").iterdir()}
+    zh_images = {p.name for p in (site / "zh" / "_images").iterdir()}
+    for name in TUTORIALS:
+        assert f"{name}.png" in images and f"{name}.png" in zh_images, name
+
+
+# --- in the browser --------------------------------------------------------
+
+
+def chromium_missing():
+    missing = [b for b in ("chromium", "chromedriver") if shutil.which(b) is None]
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        missing.append("the selenium package")
+    return missing
+
+
+@pytest.fixture(scope="session")
+def browser():
+    missing = chromium_missing()
+    if missing:
+        message = (
+            f"needs headless Chromium: {', '.join(missing)} not found "
+            "(apt-get install chromium chromium-driver; .ci/run installs them)"
+        )
+        if ON_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium")
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    options.add_argument("--window-size=1200,1600")
+    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="session")
+def server(site):
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
+    )
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+
+
+def open_page(browser, url):
+    """Load a page and wait until MathJax has typeset it."""
+    browser.get(url)
+    browser.set_script_timeout(60)
+    return browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        if (!window.MathJax || !MathJax.startup) { done("no MathJax"); return; }
+        MathJax.startup.promise.then(() => done("typeset"), e => done("failed: " + e));
+        """
+    )
+
+
+RENDERED = """
+const math = document.querySelectorAll("div.math, span.math");
+return {
+  lang: document.documentElement.lang,
+  mathjax: document.querySelectorAll("mjx-container").length,
+  math: math.length,
+  untypeset: Array.from(math).filter(m => !m.querySelector("mjx-container")).length,
+  text: document.body.innerText,
+  code: Array.from(document.querySelectorAll("div.highlight pre")).map(p => p.textContent),
+  images: Array.from(document.images).map(i => [i.getAttribute("src"), i.complete && i.naturalWidth > 0]),
+  other: (document.querySelector("a.dlt-lang-link") || {}).href,
+};
+"""
+
+# a page of each kind, in both languages: a tutorial with math, code and
+# the filter images; the results page with its generated table
+PAGES = [
+    (lang, name)
+    for lang in LANGUAGES
+    for name in ("logistic_sgd", "dA", "rbm", "results")
+]
+
+
+def snippet_line(name):
+    """The first statement of the module's first snippet."""
+    module = (REPO / "deeplearning_tutorials" / f"{name}.py").read_text()
+    n = re.search(r"start-snippet-(\d+)", module)[1]
+    code = module.split(f"start-snippet-{n}\n", 1)[1].split(f"end-snippet-{n}")[0]
+    return next(
+        line.strip() for line in code.splitlines() if line.strip() and not line.strip().startswith("#")
+    )
+
+
+@pytest.mark.parametrize("lang,name", PAGES)
+def test_the_browser_renders_math_code_and_images(browser, server, lang, name):
+    url = server + LANGUAGES[lang] + f"{name}.html"
+    # Sphinx loads MathJax only on pages with math
+    expected = "no MathJax" if name == "results" else "typeset"
+    assert open_page(browser, url) == expected
+    page = browser.execute_script(RENDERED)
+    assert page["lang"] == {"en": "en", "zh": "zh-CN"}[lang]
+    if name != "results":
+        assert page["math"] > 0
+        assert page["mathjax"] >= page["math"]
+        assert page["untypeset"] == 0
+        assert "$$" not in page["text"] and "\\[" not in page["text"]
+        assert any(snippet_line(name) in code for code in page["code"]), "included code"
+        assert page["images"], "no image on the page"
+    else:
+        for row in dlt_generate.results_rows(lang):
+            assert re.search(r"`(results/[^`]+)`", row)[1] in page["text"]
+    broken = [src for src, loaded in page["images"] if not loaded]
+    assert broken == []
+    other = {"en": "zh/", "zh": ""}[lang] + f"{name}.html"
+    assert page["other"] == server + other
+
+
+def test_the_language_switch_leads_to_the_same_chapter(browser, server):
+    browser.get(server + "mlp.html")
+    browser.find_element("css selector", "a.dlt-lang-link").click()
+    assert browser.current_url == server + "zh/mlp.html"
+    assert browser.execute_script("return document.documentElement.lang") == "zh-CN"
+    assert "多层感知机" in browser.title
+    browser.find_element("css selector", "a.dlt-lang-link").click()
+    assert browser.current_url == server + "mlp.html"
