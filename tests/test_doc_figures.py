@@ -59,20 +59,14 @@ UNCITED = {
 # results/pytensor_rng/rbm.json, the SdA's times are in its logs as
 # minutes); these sections are rewritten with the runs on the MRG streams.
 PENDING = {
-    ("README.md", "22.9 min"),
-    ("README.md", "18 s"),
     ("README.md", "8.8 min"),  # SdA_rerun.json's, the row cites SdA.json
     ("README.md", "159.1 min"),  # DBN.json's 185.7 min less a pause
     ("README.md", "63 min"),  # bench_dbn.json's projection, not cited there
-    ("results.md", "22.9 min"),
-    ("results.md", "18 s"),
     ("results.md", "34.2 min"),
     ("results.md", "25.7 min"),
     ("results.md", "60.0 min"),
     ("results.md", "44 s"),
     ("results.md", "31.2 min"),
-    ("results.md", "22.856452 minutes"),
-    ("results.md", "9 minutes"),
     ("results.md", "49 minutes"),
     ("results.md", "41 minutes"),
 }
