@@ -6,6 +6,15 @@ from setuptools import find_packages, setup
 
 HERE = Path(__file__).parent
 
+# The website (python doc/build.py): Sphinx with MyST markdown, MathJax served
+# from the site, the learning curves drawn with matplotlib.
+DOCS = [
+    "sphinx>=7",
+    "myst-parser>=2",
+    "sphinx-mathjax-offline>=0.0.2",
+    "matplotlib>=3.7",
+]
+
 setup(
     name="deeplearning-tutorials",
     version="0.1.0",
@@ -36,7 +45,10 @@ setup(
         "threadpoolctl>=3.1",
     ],
     extras_require={
-        "test": ["pytest>=8", "hypothesis>=6.100"],
+        # the tests build the website too (tests/test_docs.py) and open it in
+        # headless Chromium through selenium (Debian's chromium, chromium-driver)
+        "test": ["pytest>=8", "hypothesis>=6.100", "selenium>=4.10", *DOCS],
+        "docs": DOCS,
         "gpu": ["jax>=0.4.30"],
     },
     entry_points={

@@ -241,9 +241,10 @@ def server(site):
         def log_message(self, *args):
             pass
 
-    httpd = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(Quiet, directory=str(site))
-    )
+    class Server(http.server.ThreadingHTTPServer):
+        request_queue_size = 128  # the browser opens many connections at once
+
+    httpd = Server(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -257,8 +258,18 @@ def open_page(browser, url):
     return browser.execute_async_script(
         """
         const done = arguments[arguments.length - 1];
-        if (!window.MathJax || !MathJax.startup) { done("no MathJax"); return; }
-        MathJax.startup.promise.then(() => done("typeset"), e => done("failed: " + e));
+        const started = Date.now();
+        (function wait() {
+            if (Date.now() - started > 45000) { done("MathJax did not start"); return; }
+            if (document.readyState !== "complete") { setTimeout(wait, 100); return; }
+            const scripts = Array.from(document.scripts).filter(s => /mathjax/i.test(s.src));
+            if (!scripts.length) { done("no MathJax"); return; }
+            if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+                MathJax.startup.promise.then(() => done("typeset"), e => done("failed: " + e));
+            } else {
+                setTimeout(wait, 100);
+            }
+        })();
         """
     )
 
@@ -321,10 +332,19 @@ def test_the_browser_renders_math_code_and_images(browser, server, lang, name):
 
 
 def test_the_language_switch_leads_to_the_same_chapter(browser, server):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def arrived(url):
+        return lambda d: d.current_url == url and d.execute_script(
+            "return document.readyState"
+        ) == "complete"
+
     browser.get(server + "mlp.html")
+    WebDriverWait(browser, 30).until(arrived(server + "mlp.html"))
     browser.find_element("css selector", "a.dlt-lang-link").click()
-    assert browser.current_url == server + "zh/mlp.html"
+    WebDriverWait(browser, 30).until(arrived(server + "zh/mlp.html"))
     assert browser.execute_script("return document.documentElement.lang") == "zh-CN"
     assert "多层感知机" in browser.title
     browser.find_element("css selector", "a.dlt-lang-link").click()
-    assert browser.current_url == server + "mlp.html"
+    WebDriverWait(browser, 30).until(arrived(server + "mlp.html"))
+    assert "Multilayer perceptron" in browser.title
