@@ -109,8 +109,13 @@ def draw_curve(model, log, path):
             ax.set_ylabel("cost")
             ax.set_title("pre-training", fontsize=10)
         else:
+            labels = RUN_LABELS.get(model, [])
             for i, run in enumerate(curves["training"]):
-                ax.plot(list(run), list(run.values()), marker=".", label=f"run {i + 1}")
+                label = labels[i] if i < len(labels) else f"run {i + 1}"
+                ax.plot(list(run), list(run.values()), marker=".", label=label)
+            published = published_costs(model)
+            if published:
+                ax.plot(range(len(published)), published, "k--", lw=1, label="published")
             ax.set_ylabel("cost")
             ax.set_title(model, fontsize=10)
         ax.set_xlabel("epoch")
@@ -121,6 +126,18 @@ def draw_curve(model, log, path):
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=90)
     plt.close(fig)
+
+
+# the runs of a log that holds several, in their order
+RUN_LABELS = {"dA": ["no corruption", "30 % corruption"], "rbm": ["this port"]}
+
+
+def published_costs(model):
+    """The tutorial's published cost per epoch (the rbm's), or None."""
+    from deeplearning_tutorials.reproduce import PUBLISHED
+
+    published = PUBLISHED.get(model)
+    return published.costs_per_epoch if published else None
 
 
 def fmt(value, digits=2):
