@@ -34,7 +34,10 @@ templates_path = [str(DOC / "_templates")]
 html_static_path = [str(DOC / "_static")]
 html_css_files = ["dlt.css"]
 html_theme = "alabaster"
-html_theme_options = {"description": "LISA lab's tutorials, ported faithfully"}
+html_theme_options = {
+    "description": "LISA lab's tutorials, ported faithfully",
+    "page_width": "1180px",
+}
 html_sidebars = {"**": ["about.html", "navigation.html", "searchbox.html"]}
 html_last_updated_fmt = None
 pygments_style = "sphinx"

@@ -147,9 +147,9 @@ def fmt(value, digits=2):
 RESULT_HEADERS = {
     "en": (
         "| model | published validation / test (%) | this port validation / test (%) "
-        "| epochs | training time (min) | record |"
+        "| epochs | training time (min) | within the tolerance | record |"
     ),
-    "zh": "| 模型 | 原教程 验证 / 测试 (%) | 本移植 验证 / 测试 (%) | 轮数 | 训练时间 (分钟) | 记录 |",
+    "zh": "| 模型 | 原教程 验证 / 测试 (%) | 本移植 验证 / 测试 (%) | 轮数 | 训练时间 (分钟) | 在容差之内 | 记录 |",
 }
 MODEL_NAMES = {
     "en": {
@@ -167,6 +167,11 @@ MODEL_NAMES = {
         "DBN": "深度信念网络",
     },
 }
+
+
+# the record's verdict: within the published figure's tolerance or not (a
+# record without one, as the GPU run's, was not judged)
+VERDICT = {"en": {True: "yes", False: "no", None: "–"}, "zh": {True: "是", False: "否", None: "–"}}
 
 
 def results_rows(lang):
@@ -189,7 +194,7 @@ def results_rows(lang):
         rows.append(
             f"| {name} | {fmt(published.validation_percent)} / {fmt(published.test_percent)} "
             f"| {fmt(data['best_validation_error_percent'])} / {fmt(data['test_error_percent'])} "
-            f"| {data['epochs']} | {minutes:.1f} | `{path}` |"
+            f"| {data['epochs']} | {minutes:.1f} | {VERDICT[lang][data.get('reproduced')]} | `{path}` |"
         )
     return rows
 
