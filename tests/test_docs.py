@@ -98,6 +98,7 @@ def test_the_log_parser_reads_epochs_runs_and_resumed_lines():
             "Training epoch 0, cost  63.2",
             "Training epoch 1, cost  55.7",
             "Training epoch 0, cost is  -89.8",
+            "Training epoch 1, cost is  -",  # a line still being written
         ]
     )
     parsed = dlt_generate.parse_log(log)
@@ -105,6 +106,19 @@ def test_the_log_parser_reads_epochs_runs_and_resumed_lines():
     assert parsed["test"] == {1: 11.5}
     assert parsed["pretraining"] == {0: {0: 71.672719}, 1: {0: -98.57}}
     assert parsed["training"] == [{0: 63.2, 1: 55.7}, {0: -89.8}]
+
+
+def test_a_log_without_epochs_yet_is_passed_over(tmp_path, monkeypatch):
+    """A run that has just started (its log holds no epoch yet) does not
+    replace the earlier run's curve."""
+    (tmp_path / "pytensor_rng").mkdir()
+    (tmp_path / "DBN.log").write_text("... loading data\n... building the model\n")
+    (tmp_path / "pytensor_rng" / "DBN.log").write_text("Training epoch 0, cost  1.5\n")
+    monkeypatch.setattr(dlt_generate, "RESULTS", tmp_path)
+    monkeypatch.setattr(dlt_generate, "REPO", tmp_path.parent)
+    assert dlt_generate.record("DBN", ".log") == f"{tmp_path.name}/pytensor_rng/DBN.log"
+    (tmp_path / "DBN.log").write_text("Pre-training layer 0, epoch 0, cost  -98.5\n")
+    assert dlt_generate.record("DBN", ".log") == f"{tmp_path.name}/DBN.log"
 
 
 def test_a_literalinclude_without_its_marker_fails_the_build(tmp_path):
@@ -348,3 +362,19 @@ def test_the_language_switch_leads_to_the_same_chapter(browser, server):
     browser.find_element("css selector", "a.dlt-lang-link").click()
     WebDriverWait(browser, 30).until(arrived(server + "mlp.html"))
     assert "Multilayer perceptron" in browser.title
+
+
+# --- how the site is built and where --------------------------------------
+
+
+def test_the_readme_gives_the_build_command_after_its_two_commands():
+    blocks = re.findall(r"```bash\n(.*?)\n```", (REPO / "README.md").read_text(), re.S)
+    assert 'pip install -e ".[docs]" && python doc/build.py' in blocks[2:]
+
+
+def test_ci_installs_the_browser_before_the_tests():
+    ci = (REPO / ".ci" / "run").read_text()
+    test_command = ci.index('pip install -e ".[test]" && python -m pytest')
+    for package in ("chromium", "chromium-driver"):
+        assert re.search(rf"need\+=\({re.escape(package)}\)", ci[:test_command]), package
+    assert re.search(r'apt-get install -y -qq "\$\{need\[@\]\}"', ci[:test_command])

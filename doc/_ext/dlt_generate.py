@@ -33,17 +33,21 @@ SOURCES = {
     "DBN": ["DBN", "pytensor_rng/DBN"],
 }
 
-VALIDATION = re.compile(r"^epoch (\d+), minibatch \d+/\d+, validation error ([\d.]+) %")
-TEST = re.compile(r"^\s+epoch (\d+), minibatch \d+/\d+, test error of best model ([\d.]+) %")
-PRETRAINING = re.compile(r"^Pre-training layer (\d+), epoch (\d+), cost\s+(\S+)")
-TRAINING = re.compile(r"^Training epoch (\d+), cost(?: is)?\s+(\S+)")
+# a whole number: a line still being written by a run in progress ("cost -")
+# is not read
+NUMBER = r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)"
+VALIDATION = re.compile(rf"^epoch (\d+), minibatch \d+/\d+, validation error {NUMBER} %")
+TEST = re.compile(rf"^\s+epoch (\d+), minibatch \d+/\d+, test error of best model {NUMBER} %")
+PRETRAINING = re.compile(rf"^Pre-training layer (\d+), epoch (\d+), cost\s+{NUMBER}$")
+TRAINING = re.compile(rf"^Training epoch (\d+), cost(?: is)?\s+{NUMBER}$")
 
 def record(model, suffix):
     """The first recorded file of ``model`` with ``suffix`` (.log, .json), as
-    a path relative to the repository, or None."""
+    a path relative to the repository, or None; a log counts once it has an
+    epoch to draw (a run just started has none)."""
     for stem in SOURCES.get(model, [model]):
         path = RESULTS / f"{stem}{suffix}"
-        if path.is_file():
+        if path.is_file() and (suffix != ".log" or any(parse_log(path.read_text()).values())):
             return path.relative_to(REPO).as_posix()
     return None
 
