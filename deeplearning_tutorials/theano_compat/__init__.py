@@ -27,14 +27,12 @@ defaults it follows; a name the kit does not offer raises
 import sys
 
 import pytensor
-import pytensor.gradient as gradient
-import pytensor.ifelse as ifelse
 from pytensor import Out, grad, shared  # noqa: F401
 from pytensor.tensor import dot  # noqa: F401
 from pytensor.printing import pp  # noqa: F401
 
 import deeplearning_tutorials  # noqa: F401 - the project's defaults (floatX float32, Numba)
-from deeplearning_tutorials.theano_compat import printing, sandbox, tensor
+from deeplearning_tutorials.theano_compat import gradient, ifelse, printing, sandbox, tensor
 from deeplearning_tutorials.theano_compat.compile import (
     FrozenNoiseError,
     In,

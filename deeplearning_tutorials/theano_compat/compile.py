@@ -123,12 +123,14 @@ class LegacyFunction:
         if self._diagnostic is None:
             inputs, outputs, givens, updates, kwargs = self._rebuild
             probe = _as_list(outputs) + [new for _, new in _pairs(updates)]
-            self._diagnostic = pytensor.function(
-                inputs, probe, givens=givens, no_default_updates=True,
-                mode=Mode(linker="py", optimizer="fast_compile"),
-                on_unused_input="ignore",
-                allow_input_downcast=kwargs.get("allow_input_downcast"),
-            )
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                self._diagnostic = pytensor.function(
+                    inputs, probe, givens=givens, no_default_updates=True,
+                    mode=Mode(linker="py", optimizer="fast_compile"),
+                    on_unused_input="ignore",
+                    allow_input_downcast=kwargs.get("allow_input_downcast"),
+                )
         try:
             self._diagnostic(*values)
         except Exception as error:  # noqa: BLE001 - reported, with the original
@@ -163,7 +165,8 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
             names.append(getattr(item, "name", None))
     kwargs = dict(
         mode=_mode(mode), updates=updates, givens=givens,
-        no_default_updates=no_default_updates, accept_inplace=accept_inplace,
+        # PyTensor deprecates the argument: passed only when it asks for something
+        no_default_updates=no_default_updates or None, accept_inplace=accept_inplace,
         name=name, rebuild_strict=rebuild_strict,
         allow_input_downcast=allow_input_downcast, profile=profile,
         on_unused_input=on_unused_input,

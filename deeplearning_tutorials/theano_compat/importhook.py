@@ -3,8 +3,7 @@
 After :func:`install`, every ``import theano...`` in the process -- in the
 script and in every module it imports -- is answered by the kit's module of
 the same path (``theano.tensor.nnet.conv`` is
-``deeplearning_tutorials.theano_compat.tensor.nnet.conv``); ``theano.gradient``
-and ``theano.ifelse`` are PyTensor's modules. A path the kit does not have
+``deeplearning_tutorials.theano_compat.tensor.nnet.conv``). A path the kit does not have
 fails with ``ModuleNotFoundError`` that says so. :func:`uninstall` removes
 the hook and the ``theano`` modules it made.
 
@@ -17,8 +16,6 @@ import importlib.util
 import sys
 
 KIT = "deeplearning_tutorials.theano_compat"
-#: Theano modules that are PyTensor's own
-PYTENSOR_MODULES = {"theano.gradient": "pytensor.gradient", "theano.ifelse": "pytensor.ifelse"}
 
 
 class _Alias(importlib.abc.Loader):
@@ -40,7 +37,7 @@ class TheanoFinder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         if fullname != "theano" and not fullname.startswith("theano."):
             return None
-        target = PYTENSOR_MODULES.get(fullname, KIT + fullname[len("theano"):])
+        target = KIT + fullname[len("theano"):]
         if importlib.util.find_spec(target) is None:
             raise ModuleNotFoundError(
                 f"{fullname} is not supported by the porting kit ({KIT}); "

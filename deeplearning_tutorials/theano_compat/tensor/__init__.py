@@ -24,11 +24,18 @@ A Theano name that is neither raises
 what to do instead.
 """
 
+import importlib as _importlib
+
 import pytensor.tensor as _pt
 from pytensor.tensor import *  # noqa: F403 - the module's whole API, as Theano's
 
 from deeplearning_tutorials.theano_compat.errors import missing_names
-from deeplearning_tutorials.theano_compat.tensor import nnet, shared_randomstreams, signal
+
+# imported by path: ``from package import signal`` would find PyTensor's
+# ``signal``, which the line above brought in, and stop there
+nnet = _importlib.import_module(__name__ + ".nnet")
+signal = _importlib.import_module(__name__ + ".signal")
+shared_randomstreams = _importlib.import_module(__name__ + ".shared_randomstreams")
 
 abs_ = _pt.abs
 

@@ -1,10 +1,10 @@
 """``theano.tensor.shared_randomstreams.RandomStreams`` (Theano 0.6-1.0), on
-PyTensor's ``RandomStream``.
+PyTensor's shared NumPy generators.
 
 Theano's class drew from NumPy ``RandomState`` generators held in shared
 variables, each with a ``default_update``, so every call of a compiled
-function advanced them. PyTensor's ``RandomStream`` does the same with
-NumPy ``Generator`` objects: the draws have Theano's distributions, shapes
+function advanced them. The kit does the same with NumPy ``Generator``
+objects (``pytensor.tensor.random.shared_rng``): the draws have Theano's distributions, shapes
 and dtypes (``binomial`` is ``int64`` unless told) but **not Theano's
 numbers** -- no port can replay ``RandomState`` through PyTensor's
 generator API. Scripts that need Theano's numbers draw from
@@ -15,32 +15,42 @@ bit.
 (``seed=None``).
 """
 
+import warnings
+
+import numpy
 import pytensor
 import pytensor.tensor as pt
-from pytensor.tensor.random.utils import RandomStream
 
 from deeplearning_tutorials.theano_compat.errors import missing_names
 
 
 class RandomStreams:
-    """Theano's ``RandomStreams(seed=None)``: symbolic draws that advance by themselves."""
+    """Theano's ``RandomStreams(seed=None)``: symbolic draws that advance by themselves.
+
+    Each draw gets its own shared NumPy ``Generator``
+    (``pytensor.tensor.random.shared_rng``), seeded from the stream's seed
+    sequence, whose ``default_update`` is the generator after the draw, as
+    Theano's ``RandomState`` variables had.
+    """
 
     def __init__(self, seed=None):
         self.default_instance_seed = seed
-        self._stream = RandomStream(seed)
-
-    @property
-    def state_updates(self):
-        """``(shared generator, its next state)`` of every draw, as Theano's."""
-        return list(self._stream.state_updates)
+        self._seeds = numpy.random.SeedSequence(seed)
+        #: ``(shared generator, its next state)`` of every draw, in order
+        self.state_updates = []
 
     def updates(self):
         """The ``(generator, next state)`` update of every draw so far."""
-        return self.state_updates
+        return list(self.state_updates)
 
     def seed(self, seed=None):
         """Re-seed every draw made so far from ``seed`` (the instance's if None)."""
-        self._stream.seed(self.default_instance_seed if seed is None else seed)
+        self._seeds = numpy.random.SeedSequence(
+            self.default_instance_seed if seed is None else seed
+        )
+        for rng, _ in self.state_updates:
+            (child,) = self._seeds.spawn(1)
+            rng.set_value(numpy.random.default_rng(child), borrow=True)
 
     def uniform(self, size=None, low=0.0, high=1.0, ndim=None, dtype=None):
         """Uniform draws in ``[low, high)`` (``dtype`` default ``floatX``)."""
@@ -61,7 +71,13 @@ class RandomStreams:
         return self._draw("integers", (low, pt.as_tensor_variable(high) + 1), size, dtype)
 
     def _draw(self, kind, parameters, size, dtype):
-        draw = getattr(self._stream, kind)(*parameters, size=size)
+        (child,) = self._seeds.spawn(1)
+        rng = pt.random.shared_rng(seed=child, name=f"rng_{len(self.state_updates)}")
+        next_rng, draw = getattr(rng, kind)(*parameters, size=size)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            rng.default_update = next_rng
+        self.state_updates.append((rng, next_rng))
         return draw if draw.dtype == dtype else pt.cast(draw, dtype)
 
 

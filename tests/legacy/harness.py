@@ -1,0 +1,190 @@
+"""Run one script of the legacy corpus on a small MNIST slice; print its accuracy.
+
+    python tests/legacy/harness.py SCRIPT WORKDIR [--epochs N]
+
+``SCRIPT`` is a key of :data:`RUNS`. The harness writes the slice of the
+shipped MNIST in the format each script reads (``WORKDIR/mnist_slice.*``),
+runs the ported script -- its own code, only its imports and Python 2
+mechanics changed -- for ``N`` epochs from ``WORKDIR``, and prints one last
+line ``RESULT {json}`` with the test accuracy the script itself reported.
+
+How each script is driven, without touching its code:
+
+* Radford's scripts train at module level for 100 epochs and print the test
+  accuracy after each: they run with :func:`runpy.run_path` and a ``print``
+  in their globals that records the printed accuracy and ends the run after
+  ``N`` epochs; ``from load import mnist`` finds ``stand_ins/load.py``.
+* Nielsen's ``network3``, LISA's ``logistic_sgd`` and Denil's ``mlp`` are
+  libraries with a training function: the harness calls it with the book's
+  or the script's own settings, smaller nets where stated, ``N`` epochs, and
+  parses the accuracy from what the function prints.
+"""
+
+import contextlib
+import gzip
+import io
+import json
+import os
+import pickle
+import re
+import runpy
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+#: examples per split of the slice (train, valid, test)
+SIZES = {"train": 2000, "valid": 500, "test": 500}
+
+
+def write_slices(workdir, sizes=SIZES):
+    """The first examples of each MNIST split, as a pickle (LISA, Nielsen) and
+    ``.npz`` files (Radford's stand-in loader, Denil's ``load_mnist``)."""
+    sys.path.insert(0, str(REPO))
+    from deeplearning_tutorials.data import read_dataset
+
+    splits = read_dataset(str(REPO / "data" / "mnist.pkl.gz"))
+    (trx, try_), (vax, vay), (tex, tey) = [
+        (np.asarray(x[:n]), np.asarray(y[:n]))
+        for (x, y), n in zip(splits, (sizes["train"], sizes["valid"], sizes["test"]))
+    ]
+    with gzip.open(workdir / "mnist_slice.pkl.gz", "wb") as f:
+        pickle.dump(((trx, try_), (vax, vay), (tex, tey)), f, protocol=2)
+    np.savez(workdir / "mnist_slice.npz", train_x=trx, train_y=try_, test_x=tex, test_y=tey)
+    np.savez(workdir / "mnist_batches.npz", train_data=trx, train_labels=try_,
+             test_data=tex, test_labels=tey)
+
+
+class _Enough(Exception):
+    """Raised by :class:`EpochWatcher` to end a module-level training loop."""
+
+
+class EpochWatcher:
+    """A ``print`` for Radford's scripts: records each epoch's accuracy line
+    and stops the script after ``epochs`` of them."""
+
+    def __init__(self, epochs):
+        self.epochs, self.accuracies = epochs, []
+
+    def __call__(self, *args, **kwargs):
+        print(*args, **kwargs)
+        if len(args) == 1 and isinstance(args[0], (float, np.floating)):
+            self.accuracies.append(float(args[0]))
+            if len(self.accuracies) >= self.epochs:
+                raise _Enough
+
+
+def run_radford(name, workdir, epochs):
+    sys.path.insert(0, str(HERE / "stand_ins"))
+    os.environ["LEGACY_MNIST_SLICE"] = str(workdir / "mnist_slice.npz")
+    watcher = EpochWatcher(epochs)
+    with contextlib.suppress(_Enough):
+        runpy.run_path(str(HERE / "radford_theano_tutorials" / name),
+                       init_globals={"print": watcher}, run_name="__main__")
+    return {"accuracy": watcher.accuracies[-1], "per_epoch": watcher.accuracies}
+
+
+def _captured(call):
+    """Run ``call()``, echo and return what it printed."""
+    buffer = io.StringIO()
+    with contextlib.redirect_stdout(buffer):
+        call()
+    sys.stdout.write(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def run_nielsen(workdir, epochs, conv):
+    sys.path.insert(0, str(HERE / "nielsen_nndl"))
+    import network3
+    from network3 import ConvPoolLayer, FullyConnectedLayer, Network, ReLU, SoftmaxLayer
+
+    training, validation, test = network3.load_data_shared(str(workdir / "mnist_slice.pkl.gz"))
+    mbs = 10
+    if conv:  # chapter 6: a conv-pool layer, ReLU, dropout in the dense layers
+        layers = [
+            ConvPoolLayer(image_shape=(mbs, 1, 28, 28), filter_shape=(20, 1, 5, 5),
+                          poolsize=(2, 2), activation_fn=ReLU),
+            FullyConnectedLayer(n_in=20 * 12 * 12, n_out=100, activation_fn=ReLU,
+                                p_dropout=0.5),
+            SoftmaxLayer(n_in=100, n_out=10, p_dropout=0.5),
+        ]
+        eta, lmbda = 0.03, 0.1
+    else:  # chapter 6's first network: one sigmoid layer of 100
+        layers = [FullyConnectedLayer(n_in=784, n_out=100), SoftmaxLayer(n_in=100, n_out=10)]
+        eta, lmbda = 0.1, 0.0
+    net = Network(layers, mbs)
+    text = _captured(lambda: net.SGD(training, epochs, mbs, eta, validation, test, lmbda=lmbda))
+    found = re.findall(r"Corresponding test accuracy of ([\d.]+)%", text)
+    return {"accuracy": float(found[-1]) / 100}
+
+
+def run_lisa(workdir, epochs):
+    sys.path.insert(0, str(HERE / "lisa_deeplearningtutorials"))
+    import logistic_sgd
+
+    text = _captured(lambda: logistic_sgd.sgd_optimization_mnist(
+        n_epochs=epochs, dataset=str(workdir / "mnist_slice.pkl.gz"), batch_size=100))
+    found = re.findall(r"with test performance ([\d.]+) %", text)
+    return {"accuracy": 1 - float(found[-1]) / 100}
+
+
+def run_denil(workdir, epochs):
+    sys.path.insert(0, str(HERE / "denil_dropout"))
+    import mlp
+
+    batch_size = 100
+    text = _captured(lambda: mlp.test_mlp(
+        initial_learning_rate=1.0, learning_rate_decay=0.998,
+        squared_filter_length_limit=15.0, n_epochs=epochs, batch_size=batch_size,
+        mom_params={"start": 0.5, "end": 0.99, "interval": 500},
+        activations=[mlp.ReLU, mlp.ReLU], dropout=True, dropout_rates=[0.2, 0.5, 0.5],
+        results_file_name=str(workdir / "results_dropout.txt"),
+        layer_sizes=[28 * 28, 300, 300, 10], dataset=str(workdir / "mnist_batches.npz"),
+        use_bias=False, random_seed=1234))
+    # his errors() counts the mistakes of a batch; the line sums the batches
+    errors = [float(e) for e in re.findall(r"test error ([\d.]+)", text)]
+    return {"accuracy": 1 - errors[-1] / SIZES["test"]}
+
+
+RUNS = {
+    "radford_modern_net": lambda w, e: run_radford("4_modern_net.py", w, e),
+    "radford_convolutional_net": lambda w, e: run_radford("5_convolutional_net.py", w, e),
+    "nielsen_network3_fc": lambda w, e: run_nielsen(w, e, conv=False),
+    "nielsen_network3_conv_dropout": lambda w, e: run_nielsen(w, e, conv=True),
+    "lisa_logistic_sgd": run_lisa,
+    "denil_dropout_mlp": run_denil,
+}
+
+
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("script", choices=sorted(RUNS))
+    parser.add_argument("workdir", type=Path)
+    parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--mode", help="PyTensor mode for every function (default: the "
+                        "project's, NUMBA); FAST_COMPILE compiles fastest")
+    args = parser.parse_args(argv)
+    sys.path.insert(0, str(REPO))
+    import pytensor
+
+    import deeplearning_tutorials  # noqa: F401 - its defaults first, then --mode
+
+    if args.mode:
+        pytensor.config.mode = args.mode
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    write_slices(args.workdir)
+    os.chdir(args.workdir)  # the scripts write their files (best_model.pkl ...) here
+    start = time.perf_counter()
+    result = RUNS[args.script](args.workdir, args.epochs)
+    result.update(script=args.script, epochs=args.epochs, mode=str(pytensor.config.mode),
+                  seconds=round(time.perf_counter() - start, 1))
+    print("RESULT " + json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
