@@ -10,6 +10,7 @@ Theano 1.0.5, numpy 1.19; /work/shared/oracle/README.md). It wrote
 The cases are in ``theano_compat_cases.py``; never edit the JSON by hand.
 """
 
+import contextlib
 import json
 import sys
 import warnings
@@ -36,7 +37,8 @@ def encode(value):
 def run(code):
     namespace = {"np": np, "theano": theano, "T": T}
     exec(SETUP, namespace)
-    with warnings.catch_warnings():
+    # what the cases print (theano.printing.Print) goes to stderr, not into the JSON
+    with warnings.catch_warnings(), contextlib.redirect_stdout(sys.stderr):
         warnings.simplefilter("ignore")
         exec(code, namespace)
     return [encode(item) for item in namespace["out"]]
