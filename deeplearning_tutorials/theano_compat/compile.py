@@ -171,7 +171,10 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
         allow_input_downcast=allow_input_downcast, profile=profile,
         on_unused_input=on_unused_input,
     )
-    fn = pytensor.function(variables, outputs, **kwargs)
+    with warnings.catch_warnings():
+        # PyTensor deprecates no_default_updates; the kit's own warning follows
+        warnings.filterwarnings("ignore", "The no_default_updates", DeprecationWarning)
+        fn = pytensor.function(variables, outputs, **kwargs)
     check_streams_advance(fn, no_default_updates)
     return LegacyFunction(fn, names, defaults, (variables, outputs, givens, updates, kwargs))
 
