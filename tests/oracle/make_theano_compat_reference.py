@@ -1,7 +1,7 @@
 """Run the porting kit's cases under Theano 1.0.5 and store what it computes.
 
 Not part of the test run: this needs the original environment (Python 3.7,
-Theano 1.0.5, numpy 1.19; /work/shared/oracle/README.md). It wrote
+Theano 1.0.5, numpy 1.19, as ``make_mrg_reference.py``). It wrote
 ``tests/oracle/theano_compat_float32.json``::
 
     THEANO_FLAGS=floatX=float32,device=cpu \\
