@@ -136,3 +136,16 @@ def test_the_porting_guide_states_the_changed_lines():
     for (directory, name), (imports, mechanics) in CHANGED.items():
         stated = [re.findall(r"(\d+) \+ (\d+)", r) for r in rows if f"`{name}`" in r]
         assert any((str(imports), str(mechanics)) in pairs for pairs in stated), name
+
+
+def test_the_porting_guide_quotes_the_recorded_runs():
+    """Every run in results/theano_compat_corpus.json (written by the
+    harness's ``--record``) appears in the corpus table: its accuracy and its
+    compile time, as the table rounds them."""
+    runs = json.loads((REPO / "results" / "theano_compat_corpus.json").read_text())
+    guide = (REPO / "doc" / "porting.md").read_text()
+    assert set(runs) == set(RUNS) - {"lisa_logistic_sgd_unchanged_with_hook"}
+    for script, run in runs.items():
+        row = f"{run['accuracy'] * 100:.1f} % | {run['compile_seconds']} s |"
+        assert row in guide or f"{run['accuracy'] * 100:.1f} %," in guide, script
+        assert run["mode"] == "NUMBA" and run["epochs"] == RUNS[script][0], script

@@ -61,6 +61,54 @@ def write_slices(workdir, sizes=SIZES):
              test_data=tex, test_labels=tey)
 
 
+class CompileTimer:
+    """Seconds a run spends compiling: inside ``theano.function``, plus each
+    function's first call beyond its second (Numba compiles at the first
+    call what its cache does not hold)."""
+
+    def __init__(self):
+        self.building = 0.0
+        self.first_calls = 0.0
+
+    @property
+    def seconds(self):
+        return self.building + self.first_calls
+
+    def install(self):
+        """Time every ``theano.function`` of the kit from now on."""
+        from deeplearning_tutorials import theano_compat
+
+        original = theano_compat.function
+
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            fn = original(*args, **kwargs)
+            self.building += time.perf_counter() - start
+            return _TimedCalls(fn, self)
+
+        theano_compat.function = timed
+
+
+class _TimedCalls:
+    """A compiled function whose first two calls are timed."""
+
+    def __init__(self, fn, timer):
+        self._fn, self._timer, self._times = fn, timer, []
+
+    def __getattr__(self, name):
+        return getattr(self._fn, name)
+
+    def __call__(self, *args, **kwargs):
+        if len(self._times) >= 2:
+            return self._fn(*args, **kwargs)
+        start = time.perf_counter()
+        result = self._fn(*args, **kwargs)
+        self._times.append(time.perf_counter() - start)
+        if len(self._times) == 2:
+            self._timer.first_calls += max(self._times[0] - self._times[1], 0.0)
+        return result
+
+
 class _Enough(Exception):
     """Raised by :class:`EpochWatcher` to end a module-level training loop."""
 
@@ -175,6 +223,7 @@ def main(argv=None):
     parser.add_argument("script", choices=sorted(RUNS))
     parser.add_argument("workdir", type=Path)
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--record", type=Path, help="add the result to this JSON file")
     parser.add_argument("--mode", help="PyTensor mode for every function (default: the "
                         "project's, NUMBA); FAST_COMPILE compiles fastest")
     args = parser.parse_args(argv)
@@ -186,13 +235,29 @@ def main(argv=None):
     if args.mode:
         pytensor.config.mode = args.mode
     args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.record:
+        args.record = args.record.resolve()
     write_slices(args.workdir)
     os.chdir(args.workdir)  # the scripts write their files (best_model.pkl ...) here
+    timer = CompileTimer()
+    timer.install()
     start = time.perf_counter()
     result = RUNS[args.script](args.workdir, args.epochs)
     result.update(script=args.script, epochs=args.epochs, mode=str(pytensor.config.mode),
-                  seconds=round(time.perf_counter() - start, 1))
+                  floatX=str(pytensor.config.floatX),
+                  seconds=round(time.perf_counter() - start, 1),
+                  compile_seconds=round(timer.seconds, 1))
     print("RESULT " + json.dumps(result))
+    if args.record:
+        record(args.record, result)
+
+
+def record(path, result):
+    """Add ``result`` to the JSON record at ``path`` (one entry per script)."""
+    path = Path(path)
+    runs = json.loads(path.read_text()) if path.exists() else {}
+    runs[result["script"]] = result
+    path.write_text(json.dumps(runs, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":
