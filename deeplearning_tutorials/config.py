@@ -55,10 +55,17 @@ if _PROGRAM:
 
 try:
     import pytensor
+except KeyboardInterrupt as exc:  # PyTensor replaces the excepthook as it loads
+    if _PROGRAM:
+        errors.exit_interrupted(exc)
+    raise
 except Exception as exc:
     if not os.environ.get("PYTENSOR_FLAGS"):
         raise
     _bad_environment(exc)
+
+if _PROGRAM:  # again: PyTensor installs its own excepthook when it loads
+    errors.stop_signals_from_the_start()
 
 FLOATX_CHOICES = ("float32", "float64")
 MODE_CHOICES = ("NUMBA", "CVM", "JAX")
@@ -204,23 +211,14 @@ def make_jax_faithful():
       ``--xla_gpu_deterministic_ops=true`` is added to ``XLA_FLAGS`` (read
       when JAX first computes) unless ``XLA_FLAGS`` already names it; with
       it, repeated runs print the same lines.
-    * Without its 64-bit mode JAX computes a float64 in float32. The errors
-      are such a float64 in the graph (the mean of a boolean vector, as in
-      Theano), and JAX printed ``9.620001 %`` where the original prints
-      ``9.620000 %``. The mode is turned on, so that every dtype of the
-      graph is computed as it says; float32 data and parameters stay
-      float32. (PyTensor's JAX backend turns it off for ``floatX=float32``
-      when it is first imported, so it is imported first.)
     """
     if "xla_gpu_deterministic_ops" not in os.environ.get("XLA_FLAGS", ""):
         flags = os.environ.get("XLA_FLAGS", "")
         os.environ["XLA_FLAGS"] = f"{flags} --xla_gpu_deterministic_ops=true".strip()
-    import jax
-    import pytensor.link.jax.dispatch  # noqa: F401  (sets the mode once, on import)
-
-    jax.config.update("jax_enable_x64", True)
     if "JAX_DEFAULT_MATMUL_PRECISION" in os.environ:
         return
+    import jax
+
     jax.config.update("jax_default_matmul_precision", "highest")
 
 

@@ -106,29 +106,6 @@ def test_jax_keeps_float32_products_in_float32(flags, setup):
     assert show(flags, JAX_PRECISION.format(setup=setup)) == ["highest"]
 
 
-JAX_ERRORS = (
-    "import numpy, pytensor, pytensor.tensor as pt; {setup}; "
-    "y = pt.ivector('y'); f = pytensor.function([y], pt.mean(pt.neq(y, 0))); "
-    "r = numpy.asarray(f(numpy.array([1, 0, 0], 'int32'))); print(r.dtype, repr(r.item()))"
-)
-
-
-@requires_jax
-@pytest.mark.parametrize(
-    "flags, setup",
-    [
-        (None, "from deeplearning_tutorials import config; config.configure(mode='JAX')"),
-        ("mode=JAX", "import deeplearning_tutorials"),
-    ],
-)
-def test_jax_computes_the_float64_error_mean_in_float64(flags, setup):
-    # the errors are a float64 mean, as in Theano; with JAX's 64-bit mode off
-    # (PyTensor turns it off for floatX=float32) they were float32, and the
-    # logistic regression printed 12.375001 % where the original prints 12.375000 %
-    code = JAX_ERRORS.format(setup=setup)
-    assert show(flags, code) == ["float64", "0.3333333333333333"]
-
-
 @requires_jax
 def test_an_explicit_jax_precision_is_left_alone(monkeypatch):
     monkeypatch.setenv("JAX_DEFAULT_MATMUL_PRECISION", "tensorfloat32")

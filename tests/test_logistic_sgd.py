@@ -141,26 +141,3 @@ def test_model_files_from_elsewhere_are_refused(tmp_path):
         logistic_sgd.predict(str(truncated))
     with pytest.raises(checkpoint.ModelFileError, match="no saved model"):
         logistic_sgd.predict(str(tmp_path / "absent.npz"))
-
-
-def test_under_jax_the_first_epochs_print_the_originals_lines(tmp_path, capsys):
-    """Under JAX (float32, on the CPU) the printed errors are the original's
-    to the last digit: the errors' means are computed in float64 (they
-    printed 12.375001 % for 12.375000 % before). XLA rounds the float32
-    training arithmetic otherwise than Theano's C code, and the default
-    run parts from the original's at epoch 62 (no new best there); the
-    first 30 epochs are the original's."""
-    jax = pytest.importorskip("jax")
-    from deeplearning_tutorials import config
-
-    saved = pytensor.config.floatX, pytensor.config.mode, jax.config.jax_enable_x64
-    try:
-        config.configure(floatX="float32", mode="JAX")
-        logistic_sgd.sgd_optimization_mnist(n_epochs=30, model_path=str(tmp_path / "m.npz"))
-    finally:
-        pytensor.config.floatX, pytensor.config.mode = saved[:2]
-        jax.config.update("jax_enable_x64", saved[2])
-    out = capsys.readouterr().out.splitlines()
-    epochs = [line for line in out if "minibatch" in line]
-    assert epochs == [line for line in ORIGINAL_DEFAULT_RUN if "minibatch" in line][: len(epochs)]
-    assert "epoch 30, minibatch 83/83, validation error" in epochs[-2]
