@@ -17,13 +17,12 @@ rounds, and each keeps its best, so that all see the same changes of load):
 * compile times, each in a fresh process: *cold* with an empty compile
   directory (Numba compiles everything), *warm* with the cache filled;
 * the PyTensor epoch again with Numba fast-math on, which the project turns
-  off by default (see deeplearning_tutorials/config.py);
-* with ``--original-python PYTHON --original-code CODE_DIR``, the original
-  code's epoch under Theano (``original_epoch.py``, run by that Python, the
-  original's environment: Theano 1.0.5, NumPy 1.19), in the same run.
+  off by default (see deeplearning_tutorials/config.py).
 
-    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_epoch.py --json results/bench_epoch.json \
-        --original-python PYTHON37 --original-code CODE_DIR
+The original code under Theano, PyTorch and every backend are measured side
+by side, for every tutorial, by ``bench_all.py``.
+
+    OPENBLAS_NUM_THREADS=1 python benchmarks/bench_epoch.py --json results/bench_epoch.json
 """
 
 import argparse
@@ -122,20 +121,6 @@ def in_fresh_process(model, repeats, flags=""):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def original_epoch(model, repeats, python, code_dir):
-    """The original code's epoch under Theano, timed by ``original_epoch.py``."""
-    flags = os.environ.get("THEANO_FLAGS", "")
-    env = dict(os.environ, THEANO_FLAGS=f"floatX=float32,device=cpu,{flags}".rstrip(","))
-    proc = subprocess.run(
-        [python, os.path.join(HERE, "original_epoch.py"), code_dir, model, str(repeats)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def fastest(rounds):
     """Each time's best over ``rounds`` (the workers' dicts); the rest as given."""
     best = dict(rounds[0])
@@ -145,10 +130,10 @@ def fastest(rounds):
     return best
 
 
-def benchmark(model, repeats, original=None):
+def benchmark(model, repeats):
     """Every variant times one epoch in turn, ``repeats`` rounds; each keeps
     its best round, so that all of them see the same changes of load."""
-    rounds = {"pytensor": [], "fastmath": [], "numpy": [], "original_theano": []}
+    rounds = {"pytensor": [], "fastmath": [], "numpy": []}
     with tempfile.TemporaryDirectory() as compiledir:  # an empty cache: cold
         flags = f"base_compiledir={compiledir}"
         cold = in_fresh_process(model, 1, flags)
@@ -159,8 +144,6 @@ def benchmark(model, repeats, original=None):
                 in_fresh_process(model, 1, flags + ",numba__fastmath=True")
             )
             rounds["numpy"].append(time_numpy_epoch(model, 1))
-            if original is not None:
-                rounds["original_theano"].append(original_epoch(model, 1, *original))
     result = {name: fastest(r) for name, r in rounds.items() if r}
     result["cold_compile"] = cold["compile"]
     result["warm_compile"] = result["pytensor"]["compile"]
@@ -178,8 +161,6 @@ def report(model, r):
         ("PyTensor NUMBA (fastmath on)", r["fastmath"]),
         ("NumPy by hand", r["numpy"]),
     ]
-    if "original_theano" in r:
-        rows.append(("original code, Theano 1.0.5", r["original_theano"]))
     for name, t in rows:
         print(
             f"  {name:38s}{t['train']:8.3f}s{t['validate']:9.3f}s"
@@ -187,9 +168,6 @@ def report(model, r):
         )
     print(f"  ratio NumPy / PyTensor (epoch):        {np_epoch / pt_epoch:.2f}x")
     print(f"  ratio fastmath-off / fastmath-on:      {pt_epoch / fm_epoch:.2f}x")
-    if "original_theano" in r:
-        original = r["original_theano"]["train"] + r["original_theano"]["validate"]
-        print(f"  ratio original / PyTensor (epoch):     {original / pt_epoch:.2f}x")
     print(f"  compile: cold {r['cold_compile']:.1f}s, warm {r['warm_compile']:.1f}s")
 
 
@@ -208,20 +186,8 @@ def main():
         help="interleaved rounds, one epoch of every variant each; the fastest is kept",
     )
     parser.add_argument("--json", help="also write the raw timings here")
-    parser.add_argument(
-        "--original-python",
-        help="a Python with Theano 1.0.5, to time the original code in the same run",
-    )
-    parser.add_argument(
-        "--original-code", help="the original repository's code/ folder"
-    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if bool(args.original_python) != bool(args.original_code):
-        parser.error("--original-python and --original-code go together")
-    original = None
-    if args.original_python:
-        original = (args.original_python, os.path.abspath(args.original_code))
     if args.worker:
         import deeplearning_tutorials  # noqa: F401  (installs the defaults)
 
@@ -229,18 +195,16 @@ def main():
         return
     results = {}
     for model in args.models:
-        results[model] = benchmark(model, args.repeats, original)
+        results[model] = benchmark(model, args.repeats)
         report(model, results[model])
     if args.json:
         from deeplearning_tutorials import provenance
 
         results["machine"] = provenance.machine()
         results["load_average_after"] = os.getloadavg()
-        # the original's environment lies outside the repository: named, not given
         results["command"] = (
             f"python benchmarks/bench_epoch.py --models {' '.join(args.models)} "
             f"--repeats {args.repeats} --json {provenance.relative(args.json)}"
-            + (" --original-python PYTHON --original-code CODE_DIR" if original else "")
         )
         with open(args.json, "w") as f:
             json.dump(results, f, indent=2)

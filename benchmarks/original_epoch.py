@@ -1,104 +1,231 @@
-"""One epoch of the original code under Theano: the baseline of bench_epoch.py.
+"""The original code's training steps under Theano: a worker of bench_all.py.
 
 Runs in the original's environment (Theano 1.0.5, Python 3.7; see
 tests/fixtures/README.md), not in this project's, and imports nothing from
-the project:
+the project but ``bench_protocol`` (standard library only):
 
-    THEANO_FLAGS=floatX=float32,device=cpu PYTHON37 original_epoch.py CODE_DIR MODEL REPEATS
+    THEANO_FLAGS=floatX=float32,device=cpu PYTHON37 original_epoch.py CODE_DIR MODEL FRACTION DATASET
 
-It builds ``train_model`` and ``validate_model`` with the original's own
-classes and exactly the original driver's expressions (logistic_sgd.py's
-``sgd_optimization_mnist``, mlp.py's ``test_mlp``, default arguments), runs
-one epoch of training and one validation pass ``REPEATS`` times, and prints
-the best times as one JSON line, in the form of bench_epoch.py's workers.
+It builds the model with the original's own classes and the original
+drivers' expressions (``sgd_optimization_mnist``, ``test_mlp``,
+``evaluate_lenet5``, ``test_dA``, ``test_SdA``, ``test_rbm``, ``test_DBN``,
+default arguments), then serves ``bench_all.py``'s ``run`` requests (see
+``bench_protocol.serve``): each times ``FRACTION`` of an epoch's calls of
+every part (training steps, validation and test minibatches).
 """
 
-import json
+import os
 import sys
-import timeit
 
-CODE_DIR, MODEL, REPEATS = sys.argv[1], sys.argv[2], int(sys.argv[3])
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bench_protocol import serve  # noqa: E402
+
+CODE_DIR, MODEL, FRACTION, DATASET = sys.argv[1:5]
 sys.path.insert(0, CODE_DIR)
 
 import numpy  # noqa: E402
 import theano  # noqa: E402
 import theano.tensor as T  # noqa: E402
 from logistic_sgd import LogisticRegression, load_data  # noqa: E402
-from mlp import MLP  # noqa: E402
+
+index = T.lscalar()
+x = T.matrix("x")
+y = T.ivector("y")
 
 
-def build(model):
-    datasets = load_data("mnist.pkl.gz")
-    (train_set_x, train_set_y), (valid_set_x, valid_set_y) = datasets[:2]
-    batch_size = {"logistic_sgd": 600, "mlp": 20}[model]
-    learning_rate = {"logistic_sgd": 0.13, "mlp": 0.01}[model]
-    index = T.lscalar()
-    x = T.matrix("x")
-    y = T.ivector("y")
-    if model == "logistic_sgd":
-        classifier = LogisticRegression(input=x, n_in=28 * 28, n_out=10)
-        cost = classifier.negative_log_likelihood(y)
-    else:
-        classifier = MLP(
-            rng=numpy.random.RandomState(1234), input=x, n_in=28 * 28, n_hidden=500, n_out=10
+def rows(data, batch_size):
+    return data[index * batch_size: (index + 1) * batch_size]
+
+
+def error_functions(datasets, errors, batch_size):
+    """``validate_model`` and ``test_model`` as the original drivers write them."""
+    return [
+        theano.function(
+            [index], errors, givens={x: rows(set_x, batch_size), y: rows(set_y, batch_size)}
         )
-        cost = (
-            classifier.negative_log_likelihood(y)
-            + 0.00 * classifier.L1
-            + 0.0001 * classifier.L2_sqr
-        )
-    start = timeit.default_timer()
-    validate_model = theano.function(
-        inputs=[index],
-        outputs=classifier.errors(y),
-        givens={
-            x: valid_set_x[index * batch_size: (index + 1) * batch_size],
-            y: valid_set_y[index * batch_size: (index + 1) * batch_size],
-        },
-    )
-    gparams = [T.grad(cost, param) for param in classifier.params]
+        for set_x, set_y in datasets[1:]
+    ]
+
+
+def supervised(datasets, classifier, cost, errors, batch_size, learning_rate):
+    train_x, train_y = datasets[0]
     updates = [
-        (param, param - learning_rate * gparam)
-        for param, gparam in zip(classifier.params, gparams)
+        (param, param - learning_rate * T.grad(cost, param)) for param in classifier.params
     ]
     train_model = theano.function(
-        inputs=[index],
-        outputs=cost,
+        [index],
+        cost,
         updates=updates,
-        givens={
-            x: train_set_x[index * batch_size: (index + 1) * batch_size],
-            y: train_set_y[index * batch_size: (index + 1) * batch_size],
-        },
+        givens={x: rows(train_x, batch_size), y: rows(train_y, batch_size)},
     )
-    compile_seconds = timeit.default_timer() - start
-    n_train = train_set_x.get_value(borrow=True).shape[0] // batch_size
-    n_valid = valid_set_x.get_value(borrow=True).shape[0] // batch_size
-    return train_model, validate_model, n_train, n_valid, compile_seconds
+    return [train_model] + error_functions(datasets, errors, batch_size)
+
+
+def logistic_sgd(datasets):
+    classifier = LogisticRegression(input=x, n_in=28 * 28, n_out=10)
+    cost = classifier.negative_log_likelihood(y)
+    return supervised(datasets, classifier, cost, classifier.errors(y), 600, 0.13)
+
+
+def mlp(datasets):
+    from mlp import MLP
+
+    classifier = MLP(
+        rng=numpy.random.RandomState(1234), input=x, n_in=28 * 28, n_hidden=500, n_out=10
+    )
+    cost = (
+        classifier.negative_log_likelihood(y)
+        + 0.00 * classifier.L1
+        + 0.0001 * classifier.L2_sqr
+    )
+    return supervised(datasets, classifier, cost, classifier.errors(y), 20, 0.01)
+
+
+def lenet(datasets):
+    from convolutional_mlp import LeNetConvPoolLayer
+    from mlp import HiddenLayer
+
+    rng, batch_size, nkerns = numpy.random.RandomState(23455), 500, [20, 50]
+    layer0 = LeNetConvPoolLayer(
+        rng,
+        input=x.reshape((batch_size, 1, 28, 28)),
+        image_shape=(batch_size, 1, 28, 28),
+        filter_shape=(nkerns[0], 1, 5, 5),
+        poolsize=(2, 2),
+    )
+    layer1 = LeNetConvPoolLayer(
+        rng,
+        input=layer0.output,
+        image_shape=(batch_size, nkerns[0], 12, 12),
+        filter_shape=(nkerns[1], nkerns[0], 5, 5),
+        poolsize=(2, 2),
+    )
+    layer2 = HiddenLayer(
+        rng, input=layer1.output.flatten(2), n_in=nkerns[1] * 4 * 4, n_out=500,
+        activation=T.tanh,
+    )
+    layer3 = LogisticRegression(input=layer2.output, n_in=500, n_out=10)
+
+    class Net:
+        params = layer3.params + layer2.params + layer1.params + layer0.params
+
+    cost = layer3.negative_log_likelihood(y)
+    return supervised(datasets, Net, cost, layer3.errors(y), batch_size, 0.1)
+
+
+def random_streams(numpy_rng):
+    """The original's noise: Theano's MRG streams."""
+    from theano.sandbox.rng_mrg import MRG_RandomStreams
+
+    return MRG_RandomStreams(numpy_rng.randint(2 ** 30))
+
+
+def dA(datasets):
+    from dA import dA as DenoisingAutoencoder
+
+    numpy_rng = numpy.random.RandomState(123)
+    da = DenoisingAutoencoder(
+        numpy_rng=numpy_rng, theano_rng=random_streams(numpy_rng), input=x,
+        n_visible=28 * 28, n_hidden=500,
+    )
+    cost, updates = da.get_cost_updates(corruption_level=0.3, learning_rate=0.1)
+    train_da = theano.function(
+        [index], cost, updates=updates, givens={x: rows(datasets[0][0], 20)}
+    )
+    return [train_da]
+
+
+def sda(datasets):
+    from SdA import SdA
+
+    return SdA(
+        numpy_rng=numpy.random.RandomState(89677), n_ins=28 * 28,
+        hidden_layers_sizes=[1000, 1000, 1000], n_outs=10,
+    )
+
+
+def SdA_pretrain(datasets):
+    fn = sda(datasets).pretraining_functions(train_set_x=datasets[0][0], batch_size=1)[0]
+    return [lambda i: fn(index=i, corruption=0.1, lr=0.001)]
+
+
+def SdA_finetune(datasets):
+    model = sda(datasets)
+    train_fn = model.build_finetune_functions(datasets, 1, 0.1)[0]
+    return [train_fn] + stack_errors(model, datasets, 1)
+
+
+def stack_errors(model, datasets, batch_size):
+    """The per-minibatch error functions inside the original's
+    ``build_finetune_functions`` (its ``valid_score_i``, ``test_score_i``)."""
+    return [
+        theano.function(
+            [index],
+            model.errors,
+            givens={
+                model.x: rows(set_x, batch_size), model.y: rows(set_y, batch_size)
+            },
+        )
+        for set_x, set_y in datasets[1:]
+    ]
+
+
+def rbm(datasets):
+    from rbm import RBM
+
+    numpy_rng = numpy.random.RandomState(123)
+    theano_rng = random_streams(numpy_rng)
+    chain = theano.shared(
+        numpy.zeros((20, 500), dtype=theano.config.floatX), borrow=True
+    )
+    model = RBM(
+        input=x, n_visible=28 * 28, n_hidden=500, numpy_rng=numpy_rng,
+        theano_rng=theano_rng,
+    )
+    cost, updates = model.get_cost_updates(lr=0.1, persistent=chain, k=15)
+    train_rbm = theano.function(
+        [index], cost, updates=updates, givens={x: rows(datasets[0][0], 20)}
+    )
+    return [train_rbm]
+
+
+def dbn(datasets):
+    from DBN import DBN
+
+    return DBN(
+        numpy_rng=numpy.random.RandomState(123), n_ins=28 * 28,
+        hidden_layers_sizes=[1000, 1000, 1000], n_outs=10,
+    )
+
+
+def DBN_pretrain(datasets):
+    fn = dbn(datasets).pretraining_functions(
+        train_set_x=datasets[0][0], batch_size=10, k=1
+    )[0]
+    return [lambda i: fn(index=i, lr=0.01)]
+
+
+def DBN_finetune(datasets):
+    model = dbn(datasets)
+    train_fn = model.build_finetune_functions(datasets, 10, 0.1)[0]
+    return [train_fn] + stack_errors(model, datasets, 10)
 
 
 def main():
-    train_model, validate_model, n_train, n_valid, compile_seconds = build(MODEL)
-    train, validate = [], []
-    for _ in range(REPEATS):
-        start = timeit.default_timer()
-        for i in range(n_train):
-            train_model(i)
-        middle = timeit.default_timer()
-        for i in range(n_valid):
-            validate_model(i)
-        train.append(middle - start)
-        validate.append(timeit.default_timer() - middle)
-    print(
-        json.dumps(
-            {
-                "train": min(train),
-                "validate": min(validate),
-                "compile": compile_seconds,
-                "theano": theano.__version__,
-                "numpy": numpy.__version__,
-            }
-        )
-    )
+    import json
+
+    epoch = json.loads(os.environ["BENCH_EPOCH_PARTS"])  # [[part, calls], ...]
+
+    def build():
+        datasets = load_data(DATASET)
+        steps = globals()[MODEL](datasets)
+        return [
+            (name, step, max(1, int(round(calls * float(FRACTION)))), calls)
+            for (name, calls), step in zip(epoch, steps)
+        ]
+
+    serve(build, theano=theano.__version__, numpy=numpy.__version__)
 
 
 if __name__ == "__main__":

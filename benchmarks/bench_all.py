@@ -1,0 +1,571 @@
+"""Every tutorial's epoch, side by side: this project on each backend, NumPy by
+hand, PyTorch on the CPU and the original code under Theano, in one run.
+
+Not a test: the table it prints is the measurement.
+
+    python benchmarks/bench_all.py --json results/bench_all.json
+    python benchmarks/bench_all.py --quick --models logistic_sgd mlp
+
+For each model (logistic_sgd, mlp, LeNet, dA, the SdA's pre-training and
+fine-tuning, the rbm, the DBN's pre-training and fine-tuning) one worker
+process per implementation builds the same network on MNIST with the
+tutorial's batch size and learning rate (see ``bench_protocol``):
+
+* this project, under each backend: ``NUMBA``, ``CVM``, ``JAX`` (on the CPU);
+* NumPy by hand (``numpy_sgd.py``, ``numpy_lenet.py``, the steps of
+  ``bench_batch1.py``, ``bench_rbm.py`` and ``bench_dbn.py``);
+* PyTorch on the CPU (``torch_models.py``), when torch is installed
+  (``pip install -e .[bench]``); otherwise a note says it was skipped;
+* the original code under Theano 1.0.5 (``original_epoch.py``), when its
+  environment exists (``--original-python``, ``--original-code``; by default
+  ``/tmp/oracle``, as ``tests/fixtures/README.md`` builds it); otherwise a note.
+
+The workers take turns: in each of ``--rounds`` rounds every worker times
+its share of an epoch once (a fraction of the training steps and of the
+validation and test minibatches, ``--quick`` a quarter of it), and each keeps
+its best round, so that all of them see the same changes of the machine's
+load. The table gives seconds per epoch, projected from the calls timed
+(epoch = every training minibatch, and one pass over the validation and the
+test sets for the supervised models), and each implementation's time
+divided by the project's default backend's. No figure is taken from an
+earlier run: a baseline that cannot run is left out, with a note.
+
+The record (``--json``) holds the raw timings, the setup times (building,
+compiling or loading from the compile cache, and the first call), the
+machine, versions, BLAS threads and load average (``provenance``).
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import timeit
+
+import numpy
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, HERE)
+sys.path.insert(0, ROOT)
+
+from bench_protocol import PREFIX, serve  # noqa: E402
+
+# model: (what it is, the calls of one epoch per part, share of them timed per round)
+MODELS = {
+    "logistic_sgd": ("logistic_sgd, batch 600", [("train", 83), ("validate", 16), ("test", 16)], 1.0),
+    "mlp": ("mlp 784-500-10, batch 20", [("train", 2500), ("validate", 500), ("test", 500)], 0.2),
+    "lenet": ("LeNet [20, 50], batch 500", [("train", 100), ("validate", 20), ("test", 20)], 0.1),
+    "dA": ("dA 784-500, 30 % corruption, batch 20", [("train", 2500)], 0.1),
+    "SdA_pretrain": ("SdA pre-training, layer 0, batch 1", [("train", 50000)], 0.02),
+    "SdA_finetune": ("SdA fine-tuning, batch 1", [("train", 50000), ("validate", 10000), ("test", 10000)], 0.02),
+    "rbm": ("rbm PCD-15 784-500, batch 20", [("train", 2500)], 0.01),
+    "DBN_pretrain": ("DBN CD-1, layer 0, batch 10", [("train", 5000)], 0.04),
+    "DBN_finetune": ("DBN fine-tuning, batch 10", [("train", 5000), ("validate", 1000), ("test", 1000)], 0.04),
+}
+BACKENDS = ["NUMBA", "CVM", "JAX"]
+IMPLEMENTATIONS = [*BACKENDS, "numpy", "torch", "original"]
+# NUMBA with PyTensor's own Dot instead of the project's (numba_dot.py):
+# what that change is worth, when asked for (--implementations)
+UPSTREAM_DOT = "NUMBA_pytensor_dot"
+# the backend each tutorial runs under by default (config.DEFAULT_MODE, or
+# the CVM the batch-1 and Gibbs-chain tutorials prefer, doc/backends.md)
+DEFAULT_BACKEND = {model: "NUMBA" for model in MODELS}
+DEFAULT_BACKEND.update(SdA_pretrain="CVM", SdA_finetune="CVM", rbm="CVM")
+DEFAULT_BACKEND.update(DBN_pretrain="CVM", DBN_finetune="CVM")
+QUICK = 0.25
+ORACLE = "/tmp/oracle"
+
+
+# --------------------------------------------------------------------------
+# This project
+# --------------------------------------------------------------------------
+
+
+def project_supervised(model, datasets, batch_size, learning_rate):
+    """train, validate and test of logistic_sgd or the MLP, as the drivers build them."""
+    import pytensor.tensor as pt
+
+    from deeplearning_tutorials import training
+    from deeplearning_tutorials.logistic_sgd import LogisticRegression
+    from deeplearning_tutorials.mlp import MLP
+
+    x, y = pt.matrix("x"), pt.ivector("y")
+    if model == "logistic_sgd":
+        classifier = LogisticRegression(x, 28 * 28, 10)
+        cost = classifier.negative_log_likelihood(y)
+    else:
+        classifier = MLP(numpy.random.RandomState(1234), x, 28 * 28, 500, 10)
+        cost = classifier.negative_log_likelihood(y) + 0.0001 * classifier.L2_sqr
+    updates = training.sgd_updates(cost, classifier.params, learning_rate)
+    return training.compile_sgd_functions(
+        datasets, batch_size, x, y, cost, classifier.errors(y), updates
+    )
+
+
+def project_dA(datasets):
+    import pytensor
+    import pytensor.tensor as pt
+
+    from deeplearning_tutorials.data import minibatch
+    from deeplearning_tutorials.dA import dA
+    from deeplearning_tutorials.noise import make_random_streams
+
+    index, x = pt.lscalar(), pt.matrix("x")
+    numpy_rng = numpy.random.RandomState(123)
+    da = dA(numpy_rng, make_random_streams(numpy_rng.randint(2**30)), x, 28 * 28, 500)
+    cost, updates = da.get_cost_updates(corruption_level=0.3, learning_rate=0.1)
+    givens = {x: minibatch(datasets[0][0], index, 20)}
+    return [pytensor.function([index], cost, updates=updates, givens=givens)]
+
+
+def project_stack(kind, datasets, batch_size):
+    from deeplearning_tutorials.noise import make_random_streams
+
+    if kind == "SdA":
+        from deeplearning_tutorials.SdA import SdA as Stack
+
+        numpy_rng = numpy.random.RandomState(89677)
+    else:
+        from deeplearning_tutorials.DBN import DBN as Stack
+
+        numpy_rng = numpy.random.RandomState(123)
+    return Stack(
+        numpy_rng,
+        make_random_streams(numpy_rng.randint(2**30)),
+        hidden_layers_sizes=[1000, 1000, 1000],
+    )
+
+
+def project_finetune(kind, datasets, batch_size):
+    stack = project_stack(kind, datasets, batch_size)
+    train_fn, _, _ = stack.build_finetune_functions(datasets, batch_size, 0.1)
+    return [train_fn, *stack.minibatch_scores]
+
+
+def project_rbm(datasets):
+    import pytensor
+    import pytensor.tensor as pt
+
+    from deeplearning_tutorials.data import minibatch
+    from deeplearning_tutorials.noise import make_random_streams
+    from deeplearning_tutorials.rbm import RBM
+
+    index, x = pt.lscalar(), pt.matrix("x")
+    numpy_rng = numpy.random.RandomState(123)
+    chain = pytensor.shared(numpy.zeros((20, 500), "float32"))
+    rbm = RBM(x, 28 * 28, 500, numpy_rng=numpy_rng,
+              theano_rng=make_random_streams(numpy_rng.randint(2**30)))
+    cost, updates = rbm.get_cost_updates(lr=0.1, persistent=chain, k=15)
+    givens = {x: minibatch(datasets[0][0], index, 20)}
+    return [pytensor.function([index], cost, updates=updates, givens=givens)]
+
+
+def project_steps(model, mode):
+    """The project's compiled functions of ``model`` under backend ``mode``."""
+    from deeplearning_tutorials import config, data
+
+    if mode == UPSTREAM_DOT:
+        use_pytensors_dot()
+        mode = "NUMBA"
+    config.configure(floatX="float32", mode=mode)
+    datasets = data.load_data()
+    if model in ("logistic_sgd", "mlp"):
+        batch, rate = {"logistic_sgd": (600, 0.13), "mlp": (20, 0.01)}[model]
+        return project_supervised(model, datasets, batch, rate)
+    if model == "lenet":
+        from bench_lenet import build_lenet_functions
+
+        return build_lenet_functions()[0]
+    if model == "dA":
+        return project_dA(datasets)
+    if model == "rbm":
+        return project_rbm(datasets)
+    kind, phase = model.split("_")
+    batch_size = 1 if kind == "SdA" else 10
+    if phase == "finetune":
+        return project_finetune(kind, datasets, batch_size)
+    fn = project_stack(kind, datasets, batch_size).pretraining_functions(
+        datasets[0][0], batch_size, **({} if kind == "SdA" else {"k": 1})
+    )[0]
+    if kind == "SdA":
+        return [lambda i: fn(i, corruption=0.1, lr=0.001)]
+    return [lambda i: fn(i, lr=0.01)]
+
+
+def use_pytensors_dot():
+    """Register PyTensor's own Numba ``Dot`` again, in place of the project's."""
+    from pytensor.link.numba.dispatch.basic import register_funcify_default_op_cache_key
+    from pytensor.link.numba.dispatch.elemwise import numba_funcify_Dot
+    from pytensor.tensor.math import Dot
+
+    import deeplearning_tutorials  # noqa: F401  (registers the project's first)
+
+    register_funcify_default_op_cache_key(Dot)(numba_funcify_Dot)
+
+
+# --------------------------------------------------------------------------
+# NumPy by hand and PyTorch
+# --------------------------------------------------------------------------
+
+
+def batches(x, y, batch_size):
+    """``fetch(i)``: minibatch ``i`` of ``(x, y)``."""
+    return lambda i: (x[i * batch_size : (i + 1) * batch_size], y[i * batch_size : (i + 1) * batch_size])
+
+
+def supervised_steps(net, splits, batch_size, train_step, errors):
+    train, valid, test = (batches(x, y, batch_size) for x, y in splits)
+    return [
+        lambda i: train_step(*train(i)),
+        lambda i: errors(*valid(i)),
+        lambda i: errors(*test(i)),
+    ]
+
+
+def numpy_error(predict):
+    return lambda x, y: numpy.mean(predict(x) != y)
+
+
+def numpy_steps(model):
+    """The same steps written by hand in NumPy (float32)."""
+    from bench_batch1 import NumpySdA
+    from bench_dbn import SIZES, NumpyDBN
+    from bench_rbm import numpy_step
+    from numpy_lenet import NumpyLeNet
+    from numpy_sgd import NumpyLogisticRegression, NumpyMLP
+
+    from deeplearning_tutorials.data import read_dataset
+
+    splits = read_dataset()
+    train_x = splits[0][0]
+    if model == "logistic_sgd":
+        net = NumpyLogisticRegression()
+        return supervised_steps(net, splits, 600, lambda x, y: net.sgd_step(x, y, 0.13), numpy_error(net.predict))
+    if model == "mlp":
+        net = NumpyMLP(numpy.random.RandomState(1234))
+        return supervised_steps(net, splits, 20, lambda x, y: net.sgd_step(x, y, 0.01), numpy_error(net.predict))
+    if model == "lenet":
+        net = NumpyLeNet(numpy.random.RandomState(23455))
+        return supervised_steps(net, splits, 500, lambda x, y: net.sgd_step(x, y, 0.1), numpy_error(net.predict))
+    if model == "dA":
+        net = NumpyDA()
+        return [lambda i: net.train_step(train_x[i * 20 : (i + 1) * 20], 0.3, 0.1)]
+    if model == "SdA_pretrain":
+        net = NumpySdA()
+        return [lambda i: net.pretrain_step(0, train_x[i], 0.1, 0.001)]
+    if model == "rbm":
+        step = numpy_step(784, 500, 20, 15, True)  # on its own 2,000 images
+        return [lambda i: step(i % 100)]
+    net = NumpyDBN(sizes=SIZES)
+    if model == "DBN_pretrain":
+        return [lambda i: net.cd1_step(0, train_x[i * 10 : (i + 1) * 10], 0.01)]
+    batch_size = 1 if model == "SdA_finetune" else 10
+    return supervised_steps(net, splits, batch_size, lambda x, y: net.finetune_step(x, y, 0.1), net.errors)
+
+
+class NumpyDA:
+    """The dA's step on a minibatch, NumPy, float32, weights updated in place."""
+
+    def __init__(self, n_visible=784, n_hidden=500):
+        rng = numpy.random.RandomState(123)
+        bound = 4 * numpy.sqrt(6.0 / (n_visible + n_hidden))
+        self.W = rng.uniform(-bound, bound, (n_visible, n_hidden)).astype("f")
+        self.b, self.b_prime = numpy.zeros(n_hidden, "f"), numpy.zeros(n_visible, "f")
+        self.noise = numpy.random.default_rng(1)
+
+    def train_step(self, x, corruption, lr):
+        from bench_batch1 import sigmoid
+
+        tilde_x = x * (self.noise.random(x.shape, dtype="f") >= corruption)
+        h = sigmoid(tilde_x @ self.W + self.b)
+        z = sigmoid(h @ self.W.T + self.b_prime)
+        dz = (z - x) / len(x)
+        dh = (dz @ self.W) * h * (1 - h)
+        self.W -= lr * (tilde_x.T @ dh + dz.T @ h)
+        self.b -= lr * dh.sum(0)
+        self.b_prime -= lr * dz.sum(0)
+        return -numpy.mean(numpy.sum(x * numpy.log(z) + (1 - x) * numpy.log(1 - z), 1))
+
+
+def torch_steps(model):
+    """The same networks in PyTorch on the CPU (``torch_models.py``)."""
+    import torch
+    from torch_models import TorchDA, TorchMLP, TorchRBM
+
+    from deeplearning_tutorials.data import read_dataset
+
+    # as many threads as the BLAS of the other implementations
+    threads = os.environ.get("OPENBLAS_NUM_THREADS") or len(os.sched_getaffinity(0))
+    torch.set_num_threads(int(threads))
+    splits = [(torch.from_numpy(x), torch.from_numpy(y.astype("int64"))) for x, y in read_dataset()]
+    train_x = splits[0][0]
+    if model == "lenet":
+        from bench_lenet import TorchLeNet
+
+        net = TorchLeNet()
+        return supervised_steps(net, splits, 500, net.train_step, net.errors)
+    if model == "dA":
+        net = TorchDA()
+        return [lambda i: net.train_step(train_x[i * 20 : (i + 1) * 20], 0.3, 0.1)]
+    if model == "SdA_pretrain":
+        net = TorchDA(784, 1000)
+        return [lambda i: net.train_step(train_x[i : i + 1], 0.1, 0.001)]
+    if model == "rbm":
+        net = TorchRBM(784, 500, 20, persistent=True)
+        return [lambda i: net.train_step(train_x[i * 20 : (i + 1) * 20], 15, 0.1)]
+    if model == "DBN_pretrain":
+        net = TorchRBM(784, 1000, 10, persistent=False)
+        return [lambda i: net.train_step(train_x[i * 10 : (i + 1) * 10], 1, 0.01)]
+    sizes, activation, l2, batch_size, rate = {
+        "logistic_sgd": ([784, 10], None, 0.0, 600, 0.13),
+        "mlp": ([784, 500, 10], torch.tanh, 0.0001, 20, 0.01),
+        "SdA_finetune": ([784, 1000, 1000, 1000, 10], torch.sigmoid, 0.0, 1, 0.1),
+        "DBN_finetune": ([784, 1000, 1000, 1000, 10], torch.sigmoid, 0.0, 10, 0.1),
+    }[model]
+    net = TorchMLP(sizes, activation, l2)
+    return supervised_steps(net, splits, batch_size, lambda x, y: net.train_step(x, y, rate), net.errors)
+
+
+# --------------------------------------------------------------------------
+# Workers and the coordinator
+# --------------------------------------------------------------------------
+
+
+def worker(model, implementation, fraction):
+    """Serve ``run`` requests for one model in one implementation."""
+    epoch = MODELS[model][1]
+
+    def build():
+        if implementation in (*BACKENDS, UPSTREAM_DOT):
+            # the result on the host, as the training loops read it (JAX
+            # returns before it has computed)
+            steps = [
+                lambda i, fn=fn: numpy.asarray(fn(i))
+                for fn in project_steps(model, implementation)
+            ]
+        elif implementation == "numpy":
+            steps = numpy_steps(model)
+        else:
+            steps = torch_steps(model)
+        return [
+            (name, step, max(1, round(calls * fraction)), calls)
+            for (name, calls), step in zip(epoch, steps)
+        ]
+
+    info = {}
+    if implementation == "torch":
+        import torch
+
+        info["torch"] = torch.__version__
+    serve(build, **info)
+
+
+def worker_command(model, implementation, fraction, original):
+    """The command line and environment of a worker, or ``None`` and why not."""
+    env = dict(os.environ, BENCH_EPOCH_PARTS=json.dumps(MODELS[model][1]))
+    if implementation == "original":
+        if original is None:
+            return None, "the original's environment (Theano 1.0.5) was not found"
+        python, code_dir, theano_flags = original
+        env["THEANO_FLAGS"] = theano_flags
+        dataset = os.path.join(ROOT, "data", "mnist.pkl.gz")
+        script = os.path.join(HERE, "original_epoch.py")
+        return ([python, script, code_dir, model, str(fraction), dataset], env), None
+    if implementation == "torch" and not module_available("torch"):
+        return None, "torch is not installed (pip install -e .[bench])"
+    if implementation == "JAX" and not module_available("jax"):
+        return None, "jax is not installed"
+    command = [sys.executable, __file__, "--worker", model, implementation, str(fraction)]
+    return (command, env), None
+
+
+def module_available(name):
+    import importlib.util
+
+    return importlib.util.find_spec(name) is not None
+
+
+class Worker:
+    """A worker process and its answers."""
+
+    def __init__(self, command, env):
+        self.proc = subprocess.Popen(
+            command, env=env, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, text=True,
+        )
+
+    def receive(self):
+        for line in self.proc.stdout:
+            if line.startswith(PREFIX):
+                return json.loads(line[len(PREFIX):])
+        return {"error": f"the worker ended (exit status {self.proc.wait()})"}
+
+    def run(self):
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+        return self.receive()
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self.proc.wait()
+
+
+def projected_epoch(model, timings, fraction):
+    """Seconds per epoch from one round's seconds per part."""
+    return sum(
+        timings[name] / max(1, round(calls * fraction)) * calls
+        for name, calls in MODELS[model][1]
+    )
+
+
+def benchmark(model, implementations, rounds, fraction, original):
+    """Every implementation's best projected epoch of ``model``, interleaved."""
+    result, workers = {}, {}
+    for name in implementations:
+        spec, why_not = worker_command(model, name, fraction, original)
+        if spec is None:
+            result[name] = {"skipped": why_not}
+            continue
+        start = timeit.default_timer()
+        w = Worker(*spec)
+        ready = w.receive()
+        if "error" in ready:
+            result[name] = {"failed": ready["error"]}
+            w.close()
+            continue
+        ready["setup_wall"] = timeit.default_timer() - start
+        workers[name], result[name] = w, {"ready": ready, "rounds": []}
+    for _ in range(rounds):
+        for name, w in list(workers.items()):
+            answer = w.run()
+            if "error" in answer:
+                result[name] = {"failed": answer["error"]}
+                workers.pop(name).close()
+                continue
+            result[name]["rounds"].append(answer)
+    for name, w in workers.items():
+        w.close()
+        epochs = [projected_epoch(model, r, fraction) for r in result[name]["rounds"]]
+        result[name]["epoch_seconds"] = min(epochs)
+    return result
+
+
+def report(results, implementations):
+    """The table: seconds per epoch, and each divided by the default backend's."""
+    width, cols = 44, [max(10, len(n) + 2) for n in implementations]
+
+    def row(label, cells, form):
+        print(f"{label:{width}s}" + "".join(
+            f"{form(c):>{w}s}" if c is not None else f"{'-':>{w}s}"
+            for c, w in zip(cells, cols)
+        ))
+
+    row("seconds per epoch", implementations, str)
+    for model, result in results.items():
+        cells = [result[n].get("epoch_seconds") for n in implementations]
+        row(MODELS[model][0], cells, lambda c: f"{c:.3f}")
+    print()
+    row("/ the tutorial's default backend", implementations, str)
+    for model, result in results.items():
+        base = result.get(DEFAULT_BACKEND[model], {}).get("epoch_seconds")
+        cells = [result[n].get("epoch_seconds") if base else None for n in implementations]
+        label = f"{MODELS[model][0]} ({DEFAULT_BACKEND[model]})"
+        row(label, cells, lambda c: f"{c / base:.2f}")
+    goals(results)
+    notes = {
+        f"{n}: {r.get('skipped') or r.get('failed')}"
+        for result in results.values()
+        for n, r in result.items()
+        if "skipped" in r or "failed" in r
+    }
+    for note in sorted(notes):
+        print(f"note: {note}")
+
+
+def goals(results):
+    """The issue's goals per model: the project's time over the original's
+    (goal: at most 0.5) and over PyTorch's (goal: at most 1), for the
+    tutorial's default backend and for the project's fastest."""
+    print(f"\n{'goals (ours / theirs)':44s}{'default/original':>18s}{'default/torch':>15s}"
+          f"{'fastest':>10s}{'/original':>11s}{'/torch':>8s}")
+    for model, result in results.items():
+        seconds = {n: r["epoch_seconds"] for n, r in result.items() if "epoch_seconds" in r}
+        ours = seconds.get(DEFAULT_BACKEND[model])
+        mine = {n: t for n, t in seconds.items() if n in BACKENDS}
+        fastest = min(mine, key=mine.get) if mine else None
+
+        def over(a, b):
+            return f"{a / b:.2f}" if a and b else "-"
+
+        print(f"{MODELS[model][0]:44s}{over(ours, seconds.get('original')):>18s}"
+              f"{over(ours, seconds.get('torch')):>15s}{fastest or '-':>10s}"
+              f"{over(mine.get(fastest), seconds.get('original')):>11s}"
+              f"{over(mine.get(fastest), seconds.get('torch')):>8s}")
+
+
+def find_original(python, code_dir):
+    """``(python, code_dir, THEANO_FLAGS)`` of the original's environment, or None."""
+    python = python or os.path.join(ORACLE, "venv37", "bin", "python")
+    code_dir = code_dir or os.path.join(ORACLE, "src", "code")
+    if not (os.path.exists(python) and os.path.isdir(code_dir)):
+        return None
+    flags = os.environ.get("THEANO_FLAGS", "")
+    return python, os.path.abspath(code_dir), f"floatX=float32,device=cpu,{flags}".rstrip(",")
+
+
+def record(results, args, seconds):
+    from deeplearning_tutorials import provenance
+
+    command = ["python", "benchmarks/bench_all.py", *(a if not a.startswith("/") else provenance.relative(a) for a in sys.argv[1:])]
+    return {
+        "command": " ".join(command),
+        "machine": provenance.machine(),
+        "blas_threads_env": os.environ.get("OPENBLAS_NUM_THREADS"),
+        "load_average_before_after": [args.load_before, list(os.getloadavg())],
+        "fraction_of_epoch_timed": args.fraction,
+        "rounds": args.rounds,
+        "default_backend": DEFAULT_BACKEND,
+        "seconds": seconds,
+        "models": {m: {"label": MODELS[m][0], "epoch_calls": dict(MODELS[m][1]), **r} for m, r in results.items()},
+    }
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
+    parser.add_argument("--implementations", nargs="+", default=IMPLEMENTATIONS, choices=[*IMPLEMENTATIONS, UPSTREAM_DOT])
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; each keeps its best")
+    parser.add_argument("--quick", action="store_true", help=f"time {QUICK:g} of the usual share of an epoch")
+    parser.add_argument("--json", help="write the record here (e.g. results/bench_all.json)")
+    parser.add_argument("--original-python", help=f"Theano 1.0.5's Python (default {ORACLE}/venv37/bin/python)")
+    parser.add_argument("--original-code", help=f"the original's code/ folder (default {ORACLE}/src/code)")
+    parser.add_argument("--worker", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        model, implementation, fraction = args.worker
+        return worker(model, implementation, float(fraction))
+    args.load_before = list(os.getloadavg())
+    original = find_original(args.original_python, args.original_code)
+    start, results = timeit.default_timer(), {}
+    for model in args.models:
+        fraction = MODELS[model][2] * (QUICK if args.quick else 1.0)
+        results[model] = benchmark(model, args.implementations, args.rounds, fraction, original)
+        results[model]["fraction"] = fraction
+        print(f"{model}: " + ", ".join(
+            f"{n} {r['epoch_seconds']:.3f} s" for n, r in results[model].items()
+            if isinstance(r, dict) and "epoch_seconds" in r
+        ), flush=True)
+    models = {m: {n: r for n, r in res.items() if n != "fraction"} for m, res in results.items()}
+    report(models, args.implementations)
+    if args.json:
+        args.fraction = {m: r["fraction"] for m, r in results.items()}
+        with open(args.json, "w") as f:
+            json.dump(record(models, args, timeit.default_timer() - start), f, indent=1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,119 @@
+"""The tutorials' networks in PyTorch (CPU), the baseline of ``bench_all.py``.
+
+The same layer sizes, batch sizes, nonlinearities, costs and plain SGD
+updates as the tutorials, written the way a PyTorch user would: autograd for
+the supervised nets and the denoising autoencoder, the RBM's CD-k/PCD-k
+update by hand (its gradient holds the chain's end constant). Weights start
+as the tutorials draw them (uniform in the Glorot bounds, the output layer
+zero); the noise comes from PyTorch's generator. PyTorch is no dependency of
+the project (``pip install -e .[bench]``).
+"""
+
+import numpy
+import torch
+import torch.nn.functional as F
+
+
+def glorot(rng, n_in, n_out, sigmoid=False):
+    """A weight matrix drawn as the tutorials' ``HiddenLayer`` draws it."""
+    bound = numpy.sqrt(6.0 / (n_in + n_out)) * (4 if sigmoid else 1)
+    return rng.uniform(-bound, bound, (n_in, n_out)).astype("float32")
+
+
+def parameter(value):
+    return torch.from_numpy(numpy.ascontiguousarray(value)).requires_grad_(True)
+
+
+def sgd(params, learning_rate):
+    """``p -= learning_rate * p.grad`` for every parameter, grads cleared."""
+    with torch.no_grad():
+        for p in params:
+            p -= learning_rate * p.grad
+            p.grad = None
+
+
+class TorchMLP:
+    """``sizes[0] -> ... -> sizes[-1]``: hidden layers with ``activation``,
+    a softmax output layer (zero weights), cross-entropy cost plus
+    ``l2 * sum(W ** 2)`` over the weight matrices. ``sizes = [784, 10]`` is
+    logistic regression."""
+
+    def __init__(self, sizes, activation=torch.tanh, l2=0.0, seed=1234):
+        rng = numpy.random.RandomState(seed)
+        sigmoid = activation is torch.sigmoid
+        self.weights, self.params = [], []
+        for n_in, n_out in zip(sizes[:-2], sizes[1:-1]):
+            W = parameter(glorot(rng, n_in, n_out, sigmoid))
+            self.weights.append(W)
+            self.params += [W, parameter(numpy.zeros(n_out, "float32"))]
+        W = parameter(numpy.zeros(sizes[-2:], "float32"))
+        self.weights.append(W)
+        self.params += [W, parameter(numpy.zeros(sizes[-1], "float32"))]
+        self.activation, self.l2 = activation, l2
+
+    def logits(self, x):
+        hidden, (W, b) = self.params[:-2], self.params[-2:]
+        for i in range(0, len(hidden), 2):
+            x = self.activation(x @ hidden[i] + hidden[i + 1])
+        return x @ W + b
+
+    def train_step(self, x, y, learning_rate):
+        cost = F.cross_entropy(self.logits(x), y)
+        if self.l2:
+            cost = cost + self.l2 * sum((W**2).sum() for W in self.weights)
+        cost.backward()
+        sgd(self.params, learning_rate)
+        return cost.item()
+
+    def errors(self, x, y):
+        with torch.no_grad():
+            return (self.logits(x).argmax(1) != y).float().mean().item()
+
+
+class TorchDA:
+    """The denoising autoencoder: tied weights, binomial corruption,
+    cross-entropy reconstruction cost."""
+
+    def __init__(self, n_visible=784, n_hidden=500, seed=123):
+        rng = numpy.random.RandomState(seed)
+        self.params = [
+            parameter(glorot(rng, n_visible, n_hidden, sigmoid=True)),
+            parameter(numpy.zeros(n_hidden, "float32")),
+            parameter(numpy.zeros(n_visible, "float32")),
+        ]
+
+    def train_step(self, x, corruption, learning_rate):
+        W, b, b_prime = self.params
+        keep = (torch.rand_like(x) >= corruption).to(x.dtype)
+        z = torch.sigmoid(torch.sigmoid((x * keep) @ W + b) @ W.T + b_prime)
+        cost = -(x * torch.log(z) + (1 - x) * torch.log(1 - z)).sum(1).mean()
+        cost.backward()
+        sgd(self.params, learning_rate)
+        return cost.item()
+
+
+class TorchRBM:
+    """A binary RBM trained by CD-k, or PCD-k with ``persistent`` chains."""
+
+    def __init__(self, n_visible, n_hidden, batch_size, persistent, seed=123):
+        rng = numpy.random.RandomState(seed)
+        self.W = torch.from_numpy(glorot(rng, n_visible, n_hidden, sigmoid=True))
+        self.hbias = torch.zeros(n_hidden)
+        self.vbias = torch.zeros(n_visible)
+        self.chain = torch.zeros(batch_size, n_hidden) if persistent else None
+
+    def train_step(self, x, k, learning_rate):
+        ph0 = torch.sigmoid(x @ self.W + self.hbias)
+        h = self.chain if self.chain is not None else torch.bernoulli(ph0)
+        for _ in range(k):
+            pv = torch.sigmoid(h @ self.W.T + self.vbias)
+            v = torch.bernoulli(pv)
+            ph = torch.sigmoid(v @ self.W + self.hbias)
+            h = torch.bernoulli(ph)
+        step = learning_rate / len(x)
+        self.W += step * (x.T @ ph0 - v.T @ ph)
+        self.hbias += step * (ph0.sum(0) - ph.sum(0))
+        self.vbias += step * (x.sum(0) - v.sum(0))
+        if self.chain is not None:
+            self.chain = h
+        return (x * torch.log(pv) + (1 - x) * torch.log(1 - pv)).sum(1).mean().item()
