@@ -6,11 +6,18 @@ is not ported yet). Each runs as ``python -m deeplearning_tutorials.<name>``.
 
 Importing the package installs the project defaults for whatever
 ``PYTENSOR_FLAGS`` leaves unset: ``floatX=float32``, ``mode=NUMBA`` and Numba
-fast-math off (see :mod:`deeplearning_tutorials.config`).
+fast-math off (see :mod:`deeplearning_tutorials.config`), and registers the
+Numba ``Dot`` that reads minibatch slices without copying them
+(:mod:`deeplearning_tutorials.numba_dot`).
 """
 
 from deeplearning_tutorials import config as _config
 
 _config.apply_defaults()
+
+try:
+    from deeplearning_tutorials import numba_dot as _numba_dot  # noqa: F401
+except ImportError:  # pragma: no cover - numba is a PyTensor dependency
+    pass
 
 __version__ = "0.1.0"
