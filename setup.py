@@ -50,6 +50,8 @@ setup(
         "test": ["pytest>=8", "hypothesis>=6.100", "selenium>=4.10", *DOCS],
         "docs": DOCS,
         "gpu": ["jax>=0.4.30"],
+        # the PyTorch baseline of benchmarks/bench_all.py; no dependency
+        "bench": ["torch>=2"],
     },
     entry_points={
         "console_scripts": [
