@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy
 
-from deeplearning_tutorials.errors import InputError, OutputError
+from deeplearning_tutorials.errors import InputError, OutputError, signals_deferred
 
 
 class ModelFileError(InputError):
@@ -157,6 +157,11 @@ def atomic_write(path, write, mode="wb"):
     check_output_path(path)
     folder, name = os.path.split(os.path.abspath(path))
     remove_stale_temporaries(folder, name)
+    with signals_deferred():  # a stop signal waits until the file is whole
+        _write_then_rename(path, folder, name, write, mode)
+
+
+def _write_then_rename(path, folder, name, write, mode):
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=_temporary_prefix(name))
@@ -211,9 +216,12 @@ def save_params(path, model_name, params):
 
 
 # What an archive may hold besides float arrays: text (the model's name, the
-# JSON state), each at most this many characters.
+# JSON state), each at most this many characters. The largest state is the
+# DBN's with the MRG streams, about 4.4 million characters (the states of its
+# noise streams, in base64); 32 million leave room and bound the memory a
+# forged header can ask for to 128 MB.
 TEXT = "text"
-MAX_TEXT_CHARS = 1 << 22
+MAX_TEXT_CHARS = 1 << 25
 
 
 def _open_regular(path, what):

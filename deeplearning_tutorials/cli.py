@@ -25,6 +25,7 @@ from deeplearning_tutorials.data import DEFAULT_DATASET
 from deeplearning_tutorials.errors import (
     InputError,
     OutputError,
+    StopSignal,
     one_line,
     signal_name,
 )
@@ -397,7 +398,7 @@ def run(driver, args, writable=None):
     work starts.
     """
     try:
-        with training.stop_signals_raise():
+        with training.stop_signals_exit(lambda signum: _stop_message(signum, args)):
             outputs = {"--results-json": getattr(args, "results_json", None)}
             outputs.update(writable or {})
             for flag, path in outputs.items():
@@ -419,6 +420,12 @@ def run(driver, args, writable=None):
     if status == EXIT_WRITE_FAILED:
         _quiet_stdout()
     sys.exit(status)
+
+
+def _stop_message(signum, args):
+    """The line that ends a run stopped by ``signum`` outside its training
+    loop (the checkpoint, if any, is as it was)."""
+    return _outcome(StopSignal(signum), args)[1]
 
 
 def _stop_behind(exc):

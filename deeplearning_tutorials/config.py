@@ -55,17 +55,10 @@ if _PROGRAM:
 
 try:
     import pytensor
-except KeyboardInterrupt as exc:  # PyTensor replaces the excepthook as it loads
-    if _PROGRAM:
-        errors.exit_interrupted(exc)
-    raise
 except Exception as exc:
     if not os.environ.get("PYTENSOR_FLAGS"):
         raise
     _bad_environment(exc)
-
-if _PROGRAM:  # again: PyTensor installs its own excepthook when it loads
-    errors.stop_signals_from_the_start()
 
 FLOATX_CHOICES = ("float32", "float64")
 MODE_CHOICES = ("NUMBA", "CVM", "JAX")

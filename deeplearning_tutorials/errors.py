@@ -6,6 +6,7 @@ written: a full disk, a file-size limit, an I/O error) into one line and exit
 status 4; anything else is a bug and keeps its traceback.
 """
 
+import contextlib
 import os
 import signal
 import sys
@@ -38,14 +39,9 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class StopSignal(KeyboardInterrupt):
-    """Ctrl-C, SIGTERM or SIGHUP outside the training loop (while loading or
-    compiling), raised as Ctrl-C raises :class:`KeyboardInterrupt`.
-
-    Ctrl-C too raises this subclass, not :class:`KeyboardInterrupt` itself:
-    Python marks a plain ``KeyboardInterrupt`` raised in some places (inside
-    code that compiled extensions evaluate) as unhandled even when the
-    program handles it, and then ends the process by SIGINT at exit instead
-    of with the program's exit status (seen in one start-up in three)."""
+    """Ctrl-C, SIGTERM or SIGHUP, as an exception that carries the signal's
+    number: what the training loop's flag is turned into where a run stops
+    between minibatches, and what a message about a stop is built from."""
 
     def __init__(self, signum):
         super().__init__(signal_name(signum))
@@ -56,37 +52,70 @@ def signal_name(signum):
     return "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
 
 
-def raise_stop_signal(signum, frame):
-    raise StopSignal(signum)
+class ExitAtOnce:
+    """A handler for the stop signals outside the training loop (while
+    Python imports, the data loads, the model compiles, the images are
+    drawn): it ends the program at once, with the one line
+    ``message(signum)`` and exit status 128 + the signal's number.
+
+    Before training there is nothing to save, and an exception raised from
+    the handler would land wherever the program happens to be: inside a
+    finalizer, where Python prints "Exception ignored" with a traceback and
+    drops it, or inside Numba's compiler, which was seen to die of SIGSEGV.
+    A file being written (:func:`~deeplearning_tutorials.checkpoint.atomic_write`)
+    is finished first: within :func:`signals_deferred` the exit waits for
+    the block's end."""
+
+    def __init__(self, message):
+        self.message = message
+
+    def __call__(self, signum, frame):
+        if _deferred["depth"]:
+            _deferred["pending"].append((self, signum))
+            return
+        exit_interrupted(signum, self.message(signum))
+
+
+_deferred = {"depth": 0, "pending": []}
+
+
+@contextlib.contextmanager
+def signals_deferred():
+    """Within the block an :class:`ExitAtOnce` stop waits for its end."""
+    _deferred["depth"] += 1
+    try:
+        yield
+    finally:
+        _deferred["depth"] -= 1
+        if not _deferred["depth"] and _deferred["pending"]:
+            handler, signum = _deferred["pending"][0]
+            exit_interrupted(signum, handler.message(signum))
 
 
 def stop_signals_from_the_start(prog="deeplearning_tutorials"):
     """For a tutorial started as a program, from its first import on: Ctrl-C,
-    SIGTERM and SIGHUP raise :class:`StopSignal` (unless ignored, as under
-    ``nohup``), and a stop that no run handles (while Python imports
-    PyTensor, before the command line is read) ends the program with one
-    line and exit status 128 + the signal's number instead of a traceback."""
+    SIGTERM and SIGHUP end it at once (unless ignored, as under ``nohup``)
+    with one line and exit status 128 + the signal's number instead of a
+    traceback, until the command line takes over."""
+    handler = ExitAtOnce(lambda signum: f"{prog}: interrupted by {signal_name(signum)}")
     for signum in STOP_SIGNALS:
         if signal.getsignal(signum) != signal.SIG_IGN:
-            signal.signal(signum, raise_stop_signal)
-    previous = sys.excepthook
-
-    def hook(kind, value, traceback):
-        if not issubclass(kind, KeyboardInterrupt):
-            return previous(kind, value, traceback)
-        exit_interrupted(value, prog)
-
-    sys.excepthook = hook
+            signal.signal(signum, handler)
 
 
-def exit_interrupted(exc, prog="deeplearning_tutorials"):
-    """End the program after the interrupt ``exc``: one line, exit status
-    128 + the signal's number."""
-    signum = getattr(exc, "signum", signal.SIGINT)
+def exit_interrupted(signum, message):
+    """End the program after the stop signal ``signum``: what was printed
+    is flushed, then ``message`` is written as one line to stderr, and the
+    exit status is 128 + the signal's number. Nothing raised while flushing
+    (the handler may run while the stream it flushes is being written)
+    stops the exit."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:  # noqa: BLE001 (a reentrant or closed stream)
+            pass
     try:
-        sys.stdout.flush()
-        print(f"{prog}: interrupted by {signal_name(signum)}", file=sys.stderr)
-        sys.stderr.flush()
-    except (OSError, ValueError):
+        os.write(2, (one_line(message) + "\n").encode("utf-8", "replace"))
+    except OSError:
         pass
     os._exit(128 + signum)

@@ -29,7 +29,7 @@ import pytensor.tensor as pt
 
 from deeplearning_tutorials import checkpoint, provenance
 from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
-from deeplearning_tutorials.errors import STOP_SIGNALS, raise_stop_signal, signal_name
+from deeplearning_tutorials.errors import STOP_SIGNALS, ExitAtOnce, signal_name
 from deeplearning_tutorials.data import minibatch_givens, n_batches
 
 
@@ -90,10 +90,13 @@ def _handled_signals():
 
 
 @contextlib.contextmanager
-def stop_signals_raise():
-    """Make Ctrl-C, SIGTERM and SIGHUP raise :class:`StopSignal` (a
-    :class:`KeyboardInterrupt`) until the block ends."""
-    previous = {s: signal.signal(s, raise_stop_signal) for s in _handled_signals()}
+def stop_signals_exit(message):
+    """Until the block ends, Ctrl-C, SIGTERM and SIGHUP end the program at
+    once with the line ``message(signum)`` (see
+    :class:`~deeplearning_tutorials.errors.ExitAtOnce`); the training loop
+    turns them into a flag for its duration."""
+    handler = ExitAtOnce(message)
+    previous = {s: signal.signal(s, handler) for s in _handled_signals()}
     try:
         yield
     finally:

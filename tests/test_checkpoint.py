@@ -71,6 +71,22 @@ def test_integer_state_round_trips_and_must_stay_integer(tmp_path):
         saver.restore()
 
 
+def test_a_state_as_large_as_the_dbns_round_trips(tmp_path):
+    """The DBN's pre-training state holds the states of its MRG noise
+    streams in base64: 4,424,316 characters of JSON at the default sizes
+    (measured on its first checkpoint). One of 6 million comes back whole;
+    one beyond the limit is refused before its memory is allocated."""
+    from deeplearning_tutorials import checkpoint
+
+    saver, _ = make_checkpointer(tmp_path)
+    streams = "A" * 6_000_000
+    saver.save({"rng_states": [streams]})
+    assert saver.restore()[0] == {"rng_states": [streams]}
+    saver.save({"rng_states": ["A" * checkpoint.MAX_TEXT_CHARS]})
+    with pytest.raises(ModelFileError, match="state_json is not a text"):
+        saver.restore()
+
+
 def test_other_settings_are_refused(tmp_path):
     saver, _ = make_checkpointer(tmp_path)
     saver.save({"iteration": 1})
