@@ -49,7 +49,7 @@ ROOT = os.path.dirname(HERE)
 sys.path.insert(0, HERE)
 sys.path.insert(0, ROOT)
 
-from bench_protocol import PREFIX, serve  # noqa: E402
+from bench_protocol import PREFIX, serve
 
 # model: (what it is, the calls of one epoch per part, share of them timed per round)
 MODELS = {
@@ -107,8 +107,8 @@ def project_dA(datasets):
     import pytensor
     import pytensor.tensor as pt
 
-    from deeplearning_tutorials.data import minibatch
     from deeplearning_tutorials.dA import dA
+    from deeplearning_tutorials.data import minibatch
     from deeplearning_tutorials.noise import make_random_streams
 
     index, x = pt.lscalar(), pt.matrix("x")
@@ -119,7 +119,8 @@ def project_dA(datasets):
     return [pytensor.function([index], cost, updates=updates, givens=givens)]
 
 
-def project_stack(kind, datasets, batch_size):
+def project_stack(kind):
+    """The tutorial's SdA or DBN: 784-1000-1000-1000-10, its driver's seeds."""
     from deeplearning_tutorials.noise import make_random_streams
 
     if kind == "SdA":
@@ -138,7 +139,7 @@ def project_stack(kind, datasets, batch_size):
 
 
 def project_finetune(kind, datasets, batch_size):
-    stack = project_stack(kind, datasets, batch_size)
+    stack = project_stack(kind)
     train_fn, _, _ = stack.build_finetune_functions(datasets, batch_size, 0.1)
     return [train_fn, *stack.minibatch_scores]
 
@@ -169,14 +170,14 @@ def project_steps(model, mode):
         use_pytensors_dot()
         mode = "NUMBA"
     config.configure(floatX="float32", mode=mode)
-    datasets = data.load_data()
-    if model in ("logistic_sgd", "mlp"):
-        batch, rate = {"logistic_sgd": (600, 0.13), "mlp": (20, 0.01)}[model]
-        return project_supervised(model, datasets, batch, rate)
     if model == "lenet":
         from bench_lenet import build_lenet_functions
 
         return build_lenet_functions()[0]
+    datasets = data.load_data()
+    if model in ("logistic_sgd", "mlp"):
+        batch, rate = {"logistic_sgd": (600, 0.13), "mlp": (20, 0.01)}[model]
+        return project_supervised(model, datasets, batch, rate)
     if model == "dA":
         return project_dA(datasets)
     if model == "rbm":
@@ -185,7 +186,7 @@ def project_steps(model, mode):
     batch_size = 1 if kind == "SdA" else 10
     if phase == "finetune":
         return project_finetune(kind, datasets, batch_size)
-    fn = project_stack(kind, datasets, batch_size).pretraining_functions(
+    fn = project_stack(kind).pretraining_functions(
         datasets[0][0], batch_size, **({} if kind == "SdA" else {"k": 1})
     )[0]
     if kind == "SdA":
@@ -474,7 +475,7 @@ def report(results, implementations):
         base = result.get(DEFAULT_BACKEND[model], {}).get("epoch_seconds")
         cells = [result[n].get("epoch_seconds") if base else None for n in implementations]
         label = f"{MODELS[model][0]} ({DEFAULT_BACKEND[model]})"
-        row(label, cells, lambda c: f"{c / base:.2f}")
+        row(label, cells, lambda c, base=base: f"{c / base:.2f}")
     goals(results)
     notes = {
         f"{n}: {r.get('skipped') or r.get('failed')}"

@@ -19,15 +19,15 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_protocol import serve  # noqa: E402
+from bench_protocol import serve
 
 CODE_DIR, MODEL, FRACTION, DATASET = sys.argv[1:5]
 sys.path.insert(0, CODE_DIR)
 
-import numpy  # noqa: E402
-import theano  # noqa: E402
-import theano.tensor as T  # noqa: E402
-from logistic_sgd import LogisticRegression, load_data  # noqa: E402
+import numpy
+import theano
+import theano.tensor as T
+from logistic_sgd import LogisticRegression, load_data
 
 index = T.lscalar()
 x = T.matrix("x")

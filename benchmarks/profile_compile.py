@@ -58,11 +58,10 @@ class Stopwatch:
 
 def measure(model):
     """The split of building ``model``'s functions, in this process."""
+    import pytensor
+    from bench_all import project_steps
     from numba.core import event
 
-    import pytensor
-
-    from bench_all import project_steps
     from deeplearning_tutorials import data
 
     numba_seconds, llvm_seconds = [], []
