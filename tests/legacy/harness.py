@@ -1,12 +1,18 @@
 """Run one script of the legacy corpus on a small MNIST slice; print its accuracy.
 
-    python tests/legacy/harness.py SCRIPT WORKDIR [--epochs N]
+    DLT_LEGACY_CORPUS=DIR python tests/legacy/harness.py SCRIPT WORKDIR [--epochs N]
 
-``SCRIPT`` is a key of :data:`RUNS`. The harness writes the slice of the
+The corpus is not shipped: :data:`SOURCES` (and ``tests/legacy/README.md``)
+name each public script -- repository, commit, path, sha256 -- and ``DIR``
+holds them as ``DIR/<owner>__<repo>/<path>`` (a clone of each repository at
+its commit). ``SCRIPT`` is a key of :data:`RUNS`. The harness checks each
+file's sha256, ports it into ``WORKDIR/ported/`` with the kit's rewriter
+(:func:`deeplearning_tutorials.theano_compat.port.port_source`: the import
+lines and the Python 2 -> 3 mechanics, nothing else), writes the slice of the
 shipped MNIST in the format each script reads (``WORKDIR/mnist_slice.*``),
-runs the ported script -- its own code, only its imports and Python 2
-mechanics changed -- for ``N`` epochs from ``WORKDIR``, and prints one last
-line ``RESULT {json}`` with the test accuracy the script itself reported.
+runs the ported script -- its own code -- for ``N`` epochs from ``WORKDIR``,
+and prints one last line ``RESULT {json}`` with the test accuracy the script
+itself reported.
 
 How each script is driven, without touching its code:
 
@@ -14,9 +20,9 @@ How each script is driven, without touching its code:
   accuracy after each: they run with :func:`runpy.run_path` and a ``print``
   in their globals that records the printed accuracy and ends the run after
   ``N`` epochs; ``from load import mnist`` finds ``stand_ins/load.py``.
-* LISA's ``logistic_sgd.py`` is Python 3 already: besides the ported copy,
-  the harness runs the *original* file, unchanged, after
-  ``theano_compat.install()`` (the import hook).
+* LISA's ``logistic_sgd.py`` is Python 3 already: besides the port, the
+  harness runs the *original* file, unchanged, from the corpus directory
+  after ``theano_compat.install()`` (the import hook).
 * Nielsen's ``network3``, LISA's ``logistic_sgd`` and Denil's ``mlp`` are
   libraries with a training function: the harness calls it with the book's
   or the script's own settings (LISA's with batches of 100 for the small
@@ -25,6 +31,7 @@ How each script is driven, without touching its code:
 
 import contextlib
 import gzip
+import hashlib
 import io
 import json
 import os
@@ -41,6 +48,94 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 #: examples per split of the slice (train, valid, test)
 SIZES = {"train": 2000, "valid": 500, "test": 500}
+#: the environment variable that names the corpus directory
+CORPUS_VARIABLE = "DLT_LEGACY_CORPUS"
+
+#: The corpus: repository -> commit, author, licence, {path: sha256 of the file}.
+#: tests/legacy/README.md lists the same; a file is looked for at
+#: ``$DLT_LEGACY_CORPUS/<owner>__<repo>/<path>``.
+SOURCES = {
+    "Newmu/Theano-Tutorials": {
+        "commit": "49de4c52f45ab7b05cea3dbad039270f816be70c",
+        "author": "Alec Radford", "licence": "MIT",
+        "files": {
+            "4_modern_net.py": "ff14ddb9affe6e1225d89febbdf8f45f552c6a33d8f5f8ecc89c091ed5a3abd4",
+            "5_convolutional_net.py":
+                "da4712c36306a05054a4b702abe015fefcbef0ab7f42324072d400a6861ce3e4",
+        },
+    },
+    "mnielsen/neural-networks-and-deep-learning": {
+        "commit": "72db53d750f571bef8804de4a52224e44dcab3a1",
+        "author": "Michael Nielsen", "licence": "MIT",
+        "files": {
+            "src/network3.py": "719e13438137d87b9c3271f7635e82c96bd550f9094db31b2f0ab80d18a93075",
+        },
+    },
+    "lisa-lab/DeepLearningTutorials": {
+        "commit": "11c465105026cf87573937fc2d35ab7543678698",
+        "author": "Deep Learning Tutorials Development Team (LISA lab)",
+        "licence": "BSD 3-clause",
+        "files": {
+            "code/logistic_sgd.py":
+                "0f7f2af7e36366e195ec744acbd717177af65e9609d0f5b67a876b2a9033eaaf",
+        },
+    },
+    "mdenil/dropout": {
+        "commit": "c99292e6ba443d6a6ced48724fcec504a35f77dc",
+        "author": "Misha Denil", "licence": "MIT",
+        "files": {
+            "mlp.py": "c2fc0aace8748d9d1b7c2724e5bff9ab55c4fe7105bf4dd6e423a72c9a07100c",
+            "logistic_sgd.py": "3e8e0e5aa2bc820b14581c7c1a0c87c71594cd30078c6dc550e81634eba8bc48",
+            "load_data.py": "af6e59990874749e9e272aff9e35ab355b2a9424d84c18bb8fded33418a29c23",
+        },
+    },
+}
+
+
+def corpus_dir():
+    """The corpus directory that ``$DLT_LEGACY_CORPUS`` names, or None."""
+    value = os.environ.get(CORPUS_VARIABLE)
+    return Path(value) if value else None
+
+
+def source_path(repo, path, corpus=None):
+    """Where the corpus keeps ``path`` of ``repo``."""
+    return (corpus or corpus_dir()) / repo.replace("/", "__") / path
+
+
+def corpus_problems(corpus=None):
+    """What is missing from the corpus directory: a list of sentences, empty
+    when every file of :data:`SOURCES` is there with its sha256."""
+    corpus = corpus or corpus_dir()
+    if corpus is None:
+        return [f"{CORPUS_VARIABLE} is not set"]
+    problems = []
+    for repo, source in SOURCES.items():
+        for path, digest in source["files"].items():
+            file = source_path(repo, path, corpus)
+            if not file.is_file():
+                problems.append(f"{file} is missing")
+            elif hashlib.sha256(file.read_bytes()).hexdigest() != digest:
+                problems.append(f"{file} is not the file of commit {source['commit'][:12]} "
+                                "(its sha256 differs)")
+    return problems
+
+
+def port_file(repo, path, workdir):
+    """Port one corpus file into ``workdir/ported/<owner>__<repo>/<path>``;
+    return the folder it is in."""
+    sys.path.insert(0, str(REPO))
+    from deeplearning_tutorials.theano_compat.port import port_source
+
+    problems = corpus_problems()
+    if problems:
+        raise SystemExit("the legacy corpus is not ready: " + "; ".join(problems)
+                         + " (see tests/legacy/README.md)")
+    text, _ = port_source(source_path(repo, path).read_text())
+    target = Path(workdir) / "ported" / repo.replace("/", "__") / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)
+    return target.parent
 
 
 def write_slices(workdir, sizes=SIZES):
@@ -132,8 +227,9 @@ def run_radford(name, workdir, epochs):
     sys.path.insert(0, str(HERE / "stand_ins"))
     os.environ["LEGACY_MNIST_SLICE"] = str(workdir / "mnist_slice.npz")
     watcher = EpochWatcher(epochs)
+    folder = port_file("Newmu/Theano-Tutorials", name, workdir)
     with contextlib.suppress(_Enough):
-        runpy.run_path(str(HERE / "radford_theano_tutorials" / name),
+        runpy.run_path(str(folder / name),
                        init_globals={"print": watcher}, run_name="__main__")
     return {"accuracy": watcher.accuracies[-1], "per_epoch": watcher.accuracies}
 
@@ -148,7 +244,8 @@ def _captured(call):
 
 
 def run_nielsen(workdir, epochs, conv):
-    sys.path.insert(0, str(HERE / "nielsen_nndl"))
+    sys.path.insert(0, str(port_file("mnielsen/neural-networks-and-deep-learning",
+                                     "src/network3.py", workdir)))
     import network3
     from network3 import ConvPoolLayer, FullyConnectedLayer, Network, ReLU, SoftmaxLayer
 
@@ -173,12 +270,16 @@ def run_nielsen(workdir, epochs, conv):
 
 
 def run_lisa(workdir, epochs, unchanged=False):
+    repo, path = "lisa-lab/DeepLearningTutorials", "code/logistic_sgd.py"
     if unchanged:  # the original file, its `import theano` lines answered by the hook
         from deeplearning_tutorials import theano_compat
 
         theano_compat.install()
-    folder = HERE / "lisa_deeplearningtutorials"
-    sys.path.insert(0, str(folder / "original" if unchanged else folder))
+        port_file(repo, path, workdir)  # checks the corpus (the port is not run)
+        folder = source_path(repo, path).parent
+    else:
+        folder = port_file(repo, path, workdir)
+    sys.path.insert(0, str(folder))
     import logistic_sgd
 
     text = _captured(lambda: logistic_sgd.sgd_optimization_mnist(
@@ -188,7 +289,9 @@ def run_lisa(workdir, epochs, unchanged=False):
 
 
 def run_denil(workdir, epochs):
-    sys.path.insert(0, str(HERE / "denil_dropout"))
+    for name in ("mlp.py", "logistic_sgd.py", "load_data.py"):
+        folder = port_file("mdenil/dropout", name, workdir)
+    sys.path.insert(0, str(folder))
     import mlp
 
     batch_size = 100
@@ -223,10 +326,15 @@ def main(argv=None):
     parser.add_argument("script", choices=sorted(RUNS))
     parser.add_argument("workdir", type=Path)
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--corpus", type=Path, help="the corpus directory (default: "
+                        f"${CORPUS_VARIABLE}); tests/legacy/README.md says how to fill it")
     parser.add_argument("--record", type=Path, help="add the result to this JSON file")
     parser.add_argument("--mode", help="PyTensor mode for every function (default: the "
                         "project's, NUMBA); FAST_COMPILE compiles fastest")
     args = parser.parse_args(argv)
+    if args.corpus or corpus_dir():  # absolute: the run changes directory
+        os.environ[CORPUS_VARIABLE] = str((args.corpus or corpus_dir()).resolve())
+    sys.dont_write_bytecode = True  # no __pycache__ in the corpus directory
     sys.path.insert(0, str(REPO))
     import pytensor
 
