@@ -97,9 +97,17 @@ non_negative_float = _number_type(
 
 
 def make_parser(
-    prog, description, default_mode=config.DEFAULT_MODE, default_blas_threads=None
+    prog,
+    description,
+    default_mode=config.DEFAULT_MODE,
+    default_blas_threads=None,
+    checkpoints=True,
 ):
     """A parser with the flags every tutorial has: data, precision, backend.
+
+    ``checkpoints=False`` leaves out ``--checkpoint-dir``, ``--resume`` and
+    ``--start-over``, for a driver whose run cannot be resumed (logistic_cg:
+    SciPy's ``fmin_cg`` keeps its state to itself).
 
     ``default_mode`` is the backend used when neither ``--mode`` nor
     ``PYTENSOR_FLAGS`` names one (see :func:`config.configure`);
@@ -155,6 +163,20 @@ def make_parser(
         )
         + ")",
     )
+    if checkpoints:
+        _add_checkpoint_arguments(parser)
+    else:
+        parser.set_defaults(checkpoint_dir=None)
+    parser.add_argument(
+        "--results-json",
+        metavar="PATH",
+        default=None,
+        help="also write the result record (errors, iterations, timing) as JSON",
+    )
+    return parser
+
+
+def _add_checkpoint_arguments(parser):
     parser.add_argument(
         "--checkpoint-dir",
         metavar="DIR",
@@ -174,13 +196,6 @@ def make_parser(
         help="delete the checkpoints in --checkpoint-dir and start afresh "
         "(without it or --resume, a run refuses to replace them)",
     )
-    parser.add_argument(
-        "--results-json",
-        metavar="PATH",
-        default=None,
-        help="also write the result record (errors, iterations, timing) as JSON",
-    )
-    return parser
 
 
 def add_sgd_arguments(parser, learning_rate, n_epochs, batch_size):

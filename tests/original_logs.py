@@ -57,6 +57,15 @@ STDOUT = {
         "Predicted values for the first 10 examples in test set:",  # logistic_sgd.py:470
         "[%s]",  # logistic_sgd.py:471, print(predicted_values): a vector of labels
     ],
+    "logistic_cg": [
+        *_LOADING,
+        "... building the model",  # logistic_cg.py:179
+        "Optimizing using scipy.optimize.fmin_cg...",  # logistic_cg.py:281
+        "validation error %f %%",  # logistic_cg.py:264, in fmin_cg's callback
+        # logistic_cg.py:292
+        "Optimization complete with best validation score of %f %%, with "
+        "test performance %f %%",
+    ],
     "mlp": [
         *_LOADING,
         "... building the model",  # mlp.py:244
@@ -124,6 +133,7 @@ STDOUT = {
 STDERR = {
     "logistic_sgd": ["The code for file logistic_sgd.py ran for %.1fs"],  # :444
     "logistic_sgd predict": [],
+    "logistic_cg": ["The code for file logistic_cg.py ran for %.1fs"],  # :297
     "mlp": ["The code for file mlp.py ran for %.2fm"],  # mlp.py:404
     # convolutional_mlp.py:340
     "convolutional_mlp": ["The code for file convolutional_mlp.py ran for %.2fm"],
