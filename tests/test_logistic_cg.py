@@ -4,9 +4,12 @@ cannot run in float32), and the same run in float32, which the original could
 not make.
 
 The reference, tests/oracle/logistic_cg_float64.stdout and .stderr, is 10
-iterations of fmin_cg on the full MNIST, made by tests/oracle/run_original_cg.sh.
+iterations of fmin_cg on the full MNIST, made by tests/oracle/run_original_cg.sh;
+tests/oracle/logistic_cg_float64_50.stdout is the original's default run (50
+iterations), which the recorded float64 run under results/ must have printed.
 """
 
+import json
 from pathlib import Path
 
 import numpy
@@ -17,7 +20,8 @@ from original_logs import assert_prints_the_original_lines
 
 from deeplearning_tutorials import logistic_cg
 
-ORACLE = Path(__file__).parent / "oracle"
+REPO = Path(__file__).resolve().parent.parent
+ORACLE = REPO / "tests" / "oracle"
 ORIGINAL_STDOUT = (ORACLE / "logistic_cg_float64.stdout").read_text()
 ORIGINAL_STDERR = (ORACLE / "logistic_cg_float64.stderr").read_text()
 N_EPOCHS = 10  # the reference's iterations
@@ -35,6 +39,36 @@ def test_the_formats_accept_what_the_original_printed():
     assert_prints_the_original_lines(
         "logistic_cg", ORIGINAL_STDOUT, ORIGINAL_STDERR, floatX="float64"
     )
+
+
+def without_timing(lines):
+    return [line for line in lines if not line.startswith("The code for file ")]
+
+
+def test_the_recorded_float64_run_printed_the_originals_default_run():
+    """results/logistic_cg_float64.log (the default run, 50 iterations) is
+    what the original printed on stdout, line for line; both records hold
+    the figures their logs print."""
+    original = (ORACLE / "logistic_cg_float64_50.stdout").read_text().splitlines()
+    recorded = (REPO / "results" / "logistic_cg_float64.log").read_text().splitlines()
+    assert without_timing(recorded) == original
+    for name in ("logistic_cg", "logistic_cg_float64"):
+        record = json.loads((REPO / "results" / f"{name}.json").read_text())
+        log = (REPO / "results" / f"{name}.log").read_text().splitlines()
+        assert record["model"] == "logistic_cg" and record["epochs"] == 50
+        final = next(line for line in log if line.startswith("Optimization complete"))
+        assert final == (
+            "Optimization complete with best validation score of %f %%, with "
+            "test performance %f %%"
+            % (record["best_validation_error_percent"], record["test_error_percent"])
+        )
+        validation = [line for line in log if line.startswith("validation error ")]
+        assert validation == [
+            "validation error %f %%" % (100 * v) for v in record["validation_history"]
+        ]
+    assert json.loads((REPO / "results" / "logistic_cg.json").read_text())[
+        "floatX"
+    ] == "float32"
 
 
 def test_theta_holds_W_and_b():

@@ -11,6 +11,12 @@
 #     bash tests/oracle/run_original_cg.sh 10 > tests/oracle/logistic_cg_float64.stdout \
 #                                            2> tests/oracle/logistic_cg_float64.stderr
 #
+# and the default run, 50 iterations, the reference of the recorded run
+# results/logistic_cg_float64.log:
+#
+#     bash tests/oracle/run_original_cg.sh 50 > tests/oracle/logistic_cg_float64_50.stdout \
+#                                            2> tests/oracle/logistic_cg_float64_50.stderr
+#
 # (the environment of tests/fixtures/README.md: Python 3.7, Theano 1.0.5, the
 # original code/ folder). One BLAS thread, a compile
 # directory of its own (THEANO_COMPILEDIR, else a temporary one, removed at the end).
