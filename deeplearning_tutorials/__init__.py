@@ -1,8 +1,8 @@
 """The LISA-lab Deep Learning Tutorials on PyTensor.
 
-One module per tutorial, with the original names: ``logistic_sgd``, ``mlp``,
-``convolutional_mlp``, ``dA``, ``SdA``, ``rbm`` and ``DBN`` (``logistic_cg``
-is not ported yet). Each runs as ``python -m deeplearning_tutorials.<name>``.
+One module per tutorial, with the original names: ``logistic_sgd``,
+``logistic_cg``, ``mlp``, ``convolutional_mlp``, ``dA``, ``SdA``, ``rbm`` and
+``DBN``. Each runs as ``python -m deeplearning_tutorials.<name>``.
 
 Importing the package installs the project defaults for whatever
 ``PYTENSOR_FLAGS`` leaves unset: ``floatX=float32``, ``mode=NUMBA`` and Numba

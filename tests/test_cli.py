@@ -7,6 +7,7 @@ import pytest
 from conftest import error_lines, run_module
 
 FLAGS = {
+    "logistic_cg": ["--n-epochs"],
     "logistic_sgd": [
         "--learning-rate",
         "--n-epochs",

@@ -45,6 +45,7 @@ UNCITED = {
     "backends.md": 0,
     "convolutional_mlp.md": 0,
     "dA.md": 0,
+    "logistic_cg.md": 0,
     "logistic_sgd.md": 0,
     "mlp.md": 0,
     "performance.md": 0,

@@ -31,7 +31,7 @@ import dlt_generate  # noqa: E402
 
 # The chapters, in the order of the index; each is doc/<name>.md in English
 # and doc/zh/<name>.md in Chinese.
-TUTORIALS = ["logistic_sgd", "mlp", "convolutional_mlp", "dA", "SdA", "rbm", "DBN"]
+TUTORIALS = ["logistic_sgd", "logistic_cg", "mlp", "convolutional_mlp", "dA", "SdA", "rbm", "DBN"]
 CHAPTERS = TUTORIALS + ["porting", "backends", "performance", "results"]
 LANGUAGES = {"en": "", "zh": "zh/"}
 
@@ -106,6 +106,21 @@ def test_the_log_parser_reads_epochs_runs_and_resumed_lines():
     assert parsed["test"] == {1: 11.5}
     assert parsed["pretraining"] == {0: {0: 71.672719}, 1: {0: -98.57}}
     assert parsed["training"] == [{0: 63.2, 1: 55.7}, {0: -89.8}]
+
+
+def test_the_log_parser_numbers_logistic_cgs_iterations():
+    """logistic_cg prints one validation error per iteration of fmin_cg,
+    without its number: they are numbered from 1."""
+    log = "\n".join(
+        [
+            "Optimizing using scipy.optimize.fmin_cg...",
+            "validation error 29.989583 %",
+            "validation error 24.656250 %",
+            "Optimization complete with best validation score of 24.656250 %, "
+            "with test performance 25.000000 %",
+        ]
+    )
+    assert dlt_generate.parse_log(log)["validation"] == {1: 29.989583, 2: 24.65625}
 
 
 def test_a_log_without_epochs_yet_is_passed_over(tmp_path, monkeypatch):

@@ -45,6 +45,14 @@ ORIGINAL_SNIPPETS = {
     "DBN": {1: "class DBN", 2: "pretraining_functions("},
 }
 
+# logistic_cg: the original code/logistic_cg.py has no markers; these are
+# this project's, quoted by doc/logistic_cg.md
+ORIGINAL_SNIPPETS["logistic_cg"] = {
+    1: "self.W = self.theta[0 : n_in * n_out].reshape((n_in, n_out))",
+    2: "pytensor.grad(cost, classifier.theta)",
+    3: "scipy.optimize.fmin_cg(",
+}
+
 # modules whose markers are still to be placed
 NOT_YET = set()
 

@@ -25,6 +25,7 @@ OUT = DOC / "_generated"
 # earlier runs with PyTensor's generator under results/pytensor_rng/).
 SOURCES = {
     "logistic_sgd": ["logistic_sgd"],
+    "logistic_cg": ["logistic_cg"],
     "mlp": ["mlp"],
     "convolutional_mlp": ["convolutional_mlp"],
     "dA": ["dA", "pytensor_rng/dA"],
@@ -40,6 +41,8 @@ VALIDATION = re.compile(rf"^epoch (\d+), minibatch \d+/\d+, validation error {NU
 TEST = re.compile(rf"^\s+epoch (\d+), minibatch \d+/\d+, test error of best model {NUMBER} %")
 PRETRAINING = re.compile(rf"^Pre-training layer (\d+), epoch (\d+), cost\s+{NUMBER}$")
 TRAINING = re.compile(rf"^Training epoch (\d+), cost(?: is)?\s+{NUMBER}$")
+# logistic_cg's callback: one line per iteration of fmin_cg, without its number
+ITERATION = re.compile(rf"^validation error {NUMBER} %$")
 
 def record(model, suffix):
     """The first recorded file of ``model`` with ``suffix`` (.log, .json), as
@@ -61,6 +64,8 @@ def parse_log(text):
     for line in text.splitlines():
         if m := VALIDATION.match(line):
             validation[int(m[1])] = float(m[2])
+        elif m := ITERATION.match(line):
+            validation[len(validation) + 1] = float(m[1])
         elif m := TEST.match(line):
             test[int(m[1])] = float(m[2])
         elif m := PRETRAINING.match(line):
@@ -104,7 +109,8 @@ def draw_curve(model, log, path):
             v = curves["validation"]
             ax.plot(list(v), list(v.values()), label="validation", lw=1.2)
             t = curves["test"]
-            ax.plot(list(t), list(t.values()), "o", ms=3, label="test (best model)")
+            if t:  # logistic_cg prints no test error per iteration
+                ax.plot(list(t), list(t.values()), "o", ms=3, label="test (best model)")
             ax.set_ylabel("error (%)")
             ax.set_title("fine-tuning" if curves["pretraining"] else model, fontsize=10)
         elif panel == "pretraining":
@@ -122,7 +128,7 @@ def draw_curve(model, log, path):
                 ax.plot(range(len(published)), published, "k--", lw=1, label="published")
             ax.set_ylabel("cost")
             ax.set_title(model, fontsize=10)
-        ax.set_xlabel("epoch")
+        ax.set_xlabel("iteration of fmin_cg" if model == "logistic_cg" else "epoch")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.suptitle(f"{log}", fontsize=9, family="monospace")
