@@ -40,16 +40,17 @@ import pytensor
 import pytensor.tensor as pt
 import scipy.optimize
 
-from deeplearning_tutorials import cli, training
+from deeplearning_tutorials import cli, logistic_sgd, training
 from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch_givens
 
 
-class LogisticRegression:
+class LogisticRegression(logistic_sgd.LogisticRegression):
     """Multi-class logistic regression whose parameters live in one vector.
 
-    As :class:`deeplearning_tutorials.logistic_sgd.LogisticRegression`, but
-    ``W`` and ``b`` are views of the shared vector ``theta``, the vector an
-    optimiser such as ``scipy.optimize.fmin_cg`` works on.
+    As :class:`deeplearning_tutorials.logistic_sgd.LogisticRegression`, whose
+    ``negative_log_likelihood`` and ``errors`` it uses, but ``W`` and ``b``
+    are views of the shared vector ``theta``, the vector an optimiser such as
+    ``scipy.optimize.fmin_cg`` works on.
     """
 
     def __init__(self, input, n_in, n_out):
@@ -83,32 +84,6 @@ class LogisticRegression:
         # end-snippet-1
 
         self.input = input
-
-    def negative_log_likelihood(self, y):
-        """Mean negative log-likelihood of the labels ``y`` under the model.
-
-        :type y: pytensor.tensor.TensorVariable
-        :param y: the correct label of each example
-        """
-        # log(p_y_given_x)[arange(n), y]: each example's log-probability of
-        # its correct label
-        return -pt.mean(pt.log(self.p_y_given_x)[pt.arange(y.shape[0]), y])
-
-    def errors(self, y):
-        """The fraction of examples in the minibatch that are misclassified.
-
-        :type y: pytensor.tensor.TensorVariable
-        :param y: the correct label of each example (an integer vector)
-        """
-        if y.ndim != self.y_pred.ndim:
-            raise TypeError(
-                "y should have the same shape as self.y_pred",
-                ("y", y.type, "y_pred", self.y_pred.type),
-            )
-        if y.dtype.startswith("int"):
-            # neq gives 1 for each mistake, 0 for each correct prediction
-            return pt.mean(pt.neq(self.y_pred, y))
-        raise NotImplementedError()
 
 
 def cg_optimization_mnist(
