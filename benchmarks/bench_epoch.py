@@ -44,25 +44,15 @@ LEARNING_RATE = {"logistic_sgd": 0.13, "mlp": 0.01}
 
 def build_pytensor_functions(model):
     """Compile the tutorial's train/validate functions; return them and timings."""
-    import pytensor.tensor as pt
+    from bench_all import project_supervised
 
     from deeplearning_tutorials import data, training
-    from deeplearning_tutorials.logistic_sgd import LogisticRegression
-    from deeplearning_tutorials.mlp import MLP
 
     datasets = data.load_data()
     batch_size = BATCH_SIZE[model]
-    x, y = pt.matrix("x"), pt.ivector("y")
-    if model == "logistic_sgd":
-        classifier = LogisticRegression(x, 28 * 28, 10)
-        cost = classifier.negative_log_likelihood(y)
-    else:
-        classifier = MLP(numpy.random.RandomState(1234), x, 28 * 28, 500, 10)
-        cost = classifier.negative_log_likelihood(y) + 0.0001 * classifier.L2_sqr
-    updates = training.sgd_updates(cost, classifier.params, LEARNING_RATE[model])
     start = timeit.default_timer()
-    train_model, validate_model, _ = training.compile_sgd_functions(
-        datasets, batch_size, x, y, cost, classifier.errors(y), updates
+    train_model, validate_model, _ = project_supervised(
+        model, datasets, batch_size, LEARNING_RATE[model]
     )
     compile_seconds = timeit.default_timer() - start
     n_train, n_valid, _ = training.count_batches(datasets, batch_size)
