@@ -12,6 +12,7 @@ the command that resumes it.
 """
 
 import argparse
+import contextlib
 import inspect
 import math
 import os
@@ -20,7 +21,7 @@ import signal
 import sys
 import traceback
 
-from deeplearning_tutorials import checkpoint, config, noise, training
+from deeplearning_tutorials import checkpoint, config, data, noise, training
 from deeplearning_tutorials.data import DEFAULT_DATASET
 from deeplearning_tutorials.errors import (
     InputError,
@@ -94,6 +95,9 @@ positive_float = _number_type(
 non_negative_float = _number_type(
     float, lambda v: math.isfinite(v) and v >= 0, "a finite number >= 0"
 )
+non_negative_int = _number_type(
+    int, lambda v: 0 <= v <= MAX_INT, f"an integer from 0 to {MAX_INT}"
+)
 
 
 def make_parser(
@@ -131,6 +135,7 @@ def make_parser(
         "up in $DEEPLEARNING_TUTORIALS_DATA, the project's data/ folder, the "
         "installed share/ folder and ~/.cache (downloaded if missing)",
     )
+    _add_cross_validation_arguments(parser)
     parser.add_argument(
         "--floatX",
         choices=config.FLOATX_CHOICES,
@@ -174,6 +179,37 @@ def make_parser(
         help="also write the result record (errors, iterations, timing) as JSON",
     )
     return parser
+
+
+def _add_cross_validation_arguments(parser):
+    parser.add_argument(
+        "--cv-folds",
+        metavar="K",
+        type=positive_int,
+        default=None,
+        help="K-fold cross-validation: pool the training and validation sets, "
+        "cut them into K consecutive folds, and train on all but fold "
+        "--cv-fold, which validates; the test set is untouched (default: the "
+        "data file's own split)",
+    )
+    parser.add_argument(
+        "--cv-fold",
+        metavar="I",
+        type=non_negative_int,
+        default=None,
+        help="which fold validates, 0 to K-1 (with --cv-folds)",
+    )
+
+
+def _cross_validation(args):
+    """The :func:`data.cross_validation` block of ``--cv-folds``/``--cv-fold``,
+    or a block that changes nothing."""
+    folds, fold = getattr(args, "cv_folds", None), getattr(args, "cv_fold", None)
+    if folds is None and fold is None:
+        return contextlib.nullcontext()
+    if folds is None or fold is None:
+        raise InputError("--cv-folds K and --cv-fold I go together")
+    return data.cross_validation(folds, fold)
 
 
 def _add_checkpoint_arguments(parser):
@@ -396,6 +432,25 @@ def _blas_threads(args):
     return args.default_blas_threads
 
 
+# True inside parsing_only(): run() returns the parsed flags, runs nothing.
+_parsing_only = False
+
+
+@contextlib.contextmanager
+def parsing_only():
+    """Within this block a tutorial's ``main(argv)`` parses ``argv`` and
+    returns the parsed flags instead of running: how the sweep checks every
+    trial's command line against the driver's own parser before it starts
+    any. A refused flag still ends in ``SystemExit(2)`` with its one line on
+    stderr, as on the command line."""
+    global _parsing_only
+    previous, _parsing_only = _parsing_only, True
+    try:
+        yield
+    finally:
+        _parsing_only = previous
+
+
 def run(driver, args, writable=None):
     """Configure the backend from ``args`` and call ``driver`` with the flags.
 
@@ -412,6 +467,8 @@ def run(driver, args, writable=None):
     ``writable`` maps flag names to output paths that are checked before any
     work starts.
     """
+    if _parsing_only:
+        return args
     try:
         with training.stop_signals_exit(lambda signum: _stop_message(signum, args)):
             outputs = {"--results-json": getattr(args, "results_json", None)}
@@ -424,7 +481,8 @@ def run(driver, args, writable=None):
             )
             config.limit_blas_threads(_blas_threads(args))
             _start_over(args)
-            result = driver(**driver_arguments(driver, args))
+            with _cross_validation(args):
+                result = driver(**driver_arguments(driver, args))
         _finished()
         return result
     except BaseException as exc:  # noqa: BLE001 (each kind is told apart below)

@@ -24,6 +24,7 @@ If the default file is found nowhere it is downloaded from the original URL
 and checked against its SHA-256 before it is used.
 """
 
+import contextlib
 import gzip
 import hashlib
 import os
@@ -554,7 +555,79 @@ def load_data(dataset=DEFAULT_DATASET, n_features=IMAGE_SIZE):
             raise DatasetError(
                 f"{dataset}: {name} set: pixel values too large for {floatX}"
             )
+    if _active_fold is not None:
+        splits = cross_validation_splits(splits, *_active_fold)
+        print(_fold_line(splits, *_active_fold))
     return [shared_dataset(split) for split in splits]
+
+
+# --------------------------------------------------------------------------
+# Cross-validation: training on fold i of K
+# --------------------------------------------------------------------------
+
+
+def cross_validation_splits(splits, folds, fold):
+    """The splits of fold ``fold`` (0 .. ``folds`` - 1) of K-fold cross-validation.
+
+    The training and validation examples are pooled, in the file's order
+    (50,000 + 10,000 for MNIST), and cut into ``folds`` consecutive blocks
+    whose sizes differ by at most one (``numpy.array_split``). Block
+    ``fold`` is the validation set; the other blocks, in order, are the
+    training set. The test set is returned untouched: it is never used to
+    choose anything. With 6 folds of MNIST, fold 5 is the file's own split.
+    """
+    (train_x, train_y), (valid_x, valid_y), test = splits
+    pool_x = numpy.concatenate([train_x, valid_x])
+    pool_y = numpy.concatenate([train_y, valid_y])
+    _check_fold(folds, fold, n_examples=len(pool_x))
+    blocks = numpy.array_split(numpy.arange(len(pool_x)), folds)
+    held_out = blocks[fold]
+    kept = numpy.concatenate(blocks[:fold] + blocks[fold + 1 :])
+    return (pool_x[kept], pool_y[kept]), (pool_x[held_out], pool_y[held_out]), test
+
+
+# The fold load_data hands out, (folds, fold), or None: the file's own split.
+_active_fold = None
+
+
+@contextlib.contextmanager
+def cross_validation(folds, fold):
+    """Within this block :func:`load_data` returns fold ``fold`` of
+    ``folds`` (see :func:`cross_validation_splits`) instead of the file's
+    split; how ``--cv-folds K --cv-fold i`` reach every driver."""
+    global _active_fold
+    _check_fold(folds, fold)
+    previous, _active_fold = _active_fold, (folds, fold)
+    try:
+        yield
+    finally:
+        _active_fold = previous
+
+
+def _check_fold(folds, fold, n_examples=None):
+    """Refuse fewer than 2 folds, more folds than ``n_examples``, or a
+    ``fold`` outside 0 .. ``folds`` - 1."""
+    if folds < 2 or (n_examples is not None and folds > n_examples):
+        most = f" (the data set pools {n_examples} examples)" if n_examples else ""
+        raise InputError(f"--cv-folds {folds}: expected at least 2 folds{most}")
+    if not 0 <= fold < folds:
+        raise InputError(f"--cv-fold {fold}: expected 0 to {folds - 1}")
+
+
+def active_fold():
+    """``{"folds": K, "fold": i}`` inside :func:`cross_validation`, else None."""
+    if _active_fold is None:
+        return None
+    folds, fold = _active_fold
+    return {"folds": folds, "fold": fold}
+
+
+def _fold_line(splits, folds, fold):
+    (train_x, _), (valid_x, _), _ = splits
+    return (
+        f"... cross-validation fold {fold} (of 0 to {folds - 1}): {len(train_x)} "
+        f"training, {len(valid_x)} validation examples"
+    )
 
 
 def n_batches(shared_x, batch_size, name="data set"):

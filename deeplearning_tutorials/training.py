@@ -27,7 +27,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import checkpoint, provenance
+from deeplearning_tutorials import checkpoint, data, provenance
 from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
 from deeplearning_tutorials.errors import STOP_SIGNALS, ExitAtOnce, signal_name
 from deeplearning_tutorials.data import minibatch_givens, n_batches
@@ -380,6 +380,8 @@ def checkpointer_for(
     if checkpoint_dir is None:
         return None
     settings["floatX"] = pytensor.config.floatX
+    if data.active_fold() is not None:
+        settings["cross_validation"] = data.active_fold()
     return Checkpointer(checkpoint_dir, model_name, params, settings, file_name)
 
 
@@ -462,6 +464,9 @@ def write_record(path, result, **settings):
     record = result.as_record(
         floatX=pytensor.config.floatX, mode=str(pytensor.config.mode), **settings
     )
+    fold = data.active_fold()
+    if fold is not None:
+        record["cross_validation"] = fold
     record["machine"] = provenance.machine()
     command = provenance.command_line()
     if command is not None:
