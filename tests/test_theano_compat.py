@@ -23,6 +23,7 @@ from deeplearning_tutorials.theano_compat import (
     theano,
 )
 from deeplearning_tutorials.theano_compat import tensor as T
+from deeplearning_tutorials.theano_compat import device
 from deeplearning_tutorials.theano_compat.config import apply_theano_flags
 from deeplearning_tutorials.theano_compat.sandbox.rng_mrg import MRG_RandomStreams
 from deeplearning_tutorials.theano_compat.tensor.shared_randomstreams import RandomStreams
@@ -96,8 +97,9 @@ def test_the_import_hook_answers_import_theano_with_the_kit():
 # -- configuration -------------------------------------------------------------
 
 
-def test_device_gpu_is_accepted_and_said_to_stay_on_the_cpu():
-    with pytest.warns(UserWarning, match="accepted and ignored"):
+def test_device_gpu_without_a_jax_gpu_is_accepted_and_said_to_stay_on_the_cpu(monkeypatch):
+    monkeypatch.setattr(device, "jax_gpu", lambda: None)
+    with pytest.warns(UserWarning, match="accepted, but .*computes on the CPU"):
         theano.config.device = "gpu"
     assert theano.config.device == "cpu"
     with pytest.raises(ValueError, match="unknown Theano device"):
@@ -113,10 +115,11 @@ def test_config_reads_and_sets_pytensor_config():
         pytensor.config.floatX = saved
 
 
-def test_theano_flags_set_floatx_and_accept_the_gpu():
+def test_theano_flags_set_floatx_and_accept_the_gpu(monkeypatch):
+    monkeypatch.setattr(device, "jax_gpu", lambda: None)
     saved = pytensor.config.floatX
     try:
-        with pytest.warns(UserWarning, match="accepted and ignored"):
+        with pytest.warns(UserWarning, match="accepted, but"):
             apply_theano_flags({"THEANO_FLAGS": "floatX=float64,device=cuda0"})
         assert pytensor.config.floatX == "float64"
         apply_theano_flags({"THEANO_FLAGS": "floatX=float32", "PYTENSOR_FLAGS": "floatX=float64"})

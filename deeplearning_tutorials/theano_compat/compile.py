@@ -28,13 +28,22 @@ Shape errors that name the shapes
 Theano's mode names
     ``mode='FAST_RUN'`` (Theano's default) means the current default mode;
     ``'FAST_COMPILE'`` and ``'DebugMode'`` are PyTensor's own.
+
+``device='gpu'``
+    Once ``theano.config.device`` is mapped onto JAX (:mod:`.device`), a
+    function in Theano's default mode is compiled for JAX, its
+    constant-length minibatch slices made static; one that JAX cannot
+    compile or trace runs on the CPU instead, with a warning saying why.
 """
 
 import warnings
 
 import pytensor
 from pytensor.compile.mode import Mode
+from pytensor.graph.replace import clone_replace
 from pytensor.tensor.random.type import RandomType
+
+from deeplearning_tutorials.theano_compat import device
 
 
 class FrozenNoiseError(RuntimeError):
@@ -77,12 +86,13 @@ class LegacyFunction:
     Everything else (``maker``, ``copy``, ...) is the PyTensor function's.
     """
 
-    def __init__(self, fn, names, defaults, rebuild):
+    def __init__(self, fn, names, defaults, rebuild, on_cpu=None):
         self.fn = fn
         self.names = names  # the name of every input, in order (None if unnamed)
         self.defaults = defaults  # position -> default value
         self._rebuild = rebuild  # (inputs, outputs, givens, updates, kwargs)
         self._diagnostic = None
+        self._on_cpu = on_cpu  # for a JAX function: builds the CPU one
 
     def __getattr__(self, name):
         return getattr(self.fn, name)
@@ -91,8 +101,13 @@ class LegacyFunction:
         values = self._arguments(args, kwargs)
         try:
             return self.fn(*values)
-        except (ValueError, IndexError, AssertionError) as error:
-            if isinstance(error, ShapeMismatchError) or not _uses_numba(self.fn):
+        except Exception as error:
+            if self._on_cpu is not None and _is_tracing_error(error):
+                # a failed trace (JAX traces at a call with new shapes)
+                # computed and updated nothing
+                self.fn, self._on_cpu = self._on_cpu(error), None
+                return self(*args, **kwargs)
+            if not _is_shape_error(error) or not _uses_numba(self.fn):
                 raise
             message = self._diagnose(values)
             if message is None:
@@ -171,12 +186,57 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
         allow_input_downcast=allow_input_downcast, profile=profile,
         on_unused_input=on_unused_input,
     )
+    rebuild = (variables, outputs, givens, updates, kwargs)
+    if device.mapped_device() and kwargs["mode"] is None:
+        return _function_for_jax(rebuild, names, defaults, no_default_updates)
+    fn = _compile(variables, outputs, kwargs)
+    check_streams_advance(fn, no_default_updates)
+    return LegacyFunction(fn, names, defaults, rebuild)
+
+
+def _compile(variables, outputs, kwargs):
     with warnings.catch_warnings():
         # PyTensor deprecates no_default_updates; the kit's own warning follows
         warnings.filterwarnings("ignore", "The no_default_updates", DeprecationWarning)
-        fn = pytensor.function(variables, outputs, **kwargs)
+        return pytensor.function(variables, outputs, **kwargs)
+
+
+def _function_for_jax(rebuild, names, defaults, no_default_updates):
+    """Compile for JAX with static minibatch slices; on the CPU where JAX cannot."""
+    variables, outputs, givens, updates, kwargs = rebuild
+
+    def on_cpu(reason):
+        warnings.warn(
+            f"device={device.mapped_device()!r}: JAX cannot compile this function "
+            f"({type(reason).__name__}: {str(reason).splitlines()[0]}); it runs on the "
+            f"CPU with mode {pytensor.config.mode} (doc/porting.md).",
+            UserWarning,
+            stacklevel=4,
+        )
+        fn = _compile(variables, outputs, kwargs)
+        check_streams_advance(fn, no_default_updates)
+        return fn
+
+    # givens applied here, so that the slices they bring can be made static
+    pairs = _pairs(updates)
+    expressions = _as_list(outputs) + [new for _, new in pairs]
+    if givens:
+        expressions = clone_replace(expressions, replace=dict(_pairs(givens)))
+    expressions = device.static_length_slices(expressions)
+    n_outputs = len(_as_list(outputs))
+    jax_outputs = expressions[:n_outputs]
+    if outputs is not None and not isinstance(outputs, (list, tuple)):
+        jax_outputs = jax_outputs[0]
+    jax_kwargs = dict(
+        kwargs, mode="JAX", givens=None,
+        updates=[(old, new) for (old, _), new in zip(pairs, expressions[n_outputs:])],
+    )
+    try:
+        fn = _compile(variables, jax_outputs, jax_kwargs)
+    except NotImplementedError as error:  # an Op without a JAX implementation
+        return LegacyFunction(on_cpu(error), names, defaults, rebuild)
     check_streams_advance(fn, no_default_updates)
-    return LegacyFunction(fn, names, defaults, (variables, outputs, givens, updates, kwargs))
+    return LegacyFunction(fn, names, defaults, rebuild, on_cpu=on_cpu)
 
 
 def check_streams_advance(fn, no_default_updates=False):
@@ -205,6 +265,22 @@ def check_streams_advance(fn, no_default_updates=False):
 
 def _is_random_state(variable):
     return getattr(variable.tag, "is_rng", False) or isinstance(variable.type, RandomType)
+
+
+def _is_tracing_error(error):
+    """An error raised while JAX traces a graph: a shape that is not static,
+    or an Op (a random distribution) with no JAX implementation."""
+    import jax
+
+    return isinstance(
+        error, (jax.errors.JAXTypeError, jax.errors.JAXIndexError, NotImplementedError)
+    ) or (isinstance(error, IndexError) and "static" in str(error))
+
+
+def _is_shape_error(error):
+    return isinstance(error, (ValueError, IndexError, AssertionError)) and not isinstance(
+        error, ShapeMismatchError
+    )
 
 
 def _mode(mode):

@@ -10,14 +10,11 @@ works as it did. Two Theano habits need more:
 ``device``
     Theano 0.x/1.0 chose the GPU with ``device='gpu'`` (old back end) or
     ``'cuda'`` (1.0's gpuarray). PyTensor has no such device; its GPU route
-    is the JAX backend, whose compiled slices need static bounds that the
-    ``givens={x: data[i * bs:(i + 1) * bs]}`` of legacy scripts do not have.
-    So the kit *accepts* the setting, keeps computing on the CPU with the
-    current mode, and says so in a :class:`UserWarning`; ``config.device``
-    then reads ``'cpu'``, as Theano's did when the device could not change
-    after start-up (the ``try: theano.config.device = 'gpu' / except: pass``
-    of Nielsen's ``network3.py``). Pass ``mode='JAX'`` to a function, or set
-    ``PYTENSOR_FLAGS=mode=JAX``, to run a graph with static shapes on JAX.
+    is the JAX backend. Where JAX sees a GPU, the kit compiles every later
+    ``theano.function`` for JAX and ``config.device`` reads what was set;
+    elsewhere it keeps computing on the CPU, ``config.device`` reads
+    ``'cpu'`` (as Theano's did when it could not initialise its GPU) and a
+    :class:`UserWarning` says why. :mod:`.device` tells the whole story.
 
 ``THEANO_FLAGS``
     ``floatX``, ``mode`` and ``device`` in ``THEANO_FLAGS`` are honoured when
@@ -31,20 +28,17 @@ import warnings
 
 import pytensor
 
-GPU_DEVICES = ("gpu", "cuda", "opencl")
+from deeplearning_tutorials.theano_compat import device as _device
 _THEANO_MODES = {"FAST_RUN": None, "FAST_COMPILE": "FAST_COMPILE", "DebugMode": "DebugMode"}
 
 
 class TheanoConfig:
     """The object behind ``theano.config``."""
 
-    def __init__(self):
-        object.__setattr__(self, "_device", "cpu")
-
     @property
     def device(self):
-        """Always ``'cpu'``: the device a Theano run without a GPU reported."""
-        return self._device
+        """The GPU device set, where it maps onto JAX; ``'cpu'`` otherwise."""
+        return _device.mapped_device() or "cpu"
 
     @device.setter
     def device(self, value):
@@ -69,18 +63,8 @@ class TheanoConfig:
 
 
 def accept_device(value):
-    """Accept Theano's ``device`` setting; warn that a GPU one stays on the CPU."""
-    value = str(value)
-    if value.startswith(GPU_DEVICES):
-        warnings.warn(
-            f"theano.config.device = {value!r} is accepted and ignored: the porting kit "
-            f"computes on the CPU with mode {pytensor.config.mode}. PyTensor's GPU route "
-            "is mode='JAX' (static shapes only; see doc/porting.md).",
-            UserWarning,
-            stacklevel=3,
-        )
-    elif value != "cpu":
-        raise ValueError(f"unknown Theano device {value!r} (use 'cpu', 'gpu' or 'cuda')")
+    """Accept Theano's ``device`` setting (see :mod:`.device`)."""
+    _device.request(value, stacklevel=4)
 
 
 def theano_flags(environ=None):
