@@ -29,7 +29,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import checkpoint, cli, training
+from deeplearning_tutorials import checkpoint, cli, practices, training
 from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch_givens
 
 
@@ -121,6 +121,13 @@ def sgd_optimization_mnist(
     results_json=None,
     checkpoint_dir=None,
     resume=False,
+    lr_schedule="constant",
+    lr_decay=0.001,
+    lr_patience=10,
+    loss="nll",
+    preprocess="none",
+    pca_components=None,
+    whiten_epsilon=1e-5,
 ):
     """Stochastic gradient descent optimisation of a log-linear model on MNIST.
 
@@ -138,9 +145,14 @@ def sgd_optimization_mnist(
     :param results_json: if given, the result record is written there as JSON
     :param checkpoint_dir: if given, the run is saved there at every epoch end
     :param resume: continue the run saved in ``checkpoint_dir``
+    :param lr_schedule, lr_decay, lr_patience, loss, preprocess, pca_components,
+        whiten_epsilon: training practices, off by default (see
+        :class:`~deeplearning_tutorials.practices.Practices`)
     :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
     """
-    datasets = load_data(dataset)
+    # the training practices of the last keyword arguments (none by default)
+    practice = practices.Practices.from_arguments(locals())
+    datasets = practice.preprocessed(load_data(dataset))
 
     train_set_x, train_set_y = datasets[0]
     valid_set_x, valid_set_y = datasets[1]
@@ -155,11 +167,14 @@ def sgd_optimization_mnist(
     x = pt.matrix("x")
     y = pt.ivector("y")
 
-    # each MNIST image has size 28*28
-    classifier = LogisticRegression(input=x, n_in=28 * 28, n_out=10)
+    # each MNIST image has size 28*28 (fewer numbers after --preprocess pca)
+    classifier = LogisticRegression(
+        input=x, n_in=practice.n_inputs(28 * 28), n_out=10
+    )
 
     # the cost we minimise during training: the negative log-likelihood
-    cost = classifier.negative_log_likelihood(y)
+    # (or the --loss chosen)
+    cost = practice.loss_of(classifier, y)
 
     # the mistakes the model makes on minibatch `index` of the test set; the
     # givens feed it from the shared data set, as the original's
@@ -181,12 +196,16 @@ def sgd_optimization_mnist(
     g_W = pytensor.grad(cost=cost, wrt=classifier.W)
     g_b = pytensor.grad(cost=cost, wrt=classifier.b)
 
+    # the step size: learning_rate, or a shared variable that the schedule
+    # of --lr-schedule changes between epochs
+    schedule = practice.schedule(learning_rate)
+
     # start-snippet-3
     # how to update the parameters of the model, as a list of
     # (variable, update expression) pairs
     updates = [
-        (classifier.W, classifier.W - learning_rate * g_W),
-        (classifier.b, classifier.b - learning_rate * g_b),
+        (classifier.W, classifier.W - schedule.learning_rate * g_W),
+        (classifier.b, classifier.b - schedule.learning_rate * g_b),
     ]
 
     # train_model returns the cost and, at the same time, updates the
@@ -208,7 +227,10 @@ def sgd_optimization_mnist(
 
     # the hyper-parameters, recorded in results and checkpoints
     settings = dict(
-        learning_rate=learning_rate, batch_size=batch_size, dataset=str(dataset)
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        dataset=str(dataset),
+        **practice.settings(),
     )
     print("... training the model")
     result = training.train_with_early_stopping(
@@ -224,6 +246,7 @@ def sgd_optimization_mnist(
         ),
         resume=resume,
         on_new_best=save_best_model,
+        schedule=schedule,
     )
     training.report_with_epochs_per_second(result, __file__)
     training.write_record(results_json, result, model="logistic_sgd", **settings)
@@ -274,6 +297,7 @@ def main(argv=None):
         default=10,
         help="predict: how many test images to classify",
     )
+    practices.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.command == "predict":
         return cli.run(predict, args)

@@ -25,7 +25,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import cli, training
+from deeplearning_tutorials import cli, practices, training
 from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch_givens
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
 
@@ -91,7 +91,9 @@ class MLP:
     layer (:class:`~deeplearning_tutorials.logistic_sgd.LogisticRegression`).
     """
 
-    def __init__(self, rng, input, n_in, n_hidden, n_out):
+    def __init__(
+        self, rng, input, n_in, n_hidden, n_out, activation=pt.tanh, W_hidden=None
+    ):
         """Build the network.
 
         :type rng: numpy.random.RandomState
@@ -104,9 +106,17 @@ class MLP:
         :param n_hidden: number of hidden units
         :type n_out: int
         :param n_out: number of output units (the number of classes)
+        :param activation: the non-linearity of the hidden layer
+        :param W_hidden: the hidden layer's weights, or ``None`` to draw
+            them as the original did (see :mod:`.practices.weights`)
         """
         self.hiddenLayer = HiddenLayer(
-            rng=rng, input=input, n_in=n_in, n_out=n_hidden, activation=pt.tanh
+            rng=rng,
+            input=input,
+            n_in=n_in,
+            n_out=n_hidden,
+            W=W_hidden,
+            activation=activation,
         )
 
         # the output layer takes the hidden units' activations as its input
@@ -144,6 +154,16 @@ def test_mlp(
     results_json=None,
     checkpoint_dir=None,
     resume=False,
+    dropout=0.0,
+    lr_schedule="constant",
+    lr_decay=0.001,
+    lr_patience=10,
+    init="glorot",
+    activation="tanh",
+    loss="nll",
+    preprocess="none",
+    pca_components=None,
+    whiten_epsilon=1e-5,
 ):
     """Minibatch SGD for a multilayer perceptron on MNIST.
 
@@ -164,9 +184,14 @@ def test_mlp(
     :param results_json: if given, the result record is written there as JSON
     :param checkpoint_dir: if given, the run is saved there at every epoch end
     :param resume: continue the run saved in ``checkpoint_dir``
+    :param dropout, lr_schedule, lr_decay, lr_patience, init, activation, loss,
+        preprocess, pca_components, whiten_epsilon: training practices, off
+        by default (see :class:`~deeplearning_tutorials.practices.Practices`)
     :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
     """
-    datasets = load_data(dataset)
+    # the training practices of the last keyword arguments (none by default)
+    practice = practices.Practices.from_arguments(locals())
+    datasets = practice.preprocessed(load_data(dataset))
 
     train_set_x, train_set_y = datasets[0]
     valid_set_x, valid_set_y = datasets[1]
@@ -182,16 +207,32 @@ def test_mlp(
 
     rng = numpy.random.RandomState(1234)
 
-    classifier = MLP(rng=rng, input=x, n_in=28 * 28, n_hidden=n_hidden, n_out=10)
+    n_in = practice.n_inputs(28 * 28)
+    classifier = MLP(
+        rng=rng,
+        input=x,
+        n_in=n_in,
+        n_hidden=n_hidden,
+        n_out=10,
+        **practice.hidden_layer(rng, n_in, n_hidden),
+    )
 
     # start-snippet-4
-    # the cost we minimise: negative log-likelihood plus the regularisers
+    # the cost we minimise: negative log-likelihood (or the --loss chosen)
+    # plus the regularisers
     cost = (
-        classifier.negative_log_likelihood(y)
+        practice.loss_of(classifier.logRegressionLayer, y)
         + L1_reg * classifier.L1
         + L2_reg * classifier.L2_sqr
     )
     # end-snippet-4
+    # with --dropout, the training cost sees the hidden units masked
+    cost, noise_updates = practice.with_dropout(
+        cost, classifier.hiddenLayer.output, rng
+    )
+    # the step size: learning_rate, or a shared variable that the schedule
+    # of --lr-schedule changes between epochs
+    schedule = practice.schedule(learning_rate)
 
     # the mistakes the model makes on minibatch `index`, fed from the shared
     # data set by the givens (the original's slice; see logistic_sgd)
@@ -214,7 +255,7 @@ def test_mlp(
     # how to update the parameters, as a list of (variable, update
     # expression) pairs: one SGD step on each
     updates = [
-        (param, param - learning_rate * gparam)
+        (param, param - schedule.learning_rate * gparam)
         for param, gparam in zip(classifier.params, gparams)
     ]
 
@@ -223,13 +264,15 @@ def test_mlp(
     train_model = pytensor.function(
         inputs=[index],
         outputs=cost,
-        updates=updates,
+        updates=updates + noise_updates,
         givens=minibatch_givens(x, y, train_set_x, train_set_y, index, batch_size),
     )
     # end-snippet-5
     models = (train_model, validate_model, test_model)
+    # what training changes: the parameters, and the noise stream's state
+    trained = classifier.params + [state for state, _ in noise_updates]
     # compile them now, not in the timed training (see training.warm_up)
-    training.warm_up_models(models, classifier.params)
+    training.warm_up_models(models, trained)
 
     # the hyper-parameters, recorded in results and checkpoints
     settings = dict(
@@ -239,6 +282,7 @@ def test_mlp(
         batch_size=batch_size,
         n_hidden=n_hidden,
         dataset=str(dataset),
+        **practice.settings(),
     )
     print("... training")
     result = training.train_with_early_stopping(
@@ -250,9 +294,10 @@ def test_mlp(
         improvement_threshold=0.995,  # a relative improvement this large counts
         params=classifier.params,
         checkpointer=training.checkpointer_for(
-            checkpoint_dir, "MLP", classifier.params, **settings
+            checkpoint_dir, "MLP", trained, **settings
         ),
         resume=resume,
+        schedule=schedule,
     )
     training.report_with_iteration(result, __file__)
     training.write_record(results_json, result, model="mlp", **settings)
@@ -283,6 +328,7 @@ def main(argv=None):
     parser.add_argument(
         "--n-hidden", type=cli.positive_int, default=500, help="number of hidden units"
     )
+    practices.add_arguments(parser, hidden_layer=True)
     return cli.run(test_mlp, parser.parse_args(argv))
 
 

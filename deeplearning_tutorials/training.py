@@ -201,6 +201,7 @@ def train_with_early_stopping(
     checkpointer=None,
     resume=False,
     log_every=None,
+    schedule=None,
 ):
     """Run minibatch SGD with early stopping and print the original log lines.
 
@@ -223,6 +224,11 @@ def train_with_early_stopping(
     :param checkpointer: a :class:`~deeplearning_tutorials.checkpoint.Checkpointer`
         to save the run at every epoch end, on Ctrl-C and when it finishes
     :param resume: continue from the checkpointer's file, if there is one
+    :param schedule: a learning-rate schedule
+        (:mod:`deeplearning_tutorials.practices.schedules`), told the epochs
+        completed and the validation errors at the start, after every
+        validation and at every epoch end; it may end training, and may
+        replace the patience rule
     :returns: a :class:`TrainingResult`
     :raises TrainingDiverged: the cost or a parameter is NaN or infinite
     :raises TrainingInterrupted: Ctrl-C, SIGTERM or SIGHUP (after saving a
@@ -253,6 +259,13 @@ def train_with_early_stopping(
             start_time = now
             checkpointer.save(asdict(state), best_values)
 
+    def apply_schedule():
+        if schedule is not None and not schedule.apply(
+            state.iteration // n_train_batches, state.validation_history
+        ):
+            state.done_looping = True
+
+    apply_schedule()
     start_time = timeit.default_timer()
     bar = None
     with _stop_flag() as stop:
@@ -312,10 +325,15 @@ def train_with_early_stopping(
                     if on_new_best is not None:
                         on_new_best(epoch, iter)
 
-            if state.patience <= iter:
+            if state.patience <= iter and not getattr(
+                schedule, "replaces_early_stopping", False
+            ):
                 state.done_looping = True
+            end_of_epoch = minibatch_index + 1 == n_train_batches
+            if end_of_epoch or (iter + 1) % validation_frequency == 0:
+                apply_schedule()
 
-            if minibatch_index + 1 == n_train_batches or state.done_looping:
+            if end_of_epoch or state.done_looping:
                 if bar is not None:
                     bar.close()
                     bar = None
