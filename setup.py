@@ -15,6 +15,9 @@ DOCS = [
     "matplotlib>=3.7",
 ]
 
+# The sweep on a Dask cluster (--dask-scheduler) and its plot, summary.png.
+SWEEP = ["dask[distributed]>=2024.1", "matplotlib>=3.7"]
+
 setup(
     name="deeplearning-tutorials",
     version="0.1.0",
@@ -43,13 +46,17 @@ setup(
         "pillow>=10",
         "tqdm>=4.66",
         "threadpoolctl>=3.1",
+        # the sweep's local parallel runs (python -m deeplearning_tutorials.sweep);
+        # pure Python, no dependencies of its own
+        "joblib>=1.4",
     ],
     extras_require={
         # the tests build the website too (tests/test_docs.py) and open it in
         # headless Chromium through selenium (Debian's chromium, chromium-driver)
-        "test": ["pytest>=8", "hypothesis>=6.100", "selenium>=4.10", *DOCS],
+        "test": ["pytest>=8", "hypothesis>=6.100", "selenium>=4.10", *DOCS, *SWEEP],
         "docs": DOCS,
         "gpu": ["jax>=0.4.30"],
+        "sweep": SWEEP,
         # the PyTorch baseline of benchmarks/bench_all.py; no dependency
         "bench": ["torch>=2"],
     },
