@@ -37,6 +37,7 @@ run again; any other failure is retried.
 
 import contextlib
 import hashlib
+import importlib
 import io
 import itertools
 import json
@@ -44,6 +45,7 @@ import math
 import os
 import re
 import shlex
+import signal
 import socket
 import subprocess
 import sys
@@ -56,7 +58,13 @@ import numpy
 
 from deeplearning_tutorials import cli, provenance
 from deeplearning_tutorials.checkpoint import atomic_write
-from deeplearning_tutorials.errors import InputError, one_line
+from deeplearning_tutorials.errors import (
+    STOP_SIGNALS,
+    InputError,
+    StopSignal,
+    one_line,
+    signal_name,
+)
 
 PROG = "python -m deeplearning_tutorials.sweep"
 DRIVERS = (
@@ -267,7 +275,8 @@ def make_plan(args):
     if twice:
         raise SweepError(f"flag {twice[0]} is given twice (--grid, --sample, --set)")
     for name in names:
-        reserved = [r for r in RESERVED if r.startswith(name)]
+        reserved = [r for r in RESERVED if r == name]
+        reserved += [r for r in RESERVED if r.startswith(name)]
         if reserved:
             raise SweepError(
                 f"--{name}: the sweep sets --{reserved[0]} of every trial itself"
@@ -318,8 +327,6 @@ def check_trials(plan):
     """Parse each trial's command line with the driver's parser (nothing
     runs, see :func:`cli.parsing_only`); a flag it refuses stops the sweep
     before any trial starts, with the driver's own one-line message."""
-    import importlib
-
     main = importlib.import_module(f"deeplearning_tutorials.{plan.driver}").main
     for argv in {tuple(trial.argv) for trial in plan.trials}:
         stderr = io.StringIO()
@@ -356,7 +363,7 @@ def run_trial(driver, argv, trial_id):
         command = [sys.executable, "-m", f"deeplearning_tutorials.{driver}", *argv]
         start = time.time()
         with open(log_path, "w") as log:
-            status = subprocess.call(
+            child = subprocess.Popen(
                 command + ["--results-json", record_name],
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -364,6 +371,11 @@ def run_trial(driver, argv, trial_id):
                 cwd=folder,
                 env=dict(os.environ, PYTHONPATH=path),
             )
+            _running.add(child)
+            try:
+                status = child.wait()
+            finally:
+                _running.discard(child)
         seconds = time.time() - start
         record = Path(folder, record_name)
         return {
@@ -374,6 +386,37 @@ def run_trial(driver, argv, trial_id):
             "seconds": seconds,
             "host": socket.gethostname(),
         }
+
+
+# The trials running in this process's threads (the local runs).
+_running = set()
+
+
+def stop_running_trials():
+    """Pass a Ctrl-C on to the trials running here, so that they end now
+    (a trial on a Dask worker runs to its end; its result is not kept)."""
+    for child in list(_running):
+        with contextlib.suppress(OSError):
+            child.send_signal(signal.SIGINT)
+
+
+def _raise_stop(signum, frame):
+    raise StopSignal(signum)
+
+
+@contextlib.contextmanager
+def stop_signals_interrupt():
+    """Within this block Ctrl-C, SIGTERM and SIGHUP raise
+    :class:`~deeplearning_tutorials.errors.StopSignal` in the sweep (instead
+    of ending it at once, as the package does for a tutorial), so that it
+    can stop its trials and say how to resume."""
+    stops = [s for s in STOP_SIGNALS if signal.getsignal(s) != signal.SIG_IGN]
+    previous = {s: signal.signal(s, _raise_stop) for s in stops}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
 
 
 # --------------------------------------------------------------------------
@@ -457,7 +500,10 @@ def executor(jobs, dask_scheduler):
     if dask_scheduler is None:
         return contextlib.nullcontext(
             joblib.Parallel(
-                n_jobs=n_jobs, backend="threading", return_as="generator_unordered"
+                n_jobs=n_jobs,
+                backend="threading",
+                return_as="generator_unordered",
+                batch_size=1,
             )
         )
     return _dask_executor(dask_scheduler, n_jobs)
@@ -469,17 +515,15 @@ def _dask_executor(address, n_jobs):
 
     client = dask_client(address)
     with client, joblib.parallel_config(backend="dask"):
-        yield joblib.Parallel(n_jobs=n_jobs, return_as="generator_unordered")
+        yield joblib.Parallel(
+            n_jobs=n_jobs, return_as="generator_unordered", batch_size=1
+        )
 
 
 def dask_client(address):
     """A ``dask.distributed.Client`` of the scheduler at ``address``."""
-    try:
-        from dask.distributed import Client
-    except ImportError:
-        raise SweepError(
-            f"--dask-scheduler needs dask.distributed, which is not installed: {EXTRA}"
-        ) from None
+    from dask.distributed import Client
+
     try:
         return Client(address, timeout="20s")
     except (OSError, TimeoutError, ValueError) as exc:
@@ -560,12 +604,16 @@ def run_sweep(plan, out, jobs=None, dask_scheduler=None):
     progress, failed = Progress(plan, todo), 0
     with executor(jobs, dask_scheduler) as parallel:
         tasks = (delayed(run_trial)(plan.driver, t.argv, t.id) for t in todo)
-        for outcome in parallel(tasks):
-            save_outcome(out, outcome)
-            trial = by_id[outcome["id"]]
-            record = read_record(out, trial)
-            progress.trial_ended(trial, outcome, record)
-            failed += not is_done(out, trial)
+        try:
+            for outcome in parallel(tasks):
+                save_outcome(out, outcome)
+                trial = by_id[outcome["id"]]
+                record = read_record(out, trial)
+                progress.trial_ended(trial, outcome, record)
+                failed += not is_done(out, trial)
+        except KeyboardInterrupt:
+            stop_running_trials()
+            raise
     return failed
 
 
@@ -934,21 +982,23 @@ def sweep_command(argv):
     return shlex.join(["python", "-m", "deeplearning_tutorials.sweep", *map(provenance.relative, argv)])
 
 
-def _check_plot_possible(args):
-    if args.no_plot or args.dry_run:
-        return
+def require(module, what, alternative=""):
+    """Refuse to start, in one line, when ``module`` (an optional extra)
+    is not installed."""
     try:
-        import matplotlib  # noqa: F401
+        importlib.import_module(module)
     except ImportError:
         raise SweepError(
-            f"summary.png needs matplotlib, which is not installed: {EXTRA}, "
-            "or pass --no-plot"
+            f"{what} needs {module}, which is not installed: {EXTRA}{alternative}"
         ) from None
 
 
 def prepare(args):
     """Plan and check the sweep; create its folder. No trial runs yet."""
-    _check_plot_possible(args)
+    if not (args.no_plot or args.dry_run):
+        require("matplotlib", "summary.png", ", or pass --no-plot")
+    if args.dask_scheduler is not None:
+        require("dask.distributed", "--dask-scheduler")
     plan = make_plan(args)
     check_trials(plan)
     if not args.dry_run:
@@ -974,16 +1024,18 @@ def main(argv=None):
         return 0
     write_plan(plan, args.out, command)
     try:
-        failed = run_sweep(plan, args.out, args.jobs, args.dask_scheduler)
+        with stop_signals_interrupt():
+            failed = run_sweep(plan, args.out, args.jobs, args.dask_scheduler)
     except InputError as exc:
         parser.exit(cli.EXIT_BAD_INPUT, f"{PROG}: error: {one_line(exc)}\n")
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        signum = getattr(exc, "signum", signal.SIGINT)
         print(
-            f"{PROG}: interrupted; the finished trials are saved in {args.out}: "
-            "the same command runs the others",
+            f"{PROG}: interrupted by {signal_name(signum)}; the finished trials "
+            f"are saved in {args.out}: the same command runs the others",
             file=sys.stderr,
         )
-        return cli.EXIT_INTERRUPTED
+        return 128 + signum
     write_summary(plan, args.out, command, plot=not args.no_plot)
     print(f"[sweep] table: {Path(args.out) / 'summary.md'}", flush=True)
     if failed:
