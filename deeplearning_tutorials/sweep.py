@@ -814,7 +814,10 @@ def _plot_flag(axis, rows, name, swept, key):
             groups.setdefault(label, []).append(row)
     labels = sorted({str(r["setting"].get(name, "defaults")) for r in rows})
     numbers = as_numbers(labels)
-    for label, members in groups.items():
+    if numbers is not None:
+        labels = [labels[i] for i in numpy.argsort(numbers)]
+        numbers = sorted(numbers)
+    for colour, (label, members) in enumerate(groups.items()):
         values = [str(r["setting"].get(name, "defaults")) for r in members]
         x = as_numbers(values) if numbers else [labels.index(v) for v in values]
         order = numpy.argsort(x)
@@ -822,21 +825,22 @@ def _plot_flag(axis, rows, name, swept, key):
             stats = [members[i][metric] for i in order]
             if None in stats:
                 continue
+            which = "test" if metric.startswith("test") else "validation"
             axis.errorbar(
                 [x[i] for i in order],
                 [s["mean"] for s in stats],
                 yerr=[s["std"] or 0.0 for s in stats],
                 fmt=style,
+                color=f"C{colour % 10}",
                 capsize=3,
-                label=f"{'test' if metric.startswith('test') else 'validation'} "
-                f"{label}".strip(),
+                label=f"{which} {label}".strip(),
             )
-    if numbers is None:
-        axis.set_xticks(range(len(labels)), labels)
-    elif min(numbers) > 0 and max(numbers) >= 10 * min(numbers):
+    if numbers is not None and min(numbers) > 0 and max(numbers) >= 10 * min(numbers):
         axis.set_xscale("log")
+        axis.minorticks_off()
+    axis.set_xticks(numbers or range(len(labels)), labels)
     axis.set_xlabel(f"--{name}")
-    axis.set_ylabel(key.replace("_percent", " (%)").replace("_", " "))
+    axis.set_ylabel("error (%)" if key.endswith("_percent") else "final cost")
     if len(groups) <= 6:
         axis.legend(fontsize="small")
 
