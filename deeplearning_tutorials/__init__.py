@@ -3,6 +3,9 @@
 One module per tutorial, with the original names: ``logistic_sgd``,
 ``logistic_cg``, ``mlp``, ``convolutional_mlp``, ``dA``, ``SdA``, ``rbm`` and
 ``DBN``. Each runs as ``python -m deeplearning_tutorials.<name>``.
+The training practices that the SGD drivers offer on top (dropout,
+learning-rate schedules, initialisations, losses, preprocessing; all off by
+default) are in :mod:`deeplearning_tutorials.practices`.
 
 Importing the package installs the project defaults for whatever
 ``PYTENSOR_FLAGS`` leaves unset: ``floatX=float32``, ``mode=NUMBA`` and Numba
