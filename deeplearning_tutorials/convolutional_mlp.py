@@ -288,6 +288,7 @@ def evaluate_lenet5(
         ),
         resume=resume,
         log_every=100,  # "training @ iter =  N" every 100 minibatches
+        batch_size=batch_size,  # for exact error means under JAX
     )
     # the original ends on two lines, where mlp prints one
     training.report_with_iteration(

@@ -194,12 +194,12 @@ def cg_optimization_mnist(
         """After each iteration: score theta on the validation set and, when
         it is the best so far, on the test set."""
         set_theta(theta_value)
-        this_validation_loss = training.mean_error(validate_model, n_valid_batches)
+        this_validation_loss = training.mean_error(validate_model, n_valid_batches, batch_size)
         validation_history.append(float(this_validation_loss))
         print("validation error %f %%" % (this_validation_loss * 100.0,), flush=True)
         if this_validation_loss < validation_scores[0]:
             validation_scores[0] = this_validation_loss
-            validation_scores[1] = training.mean_error(test_model, n_test_batches)
+            validation_scores[1] = training.mean_error(test_model, n_test_batches, batch_size)
             validation_scores[2] = len(validation_history) - 1
 
     print("Optimizing using scipy.optimize.fmin_cg...")

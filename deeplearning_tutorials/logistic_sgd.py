@@ -247,6 +247,7 @@ def sgd_optimization_mnist(
         resume=resume,
         on_new_best=save_best_model,
         schedule=schedule,
+        batch_size=batch_size,  # for exact error means under JAX
     )
     training.report_with_epochs_per_second(result, __file__)
     training.write_record(results_json, result, model="logistic_sgd", **settings)

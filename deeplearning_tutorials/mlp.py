@@ -298,6 +298,7 @@ def test_mlp(
         ),
         resume=resume,
         schedule=schedule,
+        batch_size=batch_size,  # for exact error means under JAX
     )
     training.report_with_iteration(result, __file__)
     training.write_record(results_json, result, model="mlp", **settings)

@@ -132,6 +132,7 @@ def pretrain_then_finetune(
             checkpoint_dir, name, net.params, **settings
         ),
         resume=resume,
+        batch_size=batch_size,  # for exact error means under JAX
     )
     return pretrained, result
 

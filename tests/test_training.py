@@ -8,6 +8,7 @@ improvement threshold; stop when patience <= iter)."""
 
 import json
 
+import numpy
 import pytensor
 import pytest
 
@@ -136,3 +137,27 @@ def test_progress_bar_only_on_a_terminal(capsys, monkeypatch):
     captured = capsys.readouterr()
     assert "epoch 1" in captured.err and "batch" in captured.err
     assert "epoch 1, minibatch 5/5, validation error 50.000000 %" in captured.out
+
+
+@pytest.mark.parametrize("batch_size", [20, 500, 600])
+def test_under_jax_the_float32_minibatch_errors_average_as_the_exact_fractions(
+    monkeypatch, batch_size
+):
+    """JAX returns k / batch_size as the nearest float32; the mean must be
+    the one of the exact fractions, which float64 gives on the other
+    backends (the reference: Python's Fraction, rounded once)."""
+    from fractions import Fraction
+
+    counts = numpy.random.RandomState(0).randint(0, batch_size // 4, size=20)
+    as_jax = [numpy.float32(k / batch_size) for k in counts]
+    exact = float(sum(Fraction(int(k), batch_size) for k in counts) / len(counts))
+
+    monkeypatch.setattr(training.config, "uses_jax", lambda: True)
+    got = training.mean_error(lambda i: as_jax[i], len(counts), batch_size)
+    assert abs(got - exact) <= 2 * numpy.finfo(float).eps * exact
+    # (the case is not trivial: some float32 values are not the fractions)
+    assert any(float(v) != k / batch_size for v, k in zip(as_jax, counts))
+    monkeypatch.setattr(training.config, "uses_jax", lambda: False)
+    assert training.mean_error(lambda i: as_jax[i], len(counts), batch_size) == numpy.mean(
+        as_jax
+    )
