@@ -416,6 +416,23 @@ def test_the_transform_is_fitted_on_the_training_split_only():
         numpy.testing.assert_allclose(numpy.abs(got), numpy.abs(expected), rtol=1e-3, atol=1e-3)
 
 
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (dict(lr_decay=-0.5), "lr_decay must be a number >= 0, got -0.5"),
+        (dict(lr_patience=0), "lr_patience must be a positive integer, got 0"),
+        (dict(whiten_epsilon=0.0), "whiten_epsilon must be a number > 0, got 0.0"),
+        (dict(loss="l1"), "loss must be one of nll, squared-error, hinge, squared-hinge, not 'l1'"),
+        (dict(init="zeros"), "init must be one of glorot, small, fan-in, he, not 'zeros'"),
+        (dict(activation="elu"), "activation must be one of tanh, sigmoid, relu, not 'elu'"),
+    ],
+)
+def test_bad_options_are_refused_in_one_sentence(options, message):
+    with pytest.raises(InputError) as error:
+        Practices(**options)
+    assert str(error.value) == message
+
+
 def test_bad_preprocessing_options_are_refused():
     with pytest.raises(InputError, match="between 1 and the 784 pixels.*got 785"):
         Practices(preprocess="pca", pca_components=785)

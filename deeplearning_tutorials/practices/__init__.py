@@ -85,10 +85,16 @@ class Practices:
                     f"{name} must be one of {', '.join(choices)}, "
                     f"not {getattr(self, name)!r}"
                 )
-        if not self.lr_decay >= 0 or not self.whiten_epsilon > 0:
-            raise InputError("lr_decay must be >= 0 and whiten_epsilon > 0")
+        if not self.lr_decay >= 0:
+            raise InputError(f"lr_decay must be a number >= 0, got {self.lr_decay}")
+        if not self.whiten_epsilon > 0:
+            raise InputError(
+                f"whiten_epsilon must be a number > 0, got {self.whiten_epsilon}"
+            )
         if not (isinstance(self.lr_patience, int) and self.lr_patience > 0):
-            raise InputError(f"lr_patience must be a positive integer, got {self.lr_patience}")
+            raise InputError(
+                f"lr_patience must be a positive integer, got {self.lr_patience!r}"
+            )
         if self.pca_components is not None:
             if self.preprocess not in preprocessing.REDUCING:
                 raise InputError(
@@ -101,7 +107,8 @@ class Practices:
     def from_arguments(cls, arguments):
         """The practices named in ``arguments``, a driver's ``locals()``: its
         keyword arguments, of which those of this class are taken."""
-        return cls(**{name: arguments[name] for name in OPTION_NAMES if name in arguments})
+        chosen = {name: arguments[name] for name in OPTION_NAMES if name in arguments}
+        return cls(**chosen)
 
     def settings(self):
         """The options that differ from the defaults, for the run's record
