@@ -375,3 +375,33 @@ def test_a_missing_extra_gives_one_line(module, flags, words, monkeypatch, tmp_p
     assert exit.value.code == 2
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and words in lines[0] and "not installed" in lines[0]
+
+
+def test_a_diverged_trial_is_a_result_and_a_failed_one_is_retried(tmp_path):
+    plan = plan_of("logistic_sgd", "--grid", "learning-rate=0.1,100,1000")
+    (tmp_path / "trials").mkdir()
+    good, diverged, failed = plan.trials
+    outcome = {"log": "epoch 1 ...\n", "seconds": 1.5, "host": "h", "record": None}
+    record = {"best_validation_error_percent": 7.5, "test_error_percent": 7.4}
+    sweep.save_outcome(
+        tmp_path, dict(outcome, id=good.id, status=0, record=json.dumps(record))
+    )
+    sweep.save_outcome(tmp_path, dict(outcome, id=diverged.id, status=3))
+    sweep.save_outcome(tmp_path, dict(outcome, id=failed.id, status=137))
+    assert [sweep.is_done(tmp_path, t) for t in plan.trials] == [True, True, False]
+    rows = sweep.summarize(plan, tmp_path)
+    assert [(r["finished"], r["diverged"]) for r in rows] == [(1, 0), (0, 1), (0, 0)]
+    assert rows[0]["validation_error_percent"] == {
+        "mean": 7.5,
+        "std": None,
+        "values": [7.5],
+    }
+    assert rows[1]["wall_seconds"]["mean"] == 1.5
+    table = sweep.markdown_table(plan, rows, "python -m ...")
+    assert "| 100 | 0/1 (1 diverged) | — | — | 1.5 |" in table
+
+
+def test_the_final_cost_of_an_unsupervised_run():
+    assert sweep.final_cost({"costs_per_epoch": [[-90.6, -81.2, -74.9]]}) == -74.9
+    assert sweep.final_cost({"costs_per_epoch": [[1.0, 2.0], [3.0, 0.5]]}) == 0.5
+    assert sweep.final_cost({"best_validation_error_percent": 7.5}) is None
