@@ -78,7 +78,14 @@ DRIVERS = (
     "DBN",
 )
 # Flags the sweep gives every trial itself.
-RESERVED = ("results-json", "checkpoint-dir", "resume", "start-over", "cv-folds", "cv-fold")
+RESERVED = (
+    "results-json",
+    "checkpoint-dir",
+    "resume",
+    "start-over",
+    "cv-folds",
+    "cv-fold",
+)
 EXIT_DIVERGED = cli.EXIT_DIVERGED
 EXTRA = "pip install 'deeplearning-tutorials[sweep]'"
 # The line the sweep appends to a trial's log.
@@ -465,7 +472,9 @@ def wall_seconds(out, trial):
 
 def is_done(out, trial):
     """A trial is done when its record is there, or when it diverged."""
-    return read_record(out, trial) is not None or log_status(out, trial) == EXIT_DIVERGED
+    if read_record(out, trial) is not None:
+        return True
+    return log_status(out, trial) == EXIT_DIVERGED
 
 
 def write_text(path, text):
@@ -589,7 +598,9 @@ def run_sweep(plan, out, jobs=None, dask_scheduler=None):
     Each result is written into ``out`` as soon as it comes back.
     """
     todo = [trial for trial in plan.trials if not is_done(out, trial)]
-    where = f"the Dask cluster at {dask_scheduler}" if dask_scheduler else "this machine"
+    where = "this machine"
+    if dask_scheduler:
+        where = f"the Dask cluster at {dask_scheduler}"
     print(
         f"[sweep] {plan.driver}: {len(plan.settings)} settings, "
         f"{len(plan.trials)} trials, {len(plan.trials) - len(todo)} done earlier, "
@@ -983,7 +994,8 @@ def _fold_count(text):
 
 def sweep_command(argv):
     """This sweep's command line, its paths relative to the current folder."""
-    return shlex.join(["python", "-m", "deeplearning_tutorials.sweep", *map(provenance.relative, argv)])
+    words = [provenance.relative(word) for word in argv]
+    return shlex.join(["python", "-m", "deeplearning_tutorials.sweep", *words])
 
 
 def require(module, what, alternative=""):

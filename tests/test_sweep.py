@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 
 import numpy
 import pytest
@@ -368,7 +367,9 @@ def test_bad_input_gives_one_line_and_status_2(args, words, tmp_path, capsys):
         ("matplotlib", [], "--no-plot"),
     ],
 )
-def test_a_missing_extra_gives_one_line(module, flags, words, monkeypatch, tmp_path, capsys):
+def test_a_missing_extra_gives_one_line(
+    module, flags, words, monkeypatch, tmp_path, capsys
+):
     monkeypatch.setitem(sys.modules, module, None)  # import fails
     with pytest.raises(SystemExit) as exit:
         sweep.main(["logistic_sgd", *flags, "--out", str(tmp_path / "out")])
