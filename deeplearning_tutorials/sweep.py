@@ -554,11 +554,20 @@ class Progress:
         elapsed = time.time() - self.start
         left = self.total - self.earlier - self.done
         eta = f", about {_duration(elapsed / self.done * left)} left" if left else ""
-        print(
+        say(
             f"[sweep] {self.earlier + self.done}/{self.total} trials done{eta}: "
-            f"{describe(self.plan, trial)}: {result_words(outcome, record)}",
-            flush=True,
+            f"{describe(self.plan, trial)}: {result_words(outcome, record)}"
         )
+
+
+def say(line):
+    """Print a progress line; a closed stdout (``| head``) stops the
+    lines, not the sweep: the results are in its folder."""
+    try:
+        print(line, flush=True)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _duration(seconds):
@@ -601,11 +610,10 @@ def run_sweep(plan, out, jobs=None, dask_scheduler=None):
     where = "this machine"
     if dask_scheduler:
         where = f"the Dask cluster at {dask_scheduler}"
-    print(
+    say(
         f"[sweep] {plan.driver}: {len(plan.settings)} settings, "
         f"{len(plan.trials)} trials, {len(plan.trials) - len(todo)} done earlier, "
-        f"{len(todo)} to run on {where}",
-        flush=True,
+        f"{len(todo)} to run on {where}"
     )
     if not todo:
         return 0
@@ -1053,7 +1061,7 @@ def main(argv=None):
         )
         return 128 + signum
     write_summary(plan, args.out, command, plot=not args.no_plot)
-    print(f"[sweep] table: {Path(args.out) / 'summary.md'}", flush=True)
+    say(f"[sweep] table: {Path(args.out) / 'summary.md'}")
     if failed:
         print(
             f"{PROG}: {failed} trials failed (see their logs in "
