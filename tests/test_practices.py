@@ -72,7 +72,11 @@ def original_lines(tutorial):
             "logistic_sgd",
             dict(n_epochs=2, batch_size=100, model_path=None, **DEFAULTS),
         ),
-        (mlp.test_mlp, "mlp", dict(n_epochs=2, batch_size=20, n_hidden=20, **MLP_DEFAULTS)),
+        (
+            mlp.test_mlp,
+            "mlp",
+            dict(n_epochs=2, batch_size=20, n_hidden=20, **MLP_DEFAULTS),
+        ),
     ],
     ids=["logistic_sgd", "mlp"],
 )
@@ -120,7 +124,8 @@ def test_dropout_keeps_a_fraction_1_minus_p_scaled_by_its_inverse():
 
 def test_dropout_probabilities_outside_0_1_are_refused():
     for p in (-0.1, 1.0, 1.5, float("nan")):
-        with pytest.raises(InputError, match=r"dropout must be a probability in \[0, 1\)"):
+        refused = r"dropout must be a probability in \[0, 1\)"
+        with pytest.raises(InputError, match=refused):
             Practices(dropout=p)
 
 
@@ -140,7 +145,9 @@ def test_the_mlp_drops_units_in_training_only():
     )
     assert updates  # the stream advances at each call
     train_cost = pytensor.function([x, y], cost, updates=updates)
-    evaluate = pytensor.function([x, y], [net.negative_log_likelihood(y), net.errors(y)])
+    evaluate = pytensor.function(
+        [x, y], [net.negative_log_likelihood(y), net.errors(y)]
+    )
 
     # the full network in NumPy
     W1, b1 = net.hiddenLayer.W.get_value(), net.hiddenLayer.b.get_value()
@@ -296,7 +303,11 @@ def test_hinge_losses_and_gradients_against_numpy(squared, float64):
     numpy.testing.assert_allclose(grad, expected_grad, rtol=1e-12, atol=1e-15)
     # and against finite differences, away from the kinks of max(0, .)
     pytensor.gradient.verify_grad(
-        lambda s: function(s, labels), [scores_value], rng=rng, abs_tol=1e-6, rel_tol=1e-6
+        lambda s: function(s, labels),
+        [scores_value],
+        rng=rng,
+        abs_tol=1e-6,
+        rel_tol=1e-6,
     )
 
 
@@ -397,9 +408,10 @@ def test_standardize_and_center_per_pixel_with_constant_pixels_left_at_zero():
 
 
 def test_the_transform_is_fitted_on_the_training_split_only():
-    train, valid, test = correlated_data(seed=7), correlated_data(seed=8), correlated_data(seed=9)
+    train, valid, test = (correlated_data(seed=seed) for seed in (7, 8, 9))
     datasets = [
-        (pytensor.shared(x.astype(pytensor.config.floatX)), None) for x in (train, valid, test)
+        (pytensor.shared(x.astype(pytensor.config.floatX)), None)
+        for x in (train, valid, test)
     ]
     Practices(preprocess="pca-whiten", pca_components=3).preprocessed(datasets)
     values = [set_x.get_value() for set_x, _ in datasets]
@@ -413,7 +425,9 @@ def test_the_transform_is_fitted_on_the_training_split_only():
     for x, got in zip((train, valid, test), values):
         expected = (x - mean) @ projection
         # the eigenvectors' signs are free
-        numpy.testing.assert_allclose(numpy.abs(got), numpy.abs(expected), rtol=1e-3, atol=1e-3)
+        numpy.testing.assert_allclose(
+            numpy.abs(got), numpy.abs(expected), rtol=1e-3, atol=1e-3
+        )
 
 
 @pytest.mark.parametrize(
@@ -422,9 +436,18 @@ def test_the_transform_is_fitted_on_the_training_split_only():
         (dict(lr_decay=-0.5), "lr_decay must be a number >= 0, got -0.5"),
         (dict(lr_patience=0), "lr_patience must be a positive integer, got 0"),
         (dict(whiten_epsilon=0.0), "whiten_epsilon must be a number > 0, got 0.0"),
-        (dict(loss="l1"), "loss must be one of nll, squared-error, hinge, squared-hinge, not 'l1'"),
-        (dict(init="zeros"), "init must be one of glorot, small, fan-in, he, not 'zeros'"),
-        (dict(activation="elu"), "activation must be one of tanh, sigmoid, relu, not 'elu'"),
+        (
+            dict(loss="l1"),
+            "loss must be one of nll, squared-error, hinge, squared-hinge, not 'l1'",
+        ),
+        (
+            dict(init="zeros"),
+            "init must be one of glorot, small, fan-in, he, not 'zeros'",
+        ),
+        (
+            dict(activation="elu"),
+            "activation must be one of tanh, sigmoid, relu, not 'elu'",
+        ),
     ],
 )
 def test_bad_options_are_refused_in_one_sentence(options, message):
@@ -447,7 +470,11 @@ def test_bad_preprocessing_options_are_refused():
 
 @pytest.mark.parametrize(
     "scheme, std",
-    [("small", lambda n: 0.01), ("fan-in", lambda n: n**-0.5), ("he", lambda n: (2 / n) ** 0.5)],
+    [
+        ("small", lambda n: 0.01),
+        ("fan-in", lambda n: n**-0.5),
+        ("he", lambda n: (2 / n) ** 0.5),
+    ],
 )
 def test_normal_initialisations_have_their_deviation(scheme, std):
     n_in, n_out = 784, 500
@@ -467,7 +494,9 @@ def test_the_mlp_takes_the_activation_and_initialisation():
     rng = numpy.random.RandomState(0)
     x = pt.matrix("x")
     practice = Practices(init="he", activation="relu")
-    net = MLP(rng, x, n_in=30, n_hidden=20, n_out=3, **practice.hidden_layer(rng, 30, 20))
+    net = MLP(
+        rng, x, n_in=30, n_hidden=20, n_out=3, **practice.hidden_layer(rng, 30, 20)
+    )
     xs = numpy.random.RandomState(1).randn(4, 30).astype(x.dtype)
     W, b = net.hiddenLayer.W.get_value(), net.hiddenLayer.b.get_value()
     hidden = pytensor.function([x], net.hiddenLayer.output)(xs)
@@ -501,7 +530,8 @@ def test_logistic_regression_with_a_schedule_and_standardized_pixels_against_num
     printed = capsys.readouterr().out.splitlines()
 
     (train_x, train_y), (valid_x, valid_y), _ = read_dataset(mnist_slice)
-    mean, deviation = train_x.mean(axis=0, dtype="float64"), train_x.std(axis=0, dtype="float64")
+    mean = train_x.mean(axis=0, dtype="float64")
+    deviation = train_x.std(axis=0, dtype="float64")
     deviation[deviation == 0] = 1.0
 
     def standardized(x):
@@ -512,12 +542,16 @@ def test_logistic_regression_with_a_schedule_and_standardized_pixels_against_num
     for t in range(3):
         train_one_epoch(reference, standardized(train_x), train_y, 100, 0.13 / (1 + t))
         error = mean_error(reference, standardized(valid_x), valid_y, 100)
-        expected.append(f"epoch {t + 1}, minibatch 10/10, validation error {error * 100:f} %")
+        expected.append(
+            f"epoch {t + 1}, minibatch 10/10, validation error {error * 100:f} %"
+        )
     assert [line for line in printed if "validation error" in line] == expected
     assert result.epochs == 3
 
 
-def test_an_mlp_with_every_practice_on_runs_and_records_them(mnist_slice, tmp_path, capsys):
+def test_an_mlp_with_every_practice_on_runs_and_records_them(
+    mnist_slice, tmp_path, capsys
+):
     record = tmp_path / "record.json"
     options = dict(
         dropout=0.5,
@@ -550,7 +584,12 @@ def test_a_resumed_dropout_run_draws_the_masks_it_would_have_drawn(
     """The noise stream's state is in the checkpoint: two epochs, then one
     more after resuming, print what three epochs in one go print."""
     arguments = dict(
-        dataset=mnist_slice, batch_size=20, n_hidden=20, dropout=0.5, lr_schedule="decay", lr_decay=0.5
+        dataset=mnist_slice,
+        batch_size=20,
+        n_hidden=20,
+        dropout=0.5,
+        lr_schedule="decay",
+        lr_decay=0.5,
     )
     mlp.test_mlp(n_epochs=3, **arguments)
     whole = capsys.readouterr().out
@@ -568,8 +607,15 @@ def test_a_resumed_dropout_run_draws_the_masks_it_would_have_drawn(
 # --- the command line ---------------------------------------------------------------
 
 
-PRACTICE_FLAGS = ["--lr-schedule", "--lr-decay", "--lr-patience", "--loss", "--preprocess",
-                  "--pca-components", "--whiten-epsilon"]
+PRACTICE_FLAGS = [
+    "--lr-schedule",
+    "--lr-decay",
+    "--lr-patience",
+    "--loss",
+    "--preprocess",
+    "--pca-components",
+    "--whiten-epsilon",
+]
 
 
 @pytest.mark.parametrize(
@@ -596,12 +642,18 @@ def test_help_explains_the_practice_flags(module, flags, capsys):
         ("mlp", ["--dropout", "-0.2"], ["--dropout"]),
         ("mlp", ["--lr-schedule", "cosine"], ["--lr-schedule", "cosine"]),
         ("logistic_sgd", ["--loss", "log"], ["--loss"]),
-        ("logistic_sgd", ["--preprocess", "pca", "--pca-components", "1000"], ["784", "1000"]),
+        (
+            "logistic_sgd",
+            ["--preprocess", "pca", "--pca-components", "1000"],
+            ["784", "1000"],
+        ),
         ("mlp", ["--pca-components", "10"], ["pca_components", "pca-whiten"]),
         ("mlp", ["--init", "zeros"], ["--init"]),
     ],
 )
-def test_bad_practice_values_give_one_line_and_status_2(module, args, words, mnist_slice):
+def test_bad_practice_values_give_one_line_and_status_2(
+    module, args, words, mnist_slice
+):
     proc = run_module(module, "--dataset", mnist_slice, *args)
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()

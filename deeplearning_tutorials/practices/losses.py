@@ -21,7 +21,8 @@ notes compare it with two other families:
     the multiclass support-vector loss (Weston and Watkins): each wrong
     class whose score comes closer than a margin :math:`\\Delta = 1` to the
     correct one costs the shortfall,
-    :math:`\\frac{1}{N}\\sum_i \\sum_{k \\ne y_i} \\max(0, s_{ik} - s_{i y_i} + \\Delta)`.
+    :math:`\\frac{1}{N}\\sum_i \\sum_{k \\ne y_i}
+    \\max(0, s_{ik} - s_{i y_i} + \\Delta)`.
 
 ``squared-hinge``
     the same shortfalls squared (the "L2-SVM"), which punishes large
@@ -43,7 +44,8 @@ LOSSES = ("nll", "squared-error", "hinge", "squared-hinge")
 
 def one_hot(y, n_classes):
     """Rows of ``n_classes`` zeros with a one at each label of ``y``."""
-    return pt.cast(pt.eq(y[:, None], pt.arange(n_classes)[None, :]), pytensor.config.floatX)
+    is_label = pt.eq(y[:, None], pt.arange(n_classes)[None, :])
+    return pt.cast(is_label, pytensor.config.floatX)
 
 
 def squared_error(p_y_given_x, y):

@@ -78,7 +78,9 @@ def fit(kind, train_x, n_components=None, epsilon=1e-5):
         deviation = x.std(axis=0)
         return Preprocessor(mean, numpy.where(deviation > 0, deviation, 1.0))
     variances, axes = principal_axes(x - mean)
-    k = x.shape[1] if n_components is None else check_components(n_components, x.shape[1])
+    k = x.shape[1]
+    if n_components is not None:
+        k = check_components(n_components, k)
     if kind == "pca":
         projection = axes[:, :k]
     elif kind == "pca-whiten":
