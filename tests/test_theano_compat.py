@@ -9,6 +9,7 @@ defaults, and shape errors that name both shapes under the default backend.
 """
 
 import importlib
+import inspect
 import sys
 
 import numpy as np
@@ -24,6 +25,7 @@ from deeplearning_tutorials.theano_compat import (
 )
 from deeplearning_tutorials.theano_compat import tensor as T
 from deeplearning_tutorials.theano_compat import device
+from deeplearning_tutorials.theano_compat.compile import THEANO_C_LINKERS
 from deeplearning_tutorials.theano_compat.config import apply_theano_flags
 from deeplearning_tutorials.theano_compat.sandbox.rng_mrg import MRG_RandomStreams
 from deeplearning_tutorials.theano_compat.tensor.shared_randomstreams import RandomStreams
@@ -132,6 +134,38 @@ def test_pool_2d_default_ignore_border_warns_as_theano_1_0():
     with pytest.warns(UserWarning, match="ignore_border"):
         y = T.signal.pool.pool_2d(T.tensor4(), (2, 2))
     assert y.owner.op.ignore_border is False
+
+
+def test_mode_has_theanos_signature_and_compiles_theanos_c_linkers_in_the_default_mode(
+        python_linker):
+    """``theano.Mode(linker=None, optimizer='default')`` (0.6-1.0): what
+    Theano compiled to C (``'cvm'``, its default, and the others) compiles in
+    the current default mode; ``'py'`` is the Python linker."""
+    defaults = {name: p.default for name, p in inspect.signature(theano.Mode).parameters.items()}
+    assert list(defaults)[:2] == ["linker", "optimizer"]
+    assert defaults["linker"] is None and defaults["optimizer"] == "default"
+    x = T.dvector("x")
+    for linker in (None, *THEANO_C_LINKERS):
+        for optimizer in ("default", "fast_run"):
+            mode = theano.Mode(linker=linker, optimizer=optimizer)
+            assert isinstance(mode, pytensor.compile.mode.Mode) and mode.is_theano_default
+            assert (mode.theano_linker, mode.theano_optimizer) == (linker, optimizer)
+    # the default mode is the Python linker here (FAST_COMPILE): 'cvm' follows it
+    f = theano.function([x], 2 * x, mode=theano.Mode(linker="cvm"))
+    assert type(f.maker.linker) is type(theano.function([x], 2 * x).maker.linker)
+    assert f(np.arange(3.0)).tolist() == [0.0, 2.0, 4.0]
+    # another optimizer keeps the default mode's linker, with that optimizer
+    mode = theano.Mode(linker="cvm", optimizer="fast_compile")
+    assert not mode.is_theano_default and "fast_compile" in mode.provided_optimizer.include
+    assert type(mode.linker) is type(pytensor.compile.mode.get_default_mode().linker)
+    assert theano.function([x], 2 * x, mode=mode)(np.ones(2)).tolist() == [2.0, 2.0]
+
+
+def test_mode_with_theanos_c_linker_is_the_numba_default_and_py_is_python():
+    assert "numba" in type(theano.Mode(linker="cvm").linker).__name__.lower()
+    py = theano.Mode(linker="py")
+    assert not py.is_theano_default
+    assert type(py.linker) is pytensor.link.basic.PerformLinker
 
 
 # -- random streams ------------------------------------------------------------

@@ -128,6 +128,13 @@ def test_print_stays_a_function_after_the_future_import():
     ("for a, b in zip(x, y): pass", "for a, b in zip(x, y): pass"),
     ("pairs = zip(a, b)[0]", "pairs = zip(a, b)[0]"),
     ("xrange_s = 'xrange'", "xrange_s = 'xrange'"),
+    ("w = it.next()", "w = next(it)"),
+    ("p.set_value(i.next())", "p.set_value(next(i))"),
+    ("row = self.rows.next() + 1", "row = next(self.rows) + 1"),
+    ("x = f().next()", "x = f().next()"),
+    ("x = xs[0].next()", "x = xs[0].next()"),
+    ("x = it.next(1)", "x = it.next(1)"),
+    ("n = it.next", "n = it.next"),
 ])
 def test_python2_mechanics(source, expected):
     if source.startswith("except"):
@@ -135,6 +142,14 @@ def test_python2_mechanics(source, expected):
     new, changed = port(source + "\n")
     assert new == expected + "\n"
     assert bool(changed) == (source != expected)
+
+
+def test_next_is_left_alone_in_a_file_that_defines_a_next_method():
+    source = "class Rows:\n    def next(self):\n        return 1\nw = Rows().next()\nv = r.next()\n"
+    assert port(source) == (source, [])
+    python3 = {}
+    exec(port("it = iter([1, 2])\nfirst = it.next()\nsecond = it.next()\n")[0], python3)
+    assert (python3["first"], python3["second"]) == (1, 2)
 
 
 def test_a_text_file_opened_wb_becomes_w_but_a_pickle_file_does_not():

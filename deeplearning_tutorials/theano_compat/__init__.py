@@ -17,7 +17,7 @@ Two ways in (doc/porting.md, "Change the imports"):
       import theano, theano.tensor as T   # the kit's modules
 
 This package *is* the kit's ``theano`` module (``theano`` below is the
-package itself): ``function``, ``shared``, ``scan``, ``In``, ``Param``,
+package itself): ``function``, ``shared``, ``scan``, ``In``, ``Param``, ``Mode``,
 ``config``, ``grad``, ``tensor``, ``sandbox``, ``printing``, ``gradient``,
 ``ifelse``. Each submodule states which Theano version's signatures and
 defaults it follows; a name the kit does not offer raises
@@ -36,6 +36,7 @@ from deeplearning_tutorials.theano_compat import gradient, ifelse, printing, san
 from deeplearning_tutorials.theano_compat.compile import (
     FrozenNoiseError,
     In,
+    Mode,
     Param,
     ShapeMismatchError,
     function,
@@ -54,7 +55,7 @@ theano = sys.modules[__name__]
 apply_theano_flags()
 
 __all__ = [
-    "FrozenNoiseError", "In", "Out", "Param", "ShapeMismatchError", "TheanoNameError",
+    "FrozenNoiseError", "In", "Mode", "Out", "Param", "ShapeMismatchError", "TheanoNameError",
     "config", "dot", "function", "grad", "gradient", "ifelse", "install", "installed",
     "printing", "sandbox", "scan", "shared", "tensor", "theano", "uninstall",
 ]
@@ -64,7 +65,7 @@ __getattr__ = missing_names(
     {
         "sparse": "theano.sparse is not ported; pytensor.sparse has a subset",
         "d3viz": "use pytensor.d3viz",
-        "compile": "use theano.function, theano.In and theano.shared",
+        "compile": "use theano.function, theano.In, theano.Mode and theano.shared",
         "gof": "Theano's graph framework is pytensor.graph",
         "scan_module": "use theano.scan",
     },

@@ -25,9 +25,11 @@ Shape errors that name the shapes
     message that the failing operation gives there (NumPy's, which names
     both shapes) and the shapes of the call's inputs.
 
-Theano's mode names
+Theano's mode names and ``Mode``
     ``mode='FAST_RUN'`` (Theano's default) means the current default mode;
     ``'FAST_COMPILE'`` and ``'DebugMode'`` are PyTensor's own.
+    ``theano.Mode(linker='cvm')`` (:class:`Mode`, Theano 0.6-1.0's
+    signature) compiles in the current default mode too.
 
 ``device='gpu'``
     Once ``theano.config.device`` is mapped onto JAX (:mod:`.device`), a
@@ -39,7 +41,8 @@ Theano's mode names
 import warnings
 
 import pytensor
-from pytensor.compile.mode import Mode
+from pytensor.compile.mode import Mode as PyTensorMode
+from pytensor.compile.mode import get_default_mode
 from pytensor.graph.replace import clone_replace
 from pytensor.tensor.random.type import RandomType
 
@@ -72,6 +75,40 @@ class In:
         self.variable = variable
         self.name = name or variable.name
         self.value = value
+
+
+#: Theano's linkers (0.6-1.0) that ran compiled C code: ``'cvm'`` (its default),
+#: the others and their ``_nogc`` variants; only ``'py'`` ran pure Python
+THEANO_C_LINKERS = ("cvm", "vm", "c", "c|py", "cvm_nogc", "vm_nogc", "c|py_nogc")
+
+
+class Mode(PyTensorMode):
+    """Theano's ``theano.Mode(linker=None, optimizer='default')`` (0.6-1.0).
+
+    In Theano, ``linker=None`` meant ``config.linker`` (``'cvm'``, compiled
+    C) and ``optimizer='default'`` meant ``config.optimizer``
+    (``'fast_run'``). The kit compiles what Theano compiled to C in this
+    project's default backend instead (Numba, or JAX once ``device='gpu'``
+    is mapped): a ``Mode`` with one of :data:`THEANO_C_LINKERS` (or None) and
+    the ``'default'`` or ``'fast_run'`` optimizer is the current default mode
+    (``theano.function`` treats it as ``mode=None``), and any other
+    optimizer (``'fast_compile'``, ``'merge'``, ``None``) runs on the default
+    mode's linker. ``linker='py'`` is PyTensor's Python linker, as in Theano.
+    A PyTensor linker name (``'numba'``, ``'jax'``) or object passes through.
+    ``theano_linker`` and ``theano_optimizer`` keep what the script asked for.
+    """
+
+    def __init__(self, linker=None, optimizer="default", db=None):
+        self.theano_linker, self.theano_optimizer = linker, optimizer
+        self.is_theano_default = (
+            linker is None or linker in THEANO_C_LINKERS
+        ) and optimizer in ("default", "fast_run")
+        default = get_default_mode()
+        if linker is None or linker in THEANO_C_LINKERS:
+            linker = default.provided_linker
+        if optimizer == "default":
+            optimizer = default.provided_optimizer
+        super().__init__(linker=linker, optimizer=optimizer, db=db)
 
 
 def Param(variable, default=None, name=None, mutable=False, strict=False,
@@ -142,7 +179,7 @@ class LegacyFunction:
                 warnings.simplefilter("ignore", DeprecationWarning)
                 self._diagnostic = pytensor.function(
                     inputs, probe, givens=givens, no_default_updates=True,
-                    mode=Mode(linker="py", optimizer="fast_compile"),
+                    mode=PyTensorMode(linker="py", optimizer="fast_compile"),
                     on_unused_input="ignore",
                     allow_input_downcast=kwargs.get("allow_input_downcast"),
                 )
@@ -284,6 +321,8 @@ def _is_shape_error(error):
 
 
 def _mode(mode):
+    if isinstance(mode, Mode) and mode.is_theano_default:
+        return None
     return None if mode in (None, "FAST_RUN") else mode
 
 

@@ -24,6 +24,9 @@ Python 2 -> 3 mechanics:
 * ``xrange`` -> ``range``, ``raw_input`` -> ``input``, ``.iteritems()`` /
   ``.itervalues()`` / ``.iterkeys()`` -> ``.items()`` / ``.values()`` /
   ``.keys()``, ``time.clock`` (gone in 3.8) -> ``time.perf_counter``;
+* an iterator's ``it.next()`` -> ``next(it)`` (``it`` a name or a dotted
+  name; not in a file that defines a ``next`` method of its own, whose
+  objects ``next()`` would not know);
 * ``except E, e:`` -> ``except E as e:``;
 * integer division where a script counts minibatches: ``/`` -> ``//`` in an
   assignment to a name ending in ``_batches`` (Python 2's ``/`` of two ints
@@ -70,6 +73,7 @@ def port_source(text, kit=KIT):
     print_function = re.search(r"^\s*from\s+__future__\s+import[^\n]*\bprint_function\b",
                                text, re.MULTILINE) is not None
     theano_bound = [False]
+    defines_next = re.search(r"^\s*def\s+next\s*\(", text, re.MULTILINE) is not None
     for logical in _logical_lines(text):
         first = logical[0].string
         if first in ("import", "from"):
@@ -81,6 +85,8 @@ def port_source(text, kit=KIT):
             edits += _except_edits(logical)
         edits += _assignment_edits(logical, text)
         edits += _name_edits(logical)
+        if not defines_next:
+            edits += _next_edits(logical)
     new = list(lines)
     for row, start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         line = new[row - 1]
@@ -303,4 +309,29 @@ def _name_edits(tokens):
             new = "perf_counter"
         if new is not None:
             edits.append((tok.start[0], tok.start[1], tok.end[1], new))
+    return edits
+
+
+def _next_edits(tokens):
+    """``a.b.next()`` -> ``next(a.b)``: Python 2's iterator method, a name or
+    dotted name before it, all on one line."""
+    edits = []
+    for i, tok in enumerate(tokens):
+        if not (tok.string == "next" and tok.type == tokenize.NAME and 2 <= i
+                and i + 2 < len(tokens) and tokens[i - 1].string == "."
+                and tokens[i + 1].string == "(" and tokens[i + 2].string == ")"):
+            continue
+        start = i - 2  # the receiver: NAME (. NAME)*
+        if tokens[start].type != tokenize.NAME:
+            continue
+        while (start >= 2 and tokens[start - 1].string == "."
+               and tokens[start - 2].type == tokenize.NAME):
+            start -= 2
+        if start > 0 and tokens[start - 1].string in (".", ")", "]"):
+            continue  # f().next(), x[0].next(): not a plain name
+        first, last = tokens[start], tokens[i + 2]
+        if first.start[0] != last.end[0]:
+            continue
+        receiver = "".join(t.string for t in tokens[start:i - 1])
+        edits.append((first.start[0], first.start[1], last.end[1], f"next({receiver})"))
     return edits
