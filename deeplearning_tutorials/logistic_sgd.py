@@ -223,7 +223,9 @@ def sgd_optimization_mnist(
 
     def save_best_model(epoch, iter):
         if model_path is not None:
-            checkpoint.save_params(model_path, "LogisticRegression", classifier.params)
+            checkpoint.save_params(
+                model_path, practice.model_name("LogisticRegression"), classifier.params
+            )
 
     # the hyper-parameters, recorded in results and checkpoints
     settings = dict(
@@ -254,18 +256,34 @@ def sgd_optimization_mnist(
     return result
 
 
-def predict(model_path="best_model.npz", dataset=DEFAULT_DATASET, n_examples=10):
-    """Load a trained model and print its predictions for the first test images."""
+def predict(
+    model_path="best_model.npz",
+    dataset=DEFAULT_DATASET,
+    n_examples=10,
+    preprocess="none",
+    pca_components=None,
+    whiten_epsilon=1e-5,
+):
+    """Load a trained model and print its predictions for the first test images.
+
+    A model trained on preprocessed images (``--preprocess``) needs the same
+    options here: the preprocessing is fitted again on the training set, as
+    in training. A saved model names the preprocessing it was trained with,
+    and one used with other options is refused.
+    """
+    practice = practices.Practices.from_arguments(locals())
     x = pt.matrix("x")
-    classifier = LogisticRegression(input=x, n_in=28 * 28, n_out=10)
-    checkpoint.load_params(model_path, "LogisticRegression", classifier.params)
+    classifier = LogisticRegression(input=x, n_in=practice.n_inputs(28 * 28), n_out=10)
+    checkpoint.load_params(
+        model_path, practice.model_name("LogisticRegression"), classifier.params
+    )
 
     # compile a predictor function
     predict_model = pytensor.function(
         inputs=[classifier.input], outputs=classifier.y_pred
     )
 
-    test_set_x, test_set_y = load_data(dataset)[2]
+    test_set_x, test_set_y = practice.preprocessed(load_data(dataset))[2]
     predicted_values = predict_model(test_set_x.get_value()[:n_examples])
     print(f"Predicted values for the first {n_examples} examples in test set:")
     print(predicted_values)

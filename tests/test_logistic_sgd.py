@@ -141,3 +141,26 @@ def test_model_files_from_elsewhere_are_refused(tmp_path):
         logistic_sgd.predict(str(truncated))
     with pytest.raises(checkpoint.ModelFileError, match="no saved model"):
         logistic_sgd.predict(str(tmp_path / "absent.npz"))
+
+
+def test_predict_applies_the_preprocessing_the_model_was_trained_with(
+    tmp_path, capsys, small_dataset
+):
+    model_path = tmp_path / "centred.npz"
+    logistic_sgd.sgd_optimization_mnist(
+        n_epochs=1, batch_size=10, dataset=small_dataset, model_path=str(model_path),
+        preprocess="center",
+    )
+    # raw images into a model trained on centred ones: refused, naming the flag
+    with pytest.raises(checkpoint.ModelFileError, match="--preprocess center"):
+        logistic_sgd.predict(str(model_path), dataset=small_dataset)
+    predicted = logistic_sgd.predict(
+        str(model_path), dataset=small_dataset, preprocess="center"
+    )
+    # an independent NumPy prediction: the test images less the mean
+    # training image, through the saved arrays
+    with numpy.load(model_path) as saved:
+        W, b = saved["param_0_W"], saved["param_1_b"]
+    (train_x, _), _, (test_x, _) = read_dataset(small_dataset)
+    centred = test_x[:10].astype("float64") - train_x.astype("float64").mean(axis=0)
+    numpy.testing.assert_array_equal(predicted, numpy.argmax(centred @ W + b, axis=1))

@@ -126,6 +126,17 @@ class Practices:
             datasets, self.preprocess, self.pca_components, self.whiten_epsilon
         )
 
+    def model_name(self, name):
+        """The name a saved model is stored under: ``name``, and the
+        preprocessing its inputs need, if any (so that a model trained on
+        preprocessed images is never fed raw ones)."""
+        if self.preprocess == "none":
+            return name
+        flags = f"--preprocess {self.preprocess}"
+        if self.pca_components is not None and self.preprocess in preprocessing.REDUCING:
+            flags += f" --pca-components {self.pca_components}"
+        return f"{name} ({flags})"
+
     def n_inputs(self, n_pixels):
         """The width of a preprocessed image of ``n_pixels`` pixels."""
         if self.preprocess in preprocessing.REDUCING and self.pca_components:
