@@ -83,8 +83,26 @@ def test_committed_records_are_consistent_and_in_the_readme(path):
     )
 
 
+def test_the_gpu_run_is_lenets_driver_under_jax_and_needs_a_gpu(tmp_path, capsys):
+    published = reproduce.PUBLISHED["convolutional_mlp_gpu"]
+    command = published.command(tmp_path)
+    assert command[1:5] == ["-m", "deeplearning_tutorials.convolutional_mlp", "--mode", "JAX"]
+    assert str(tmp_path / "convolutional_mlp_gpu.json") in command
+    if reproduce.gpu_missing() is None:
+        pytest.skip("JAX sees a GPU here")
+    # without a GPU: left out of every model, refused by name, nothing written
+    assert reproduce.main(["convolutional_mlp_gpu", "--results-dir", str(tmp_path)]) == 1
+    out = capsys.readouterr().out
+    assert f"not run: {reproduce.gpu_missing()}; it needs a GPU" in out
+    assert not list(tmp_path.iterdir())
+    every_model = reproduce.main(["--check", "--results-dir", str(tmp_path)])
+    assert every_model == 1 and "convolutional_mlp_gpu" not in capsys.readouterr().out
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("model", sorted(reproduce.PUBLISHED))
 def test_full_reproduction(model, tmp_path):
     """The published run, from scratch (minutes for logistic_sgd, about an hour for mlp)."""
+    if reproduce.PUBLISHED[model].needs_gpu and reproduce.gpu_missing():
+        pytest.skip(f"{model}: {reproduce.gpu_missing()}")
     assert reproduce.main([model, "--results-dir", str(tmp_path)]) == 0
