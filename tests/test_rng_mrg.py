@@ -299,3 +299,24 @@ def test_the_dA_corruption_mask_is_the_same_on_every_backend(mode):
         states, u = generator.uniform_draws(states, x_value.size, "float32")
         expected = (u.reshape(x_value.shape) < numpy.float32(0.7)) * x_value
         numpy.testing.assert_array_equal(f(), expected)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("mode", ["CVM", "NUMBA"])
+@pytest.mark.parametrize(
+    "size, nstreams", [((100,), 7), ((5, 3), 16), ((3, 1000), 999), ((1,), 1)]
+)
+def test_draws_in_rounds_over_fewer_streams_than_elements(mode, dtype, size, nstreams):
+    """Element i comes from stream i % nstreams: several rounds, the last one
+    partial, and fewer draws than streams; two calls, so the states written
+    back are checked too. The reference is the NumPy generator, itself held
+    against Theano's vectors above."""
+    srng = MRG_RandomStreams(4321)
+    draws = srng.uniform(size, dtype=dtype, nstreams=nstreams)
+    f = pytensor.function([], draws, updates=srng.updates(), mode=mode)
+    states = MRG_RandomStreams(4321).get_substream_rstates(nstreams)
+    for _ in range(2):
+        states, expected = generator.uniform_draws(states, int(numpy.prod(size)), dtype)
+        got = f()
+        assert got.dtype == dtype
+        assert got.tobytes() == expected.reshape(size).tobytes()

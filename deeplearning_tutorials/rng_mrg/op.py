@@ -36,40 +36,71 @@ from pytensor.tensor.type import TensorType, integer_dtypes
 
 from deeplearning_tutorials.rng_mrg import generator
 
-#: the C loop, one per output dtype; ``%(norm)s`` is Theano's scale literal
+#: the loop over the draws, one per output dtype (``%(norm)s`` is Theano's
+#: scale literal). Element ``i`` comes from stream ``i % n_streams``, so the
+#: draws go in rounds of one per stream. The six state words of the streams in
+#: use are copied into six arrays first (``scratch``) and back at the end, so
+#: that a round is a loop over contiguous arrays with no division and no
+#: branch, which the compiler steps many streams at a time in SIMD registers:
+#: the same bits as Theano's loop over the elements, 8-10 times faster per draw
+#: once there are more draws than streams (benchmarks/bench_noise.py).
 _C_DRAWS = """
-static void mrg31k3p_draws_%(ctype)s(%(ctype)s* out, npy_int32* states,
-                                    npy_int64 n_elements, npy_int64 n_streams)
+static inline void mrg31k3p_round_%(ctype)s(
+    %(ctype)s* __restrict__ out, int n,
+    npy_uint32* __restrict__ x1, npy_uint32* __restrict__ x2, npy_uint32* __restrict__ x3,
+    npy_uint32* __restrict__ w1, npy_uint32* __restrict__ w2, npy_uint32* __restrict__ w3)
 {
-    const npy_int32 M1 = 2147483647, M2 = 2147462579;
-    const npy_int32 MASK12 = 511, MASK13 = 16777215, MASK2 = 65535;
-    const npy_int32 MULT2 = 21069;
-    for (npy_int64 i = 0; i < n_elements; ++i)
+    const npy_uint32 M1 = 2147483647u, M2 = 2147462579u;
+    for (int j = 0; j < n; ++j)
     {
-        npy_int32* s = states + (i %% n_streams) * 6;
-        npy_int32 x11 = s[0], x12 = s[1], x13 = s[2];
-        npy_int32 x21 = s[3], x22 = s[4], x23 = s[5];
+        const npy_uint32 x11 = x1[j], x12 = x2[j], x13 = x3[j];
+        const npy_uint32 x21 = w1[j], x22 = w2[j], x23 = w3[j];
         /* unsigned sums: each stays below 2**32, and one subtraction of the
            modulus brings it back below the modulus (Theano's int32 code
            relied on signed overflow for the same result) */
-        npy_uint32 y1 = ((npy_uint32)(x12 & MASK12) << 22) + (npy_uint32)(x12 >> 9)
-                      + ((npy_uint32)(x13 & MASK13) << 7) + (npy_uint32)(x13 >> 24);
-        if (y1 >= (npy_uint32)M1) y1 -= M1;
+        npy_uint32 y1 = ((x12 & 511u) << 22) + (x12 >> 9)
+                      + ((x13 & 16777215u) << 7) + (x13 >> 24);
+        y1 -= (y1 >= M1) ? M1 : 0u;
         y1 += x13;
-        if (y1 >= (npy_uint32)M1) y1 -= M1;
-        npy_uint32 z1 = ((npy_uint32)(x21 & MASK2) << 15) + MULT2 * (npy_uint32)(x21 >> 16);
-        if (z1 >= (npy_uint32)M2) z1 -= M2;
-        npy_uint32 z2 = ((npy_uint32)(x23 & MASK2) << 15) + MULT2 * (npy_uint32)(x23 >> 16);
-        if (z2 >= (npy_uint32)M2) z2 -= M2;
+        y1 -= (y1 >= M1) ? M1 : 0u;
+        npy_uint32 z1 = ((x21 & 65535u) << 15) + 21069u * (x21 >> 16);
+        z1 -= (z1 >= M2) ? M2 : 0u;
+        npy_uint32 z2 = ((x23 & 65535u) << 15) + 21069u * (x23 >> 16);
+        z2 -= (z2 >= M2) ? M2 : 0u;
         z2 += x23;
-        if (z2 >= (npy_uint32)M2) z2 -= M2;
+        z2 -= (z2 >= M2) ? M2 : 0u;
         z2 += z1;
-        if (z2 >= (npy_uint32)M2) z2 -= M2;
-        s[0] = (npy_int32)y1; s[1] = x11; s[2] = x12;
-        s[3] = (npy_int32)z2; s[4] = x21; s[5] = x22;
-        npy_int32 k = (y1 <= z2) ? (npy_int32)y1 - (npy_int32)z2 + M1
-                                 : (npy_int32)y1 - (npy_int32)z2;
-        out[i] = (%(ctype)s)k * %(norm)s;
+        z2 -= (z2 >= M2) ? M2 : 0u;
+        x1[j] = y1; x2[j] = x11; x3[j] = x12;
+        w1[j] = z2; w2[j] = x21; w3[j] = x22;
+        const npy_uint32 k = (y1 <= z2) ? y1 - z2 + M1 : y1 - z2;
+        out[j] = (%(ctype)s)(npy_int32)k * %(norm)s;
+    }
+}
+
+static void mrg31k3p_draws_%(ctype)s(%(ctype)s* out, npy_int32* states,
+                                    npy_int64 n_elements, npy_int64 n_streams,
+                                    npy_uint32* scratch)
+{
+    const npy_int64 used = n_elements < n_streams ? n_elements : n_streams;
+    npy_uint32 *x1 = scratch, *x2 = scratch + used, *x3 = scratch + 2 * used;
+    npy_uint32 *w1 = scratch + 3 * used, *w2 = scratch + 4 * used, *w3 = scratch + 5 * used;
+    for (npy_int64 j = 0; j < used; ++j)
+    {
+        const npy_int32* s = states + 6 * j;
+        x1[j] = s[0]; x2[j] = s[1]; x3[j] = s[2];
+        w1[j] = s[3]; w2[j] = s[4]; w3[j] = s[5];
+    }
+    for (npy_int64 start = 0; start < n_elements; start += used)
+    {
+        const npy_int64 n = n_elements - start < used ? n_elements - start : used;
+        mrg31k3p_round_%(ctype)s(out + start, (int)n, x1, x2, x3, w1, w2, w3);
+    }
+    for (npy_int64 j = 0; j < used; ++j)
+    {
+        npy_int32* s = states + 6 * j;
+        s[0] = x1[j]; s[1] = x2[j]; s[2] = x3[j];
+        s[3] = w1[j]; s[4] = w2[j]; s[5] = w3[j];
     }
 }
 """
@@ -183,14 +214,19 @@ class MRGUniform(COp):
             {o_draws} = (PyArrayObject*)PyArray_SimpleNew({ndim}, dims, {typenum});
             if (!{o_draws}) {{ {fail} }}
         }}
+        npy_uint32* scratch = (npy_uint32*)malloc(
+            6 * sizeof(npy_uint32) * (PyArray_DIMS({o_rstate})[0] < n_elements
+                                      ? PyArray_DIMS({o_rstate})[0] : n_elements) + 1);
+        if (!scratch) {{ PyErr_NoMemory(); {fail} }}
         mrg31k3p_draws_{ctype}(({ctype}*)PyArray_DATA({o_draws}),
                                (npy_int32*)PyArray_DATA({o_rstate}),
-                               n_elements, PyArray_DIMS({o_rstate})[0]);
+                               n_elements, PyArray_DIMS({o_rstate})[0], scratch);
+        free(scratch);
         }}
         """
 
     def c_code_cache_version(self):
-        return (1,)
+        return (6,)
 
 
 def mrg_uniform(rstate, size, dtype):
