@@ -71,7 +71,7 @@ UPSTREAM_DOT = "NUMBA_pytensor_dot"
 # the backend each tutorial runs under by default (config.DEFAULT_MODE, or
 # the CVM the batch-1 and Gibbs-chain tutorials prefer, doc/backends.md)
 DEFAULT_BACKEND = {model: "NUMBA" for model in MODELS}
-DEFAULT_BACKEND.update(SdA_pretrain="CVM", SdA_finetune="CVM", rbm="CVM")
+DEFAULT_BACKEND.update(mlp="CVM", SdA_pretrain="CVM", SdA_finetune="CVM", rbm="CVM")
 DEFAULT_BACKEND.update(DBN_pretrain="CVM", DBN_finetune="CVM")
 QUICK = 0.25
 ORACLE = "/tmp/oracle"

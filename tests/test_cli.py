@@ -4,7 +4,7 @@ import importlib.util
 import json
 
 import pytest
-from conftest import error_lines, run_module
+from conftest import REPO, error_lines, run_module
 
 FLAGS = {
     "logistic_cg": ["--n-epochs"],
@@ -186,13 +186,19 @@ def test_float32_float64_numba_and_cvm_print_the_same_errors(tmp_path):
         assert lines == reference, key
 
 
-def test_mlp_first_epochs_agree_in_float32_and_float64():
+def test_mlp_first_epochs_agree_in_float32_and_float64_cvm_and_numba():
+    """The MLP's default backend (CVM) prints what NUMBA prints, in both
+    precisions; the first epoch's validation error is the recorded run's
+    (results/mlp.log, made under NUMBA)."""
     lines = {}
-    for floatX in ("float32", "float64"):
-        proc = run_module("mlp", "--n-epochs", "1", "--floatX", floatX)
+    for floatX, mode in [("float32", None), ("float64", None), ("float32", "NUMBA")]:
+        flags = ["--mode", mode] if mode else []
+        proc = run_module("mlp", "--n-epochs", "1", "--floatX", floatX, *flags)
         assert proc.returncode == 0, proc.stderr
-        lines[floatX] = error_lines(proc.stdout)
-    assert lines["float32"] == lines["float64"]
+        lines[floatX, mode] = error_lines(proc.stdout)
+    recorded = (REPO / "results" / "mlp.log").read_text().splitlines()
+    assert lines["float32", None][0] in recorded
+    assert lines["float32", None] == lines["float64", None] == lines["float32", "NUMBA"]
 
 
 @pytest.mark.skipif(
