@@ -40,6 +40,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import timeit
 
 import numpy
@@ -68,6 +69,10 @@ IMPLEMENTATIONS = [*BACKENDS, "numpy", "torch", "original"]
 # NUMBA with PyTensor's own Dot instead of the project's (numba_dot.py):
 # what that change is worth, when asked for (--implementations)
 UPSTREAM_DOT = "NUMBA_pytensor_dot"
+# NUMBA with LLVM's optimisation level 1 instead of Numba's default 3
+# (NUMBA_OPT=1, which compiles faster): what it costs per epoch, when asked for
+NUMBA_OPT1 = "NUMBA_opt1"
+VARIANTS = [UPSTREAM_DOT, NUMBA_OPT1]
 # the backend each tutorial runs under by default (config.DEFAULT_MODE, or
 # the CVM the batch-1 and Gibbs-chain tutorials prefer, doc/backends.md)
 DEFAULT_BACKEND = {model: "NUMBA" for model in MODELS}
@@ -168,6 +173,7 @@ def project_steps(model, mode):
 
     if mode == UPSTREAM_DOT:
         use_pytensors_dot()
+    if mode in VARIANTS:
         mode = "NUMBA"
     config.configure(floatX="float32", mode=mode)
     if model == "lenet":
@@ -338,7 +344,7 @@ def worker(model, implementation, fraction):
     epoch = MODELS[model][1]
 
     def build():
-        if implementation in (*BACKENDS, UPSTREAM_DOT):
+        if implementation in (*BACKENDS, *VARIANTS):
             # the result on the host, as the training loops read it (JAX
             # returns before it has computed)
             steps = [
@@ -377,6 +383,12 @@ def worker_command(model, implementation, fraction, original):
         return None, "torch is not installed (pip install -e .[bench])"
     if implementation == "JAX" and not module_available("jax"):
         return None, "jax is not installed"
+    if implementation == NUMBA_OPT1:
+        # a compile directory of its own: the cached code of the other NUMBA
+        # workers was optimised at level 3
+        env["NUMBA_OPT"] = "1"
+        flags = [env.get("PYTENSOR_FLAGS"), f"base_compiledir={tempfile.mkdtemp(prefix='bench_opt1_')}"]
+        env["PYTENSOR_FLAGS"] = ",".join(filter(None, flags))
     command = [sys.executable, __file__, "--worker", model, implementation, str(fraction)]
     return (command, env), None
 
@@ -538,7 +550,7 @@ def record(results, args, seconds):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS))
-    parser.add_argument("--implementations", nargs="+", default=IMPLEMENTATIONS, choices=[*IMPLEMENTATIONS, UPSTREAM_DOT])
+    parser.add_argument("--implementations", nargs="+", default=IMPLEMENTATIONS, choices=[*IMPLEMENTATIONS, *VARIANTS])
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; each keeps its best")
     parser.add_argument("--quick", action="store_true", help=f"time {QUICK:g} of the usual share of an epoch")
     parser.add_argument("--json", help="write the record here (e.g. results/bench_all.json)")
