@@ -72,7 +72,10 @@ UPSTREAM_DOT = "NUMBA_pytensor_dot"
 # NUMBA with LLVM's optimisation level 1 instead of Numba's default 3
 # (NUMBA_OPT=1, which compiles faster): what it costs per epoch, when asked for
 NUMBA_OPT1 = "NUMBA_opt1"
-VARIANTS = [UPSTREAM_DOT, NUMBA_OPT1]
+# NUMBA with Numba's fast-math flags on (numba__fastmath=True, which the
+# project turns off for the original's digits): what they are worth
+NUMBA_FASTMATH = "NUMBA_fastmath"
+VARIANTS = [UPSTREAM_DOT, NUMBA_OPT1, NUMBA_FASTMATH]
 # the backend each tutorial runs under by default (config.DEFAULT_MODE, or
 # the CVM the batch-1 and Gibbs-chain tutorials prefer, doc/backends.md)
 DEFAULT_BACKEND = {model: "NUMBA" for model in MODELS}
@@ -383,11 +386,14 @@ def worker_command(model, implementation, fraction, original):
         return None, "torch is not installed (pip install -e .[bench])"
     if implementation == "JAX" and not module_available("jax"):
         return None, "jax is not installed"
-    if implementation == NUMBA_OPT1:
-        # a compile directory of its own: the cached code of the other NUMBA
-        # workers was optimised at level 3
-        env["NUMBA_OPT"] = "1"
-        flags = [env.get("PYTENSOR_FLAGS"), f"base_compiledir={tempfile.mkdtemp(prefix='bench_opt1_')}"]
+    if implementation in (NUMBA_OPT1, NUMBA_FASTMATH):
+        # a compile directory of its own: the other NUMBA workers' cached code
+        # was compiled with the default settings
+        flags = [env.get("PYTENSOR_FLAGS"), f"base_compiledir={tempfile.mkdtemp(prefix='bench_numba_')}"]
+        if implementation == NUMBA_OPT1:
+            env["NUMBA_OPT"] = "1"
+        else:
+            flags.append("numba__fastmath=True")
         env["PYTENSOR_FLAGS"] = ",".join(filter(None, flags))
     command = [sys.executable, __file__, "--worker", model, implementation, str(fraction)]
     return (command, env), None

@@ -18,7 +18,6 @@ steps. The ratio MRG / native is the cost of drawing the original's numbers.
 import argparse
 import json
 import os
-import platform
 
 import numpy
 from bench_rbm import data, interleaved_timings, minibatch_step
@@ -64,9 +63,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    import pytensor
-
-    from deeplearning_tutorials import config
+    from deeplearning_tutorials import config, provenance
 
     config.configure(floatX="float32")
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
@@ -105,9 +102,7 @@ def main(argv=None):
                 {
                     "command": "python benchmarks/bench_noise.py "
                     f"--calls {args.calls} --rounds {args.rounds}",
-                    "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                    "pytensor": pytensor.__version__,
-                    "numpy": numpy.__version__,
+                    "machine": provenance.machine(),
                     "openblas_num_threads": threads,
                     "models": record,
                     "table": lines,

@@ -128,8 +128,12 @@ def main(argv=None):
     if args.json:
         from deeplearning_tutorials import provenance
 
+        # LLVM's optimisation level, where the environment sets it (Numba's
+        # default is 3)
+        opt = os.environ.get("NUMBA_OPT")
         record = {
-            "command": "python benchmarks/profile_compile.py --models "
+            "command": (f"NUMBA_OPT={opt} " if opt else "")
+            + "python benchmarks/profile_compile.py --models "
             + " ".join(args.models) + f" --json {provenance.relative(args.json)}",
             "machine": provenance.machine(),
             "load_average_before_after": [load_before, list(os.getloadavg())],
