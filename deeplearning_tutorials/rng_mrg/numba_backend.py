@@ -27,7 +27,7 @@ from deeplearning_tutorials.rng_mrg.generator import (
 from deeplearning_tutorials.rng_mrg.op import MRGUniform
 
 #: bump when the kernel changes, so that cached compiled graphs are rebuilt
-VERSION = 2
+VERSION = 3
 
 njit = numba_basic.numba_njit
 
@@ -77,13 +77,20 @@ def numba_funcify_MRGUniform(op, node, **kwargs):
         draws = np.empty(n_elements, dtype=dtype)
         # element i comes from stream i % n_streams: rounds of one draw per
         # stream, over the state words of the streams in use as six columns
+        # (six arrays of their own: LLVM vectorises a loop over arrays it can
+        # tell apart, not over rows of one array)
         used = min(n_elements, n_streams)
-        words = states[:used].T.astype(np.int64)
-        x1, x2, x3, w1, w2, w3 = words[0], words[1], words[2], words[3], words[4], words[5]
+        x1 = states[:used, 0].astype(np.int64)
+        x2 = states[:used, 1].astype(np.int64)
+        x3 = states[:used, 2].astype(np.int64)
+        w1 = states[:used, 3].astype(np.int64)
+        w2 = states[:used, 4].astype(np.int64)
+        w3 = states[:used, 5].astype(np.int64)
         for start in range(0, n_elements, max(used, 1)):
             n = min(used, n_elements - start)
             _draw_round(draws[start:], n, x1, x2, x3, w1, w2, w3, norm)
-        states[:used] = words.T.astype(np.int32)
+        states[:used, 0], states[:used, 1], states[:used, 2] = x1, x2, x3
+        states[:used, 3], states[:used, 4], states[:used, 5] = w1, w2, w3
         return states, draws.reshape(shape)
 
     return mrg_uniform, default_hash_key_from_props(op, cache_version=VERSION)
