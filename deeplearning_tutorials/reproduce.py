@@ -23,6 +23,7 @@ model", and asked for by name it is refused with the reason.
 """
 
 import argparse
+import functools
 import json
 import os
 import shutil
@@ -161,8 +162,9 @@ PUBLISHED = {
 }
 
 
+@functools.cache
 def gpu_missing():
-    """Why a GPU run cannot start here (None when JAX sees a GPU)."""
+    """Why a GPU run cannot start here (None when JAX sees a GPU); asked once."""
     try:
         import jax
     except ImportError:

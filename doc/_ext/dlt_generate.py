@@ -33,6 +33,15 @@ SOURCES = {
     "rbm": ["rbm", "pytensor_rng/rbm"],
     "DBN": ["DBN", "pytensor_rng/DBN"],
 }
+# records that only the results table reads (no learning curve): the LeNet
+# GPU run that reproduce writes, or else the first one, whose machine was
+# added by hand
+TABLE_ONLY = {
+    "convolutional_mlp_gpu": [
+        "convolutional_mlp_gpu",
+        "convolutional_mlp_gpu_nov26/convolutional_mlp_gpu",
+    ],
+}
 
 # a whole number: a line still being written by a run in progress ("cost -")
 # is not read
@@ -48,7 +57,7 @@ def record(model, suffix):
     """The first recorded file of ``model`` with ``suffix`` (.log, .json), as
     a path relative to the repository, or None; a log counts once it has an
     epoch to draw (a run just started has none)."""
-    for stem in SOURCES.get(model, [model]):
+    for stem in SOURCES.get(model) or TABLE_ONLY.get(model, [model]):
         path = RESULTS / f"{stem}{suffix}"
         if path.is_file() and (suffix != ".log" or any(parse_log(path.read_text()).values())):
             return path.relative_to(REPO).as_posix()
@@ -184,28 +193,13 @@ MODEL_NAMES = {
 VERDICT = {"en": {True: "yes", False: "no", None: "–"}, "zh": {True: "是", False: "否", None: "–"}}
 
 
-def gpu_record():
-    """The LeNet GPU run's record: the one ``reproduce convolutional_mlp_gpu``
-    writes, or else the first run's, whose machine was added by hand."""
-    for path in GPU_RECORDS:
-        if (REPO / path).is_file():
-            return path
-    return None
-
-
-GPU_RECORDS = (
-    "results/convolutional_mlp_gpu.json",
-    "results/convolutional_mlp_gpu_nov26/convolutional_mlp_gpu.json",
-)
-
-
 def results_rows(lang):
     """The rows of the results table: each supervised model's record under
     results/ (the first of SOURCES), and the LeNet GPU run."""
     from deeplearning_tutorials.reproduce import PUBLISHED
 
     entries = [(m, record(m, ".json")) for m in MODEL_NAMES["en"]]
-    entries.insert(3, ("convolutional_mlp_gpu", gpu_record()))
+    entries.insert(3, ("convolutional_mlp_gpu", record("convolutional_mlp_gpu", ".json")))
     rows = []
     for model, path in entries:
         if path is None or not (REPO / path).is_file():
