@@ -33,6 +33,24 @@ def write_pickle_gz(path, obj, protocol=2):
     return path
 
 
+@pytest.fixture(autouse=True)
+def _restore_pytensor_settings():
+    """Give every test the settings the one before it started with.
+
+    A driver run in-process (``mlp.main([...])`` and the like) configures
+    ``pytensor.config`` for the whole process, as a command line should (the
+    MLP's selects CVM); without this, a later test would compile in that
+    test's backend or precision and depend on the order the tests ran in."""
+    import pytensor
+
+    names = ("mode", "floatX", "numba__fastmath")
+    saved = {name: getattr(pytensor.config, name) for name in names}
+    yield
+    for name, value in saved.items():
+        if getattr(pytensor.config, name) != value:
+            setattr(pytensor.config, name, value)
+
+
 @pytest.fixture
 def small_dataset(tmp_path):
     """A valid MNIST-shaped data set file of 60/30/30 examples."""
