@@ -220,6 +220,8 @@ def cost_verdict(published, record):
 # The line closing each stretch of a run in its log: the stretches' wall
 # times add up to the record's wall_seconds.
 STRETCH = "[reproduce] stretch of"
+# The first line every driver prints, once per process: where a stretch starts.
+STRETCH_START = "... loading data"
 
 
 def run(published, results_dir, fresh=False):
@@ -291,12 +293,31 @@ def stretch_seconds(log_path):
     ]
 
 
+def unclosed_stretches(log_path):
+    """How many stretches in ``log_path`` have no closing line, and so no
+    wall time: those whose process, and ``reproduce`` with it, was killed
+    outright (``SIGKILL``, the machine going away) instead of stopped."""
+    lines = Path(log_path).read_text().splitlines()
+    starts = sum(line == STRETCH_START for line in lines)
+    return max(0, starts - len(stretch_seconds(log_path)))
+
+
 def finish_record(published, record_path, log_path):
-    """Add the wall time of all stretches and the verdict to a driver's record."""
+    """Add the wall time of all stretches and the verdict to a driver's record.
+
+    ``wall_seconds`` adds up the stretches that closed; a stretch killed
+    outright left no wall time, and the record then counts it in
+    ``unclosed_stretches`` (its training time is still in the driver's own
+    clocks, ``seconds`` and ``pretraining_seconds``, which a checkpoint
+    carries over).
+    """
     record = json.loads(Path(record_path).read_text())
     stretches = stretch_seconds(log_path)
     record["wall_seconds"] = round(sum(stretches), 1)
     record["stretches"] = len(stretches)
+    record.pop("unclosed_stretches", None)
+    if unclosed := unclosed_stretches(log_path):
+        record["unclosed_stretches"] = unclosed
     record["published_source"] = published.source
     record.update(verdict(published, record))
     Path(record_path).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n")

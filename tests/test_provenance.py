@@ -83,3 +83,29 @@ def test_wall_time_adds_up_every_stretch_of_a_resumed_run(tmp_path):
     assert record["wall_seconds"] == round(first + second, 1)
     assert record["reproduced"]
     assert json.loads(record_path.read_text()) == record
+
+
+def test_a_stretch_killed_outright_is_counted_as_without_wall_time(tmp_path):
+    """A stretch whose process and ``reproduce`` were killed (SIGKILL, the
+    machine going away) left its driver's lines but no closing line: the
+    record's wall time cannot hold it, and says so."""
+    log = tmp_path / "m.log"
+    driver = [sys.executable, "-c", "print('... loading data'); print('epoch 1')"]
+    assert reproduce.run_stretch(driver, log, cwd=tmp_path) == 0
+    with open(log, "a") as killed:  # what a killed stretch leaves behind
+        killed.write("... loading data\nepoch 2\n")
+    assert reproduce.unclosed_stretches(log) == 1
+    assert reproduce.run_stretch(driver, log, cwd=tmp_path) == 0
+    record_path = tmp_path / "logistic_sgd.json"
+    record_path.write_text(
+        json.dumps(
+            {"best_validation_error_percent": 7.5, "test_error_percent": 7.489583, "epochs": 74}
+        )
+    )
+    published = reproduce.PUBLISHED["logistic_sgd"]
+    record = reproduce.finish_record(published, record_path, log)
+    assert record["stretches"] == 2 and record["unclosed_stretches"] == 1
+    assert record["wall_seconds"] == round(sum(reproduce.stretch_seconds(log)), 1)
+    # a record finished again from a log with none unclosed drops the count
+    log.write_text(log.read_text().replace("... loading data\nepoch 2\n", ""))
+    assert "unclosed_stretches" not in reproduce.finish_record(published, record_path, log)
