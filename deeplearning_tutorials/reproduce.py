@@ -324,6 +324,14 @@ def finish_record(published, record_path, log_path):
     return record
 
 
+def wall_time(record):
+    """The record's wall time in minutes, saying what it leaves out."""
+    text = f"{record['wall_seconds'] / 60:.1f} min"
+    if unclosed := record.get("unclosed_stretches"):
+        text += f" (+ {unclosed} stretch{'es' if unclosed > 1 else ''} without wall time)"
+    return text
+
+
 def summary_line(published, record):
     mark = "reproduced" if record["reproduced"] else "NOT reproduced"
     if published.costs_per_epoch is not None:
@@ -332,14 +340,14 @@ def summary_line(published, record):
             f"{published.model:14s} cost after epoch 0 {costs[0]:.2f} (published "
             f"{published.costs_per_epoch[0]}), after the last {costs[-1]:.2f} "
             f"(published {published.costs_per_epoch[-1]}), largest deviation "
-            f"{record['deviation']:.2f}, {record['wall_seconds'] / 60:.1f} min: {mark} "
+            f"{record['deviation']:.2f}, {wall_time(record)}: {mark} "
             f"(tolerance ±{published.cost_tolerance} per epoch)"
         )
     return (
         f"{published.model:14s} valid {record['best_validation_error_percent']:.6f} % "
         f"(published {published.validation_percent} %), "
         f"test {record['test_error_percent']:.6f} % (published {published.test_percent} %), "
-        f"{record['epochs']} epochs, {record['wall_seconds'] / 60:.1f} min: {mark} "
+        f"{record['epochs']} epochs, {wall_time(record)}: {mark} "
         f"(tolerance ±{published.tolerance_points} points)"
     )
 

@@ -61,6 +61,15 @@ def test_a_record_from_python_has_no_command(tmp_path, monkeypatch):
     assert provenance.command_line() is None
 
 
+def logistic_sgd_record(folder):
+    """A driver's record of logistic_sgd's published run, before ``reproduce``
+    finishes it."""
+    path = folder / "logistic_sgd.json"
+    errors = {"best_validation_error_percent": 7.5, "test_error_percent": 7.489583}
+    path.write_text(json.dumps({**errors, "epochs": 74}))
+    return path
+
+
 def test_wall_time_adds_up_every_stretch_of_a_resumed_run(tmp_path):
     """Two stretches (the first interrupted, exit 130) and the record's sum."""
     log = tmp_path / "m.log"
@@ -71,12 +80,7 @@ def test_wall_time_adds_up_every_stretch_of_a_resumed_run(tmp_path):
     first, second = reproduce.stretch_seconds(log)
     assert 0.3 <= first < 30 and 0.2 <= second < 30
     assert "done" in log.read_text()
-    record_path = tmp_path / "logistic_sgd.json"
-    record_path.write_text(
-        json.dumps(
-            {"best_validation_error_percent": 7.5, "test_error_percent": 7.489583, "epochs": 74}
-        )
-    )
+    record_path = logistic_sgd_record(tmp_path)
     published = reproduce.PUBLISHED["logistic_sgd"]
     record = reproduce.finish_record(published, record_path, log)
     assert record["stretches"] == 2
@@ -96,16 +100,14 @@ def test_a_stretch_killed_outright_is_counted_as_without_wall_time(tmp_path):
         killed.write("... loading data\nepoch 2\n")
     assert reproduce.unclosed_stretches(log) == 1
     assert reproduce.run_stretch(driver, log, cwd=tmp_path) == 0
-    record_path = tmp_path / "logistic_sgd.json"
-    record_path.write_text(
-        json.dumps(
-            {"best_validation_error_percent": 7.5, "test_error_percent": 7.489583, "epochs": 74}
-        )
-    )
+    record_path = logistic_sgd_record(tmp_path)
     published = reproduce.PUBLISHED["logistic_sgd"]
     record = reproduce.finish_record(published, record_path, log)
     assert record["stretches"] == 2 and record["unclosed_stretches"] == 1
     assert record["wall_seconds"] == round(sum(reproduce.stretch_seconds(log)), 1)
+    assert "(+ 1 stretch without wall time): reproduced" in reproduce.summary_line(
+        published, record
+    )
     # a record finished again from a log with none unclosed drops the count
     log.write_text(log.read_text().replace("... loading data\nepoch 2\n", ""))
     assert "unclosed_stretches" not in reproduce.finish_record(published, record_path, log)
