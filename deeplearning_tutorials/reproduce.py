@@ -299,7 +299,8 @@ def unclosed_stretches(log_path):
     outright (``SIGKILL``, the machine going away) instead of stopped."""
     lines = Path(log_path).read_text().splitlines()
     starts = sum(line == STRETCH_START for line in lines)
-    return max(0, starts - len(stretch_seconds(log_path)))
+    closed = sum(line.startswith(STRETCH) for line in lines)
+    return max(0, starts - closed)
 
 
 def finish_record(published, record_path, log_path):

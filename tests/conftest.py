@@ -47,8 +47,7 @@ def _restore_pytensor_settings():
     saved = {name: getattr(pytensor.config, name) for name in names}
     yield
     for name, value in saved.items():
-        if getattr(pytensor.config, name) != value:
-            setattr(pytensor.config, name, value)
+        setattr(pytensor.config, name, value)
 
 
 @pytest.fixture

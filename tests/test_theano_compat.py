@@ -162,8 +162,8 @@ def test_mode_has_theanos_signature_and_compiles_theanos_c_linkers_in_the_defaul
 
 
 def test_mode_with_theanos_c_linker_is_the_numba_default_and_py_is_python():
-    # the project's default mode, whatever an earlier test in this process
-    # configured (the MLP's driver, run in-process, selects CVM)
+    # the project's default mode, whatever PYTENSOR_FLAGS says (an earlier
+    # test's settings are undone by conftest's fixture)
     with pytensor.config.change_flags(mode="NUMBA"):
         assert "numba" in type(theano.Mode(linker="cvm").linker).__name__.lower()
     py = theano.Mode(linker="py")
