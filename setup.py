@@ -44,6 +44,9 @@ setup(
         "numpy>=1.26",
         "scipy>=1.11",
         "pillow>=10",
+        # an OpenBLAS with the plain Fortran symbol names (sgemm_) that the C
+        # backend's code calls, so CVM needs no system BLAS (blas.py)
+        "cmeel-openblas>=0.3.23",
         "tqdm>=4.66",
         "threadpoolctl>=3.1",
         # the sweep's local parallel runs (python -m deeplearning_tutorials.sweep);

@@ -75,7 +75,10 @@ NUMBA_OPT1 = "NUMBA_opt1"
 # NUMBA with Numba's fast-math flags on (numba__fastmath=True, which the
 # project turns off for the original's digits): what they are worth
 NUMBA_FASTMATH = "NUMBA_fastmath"
-VARIANTS = [UPSTREAM_DOT, NUMBA_OPT1, NUMBA_FASTMATH]
+# CVM linked against Intel's MKL (the mkl wheel: pip install mkl) instead of
+# the cmeel-openblas wheel the project installs: which BLAS is faster here
+CVM_MKL = "CVM_mkl"
+VARIANTS = [UPSTREAM_DOT, NUMBA_OPT1, NUMBA_FASTMATH, CVM_MKL]
 # the backend each tutorial runs under by default (config.DEFAULT_MODE, or
 # the CVM the batch-1 and Gibbs-chain tutorials prefer, doc/backends.md)
 DEFAULT_BACKEND = {model: "NUMBA" for model in MODELS}
@@ -177,7 +180,7 @@ def project_steps(model, mode):
     if mode == UPSTREAM_DOT:
         use_pytensors_dot()
     if mode in VARIANTS:
-        mode = "NUMBA"
+        mode = "CVM" if mode == CVM_MKL else "NUMBA"
     config.configure(floatX="float32", mode=mode)
     if model == "lenet":
         from bench_lenet import build_lenet_functions
@@ -386,6 +389,8 @@ def worker_command(model, implementation, fraction, original):
         return None, "torch is not installed (pip install -e .[bench])"
     if implementation == "JAX" and not module_available("jax"):
         return None, "jax is not installed"
+    if implementation == CVM_MKL:
+        return mkl_worker_command(model, fraction, env)
     if implementation in (NUMBA_OPT1, NUMBA_FASTMATH):
         # a compile directory of its own: the other NUMBA workers' cached code
         # was compiled with the default settings
@@ -396,6 +401,25 @@ def worker_command(model, implementation, fraction, original):
             flags.append("numba__fastmath=True")
         env["PYTENSOR_FLAGS"] = ",".join(filter(None, flags))
     command = [sys.executable, __file__, "--worker", model, implementation, str(fraction)]
+    return (command, env), None
+
+
+def mkl_worker_command(model, fraction, env):
+    """A CVM worker whose BLAS is the mkl wheel's ``libmkl_rt``, named in a
+    ``.pytensorrc`` of its own (``PYTENSOR_FLAGS`` cannot hold the commas of
+    ``-Wl,-rpath``), with a compile directory of its own."""
+    import glob
+
+    found = glob.glob(os.path.join(sys.prefix, "lib", "libmkl_rt.so.*"))
+    if not found:
+        return None, "the mkl wheel is not installed (pip install mkl)"
+    folder, library = os.path.split(sorted(found)[-1])
+    rc = tempfile.NamedTemporaryFile("w", suffix=".pytensorrc", delete=False)
+    with rc:
+        rc.write(f"[global]\nbase_compiledir = {tempfile.mkdtemp(prefix='bench_mkl_')}\n")
+        rc.write(f"[blas]\nldflags = -L{folder} -l:{library} -Wl,--disable-new-dtags -Wl,-rpath,{folder}\n")
+    env["PYTENSORRC"] = rc.name
+    command = [sys.executable, __file__, "--worker", model, CVM_MKL, str(fraction)]
     return (command, env), None
 
 

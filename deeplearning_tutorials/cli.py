@@ -470,7 +470,10 @@ def run(driver, args, writable=None):
     if _parsing_only:
         return args
     try:
-        with training.stop_signals_exit(lambda signum: _stop_message(signum, args)):
+        with (
+            training.stop_signals_exit(lambda signum: _stop_message(signum, args)),
+            config.notes_after_run(),
+        ):
             outputs = {"--results-json": getattr(args, "results_json", None)}
             outputs.update(writable or {})
             for flag, path in outputs.items():

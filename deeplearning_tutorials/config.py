@@ -22,11 +22,14 @@ Numba ``fastmath``
     both settings.
 
 CVM (PyTensor's C backend)
-    needs a BLAS to link against. When ``blas__ldflags`` is not set we try
-    ``-lopenblas`` (Debian's ``libopenblas-dev``), and fail with a clear
-    message if no BLAS can be found.
+    needs a BLAS to link against: the ``cmeel-openblas`` wheel that ``pip``
+    installs with the project, unless ``blas__ldflags`` names another
+    (:mod:`deeplearning_tutorials.blas`). A tutorial that prefers CVM falls
+    back to NUMBA where there is none, with a note said once, after the run
+    (:func:`note`); asked for explicitly, CVM without a BLAS is an error.
 """
 
+import contextlib
 import importlib.util
 import os
 import sys
@@ -70,7 +73,7 @@ class ConfigurationError(InputError):
     """A floatX or mode that cannot be used on this machine."""
 
 
-def _flags_from_environment():
+def flags_from_environment():
     """Return ``PYTENSOR_FLAGS`` as a dict (``{'floatX': 'float64', ...}``)."""
     flags = {}
     for item in os.environ.get("PYTENSOR_FLAGS", "").split(","):
@@ -92,35 +95,24 @@ def _canonical_mode(mode):
 
 
 def _link_blas_for_cvm():
-    """Make sure the C backend has BLAS link flags, or explain how to get them."""
-    if "blas__ldflags" in _flags_from_environment():
-        return
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        found = pytensor.config.blas__ldflags
-    if not found:
-        pytensor.config.blas__ldflags = "-lopenblas"
-    if not _openblas_available(pytensor.config.blas__ldflags):
+    """Give the C backend its BLAS link flags, or explain why there are none."""
+    from deeplearning_tutorials import blas
+
+    try:
+        flags = blas.ldflags()
+    except blas.NoBlas as missing:
         raise ConfigurationError(
-            "mode CVM needs a BLAS library to link against: install one "
-            "(e.g. `apt-get install libopenblas-dev`) or set "
-            "PYTENSOR_FLAGS=blas__ldflags=..."
+            f"mode CVM needs a BLAS library to link against: {missing}; "
+            "reinstall the project (pip install -e .) or set blas__ldflags "
+            "in PYTENSOR_FLAGS"
+        ) from None
+    if None in blas.libraries(flags):
+        raise ConfigurationError(
+            f"mode CVM needs a BLAS library to link against: {flags!r} names "
+            "a library that is not found"
         )
-
-
-def _linked_libraries(ldflags):
-    """The path of each ``-lNAME`` library in ``ldflags``, ``None`` where not found."""
-    import ctypes.util
-
-    return [
-        ctypes.util.find_library(flag[2:])
-        for flag in ldflags.split()
-        if flag.startswith("-l")
-    ]
-
-
-def _openblas_available(ldflags):
-    return None not in _linked_libraries(ldflags)
+    if blas.user_ldflags() is None:
+        pytensor.config.blas__ldflags = flags
 
 
 def configure(floatX=None, mode=None, default_mode=DEFAULT_MODE):
@@ -133,7 +125,7 @@ def configure(floatX=None, mode=None, default_mode=DEFAULT_MODE):
     machine without a BLAS to link against.
     Returns the ``(floatX, mode)`` pair now in force.
     """
-    env = _flags_from_environment()
+    env = flags_from_environment()
     floatX = floatX or env.get("floatX") or DEFAULT_FLOATX
     if floatX not in FLOATX_CHOICES:
         raise ConfigurationError(
@@ -164,14 +156,42 @@ def _available(preferred):
     if preferred == "CVM":
         try:
             _link_blas_for_cvm()
-        except ConfigurationError:
-            print(
-                "note: no BLAS found for the faster CVM backend "
-                "(apt-get install libopenblas-dev); using NUMBA",
-                file=sys.stderr,
-            )
+        except ConfigurationError as exc:
+            note(f"ran on NUMBA instead of the faster CVM: {exc}")
             return DEFAULT_MODE
     return preferred
+
+
+_said = set()  # the notes already said in this process
+_held = None  # a list while notes wait for the end of a run
+
+
+def note(text):
+    """Say ``text`` on stderr once per process; within :func:`notes_after_run`
+    it waits until the run has finished."""
+    if text in _said or (_held is not None and text in _held):
+        return
+    if _held is not None:
+        _held.append(text)
+        return
+    _said.add(text)
+    print(f"note: {text}", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def notes_after_run():
+    """Hold back the notes said within the block: said at its end when the
+    run finishes, dropped when it ends in an error (whose one line must stand
+    alone on stderr)."""
+    global _held
+    outer, _held = _held, []
+    try:
+        yield
+        held = _held
+    finally:
+        _held = outer
+    for text in held:
+        note(text)
 
 
 def apply_defaults():
@@ -181,7 +201,7 @@ def apply_defaults():
     command line start from the same settings. It never raises: a bad value in
     ``PYTENSOR_FLAGS`` is reported by :func:`configure` when a driver starts.
     """
-    env = _flags_from_environment()
+    env = flags_from_environment()
     if "numba__fastmath" not in env:
         pytensor.config.numba__fastmath = False
     if "floatX" not in env:
@@ -236,11 +256,18 @@ def limit_blas_threads(n_threads):
     import threadpoolctl
 
     os.environ["OPENBLAS_NUM_THREADS"] = str(n_threads)
+    from deeplearning_tutorials import blas
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ldflags = pytensor.config.blas__ldflags or ""
-    for path in filter(None, _linked_libraries(ldflags)):
-        ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+    for path in filter(None, blas.libraries(ldflags)):
+        try:
+            ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+        except OSError:
+            # the wheel's OpenBLAS finds its Fortran runtime only through the
+            # run path of the compiled code: it will read the variable above
+            pass
     return threadpoolctl.threadpool_limits(limits=n_threads, user_api="blas")
 
 

@@ -310,25 +310,33 @@ def test_resuming_a_finished_run_reports_it_again(tmp_path, small_dataset):
 def test_mlp_stopped_by_ctrl_c_and_resumed_prints_what_an_uninterrupted_run_prints(
     tmp_path,
 ):
-    """A 3-epoch MLP run stopped by Ctrl-C after its first checkpoint (in its
-    second or third epoch) and resumed with the same command."""
-    args = ["--n-hidden", "50", "--n-epochs", "3", "--checkpoint-dir"]
-    whole = run_module("mlp", *args, tmp_path / "whole")
-    assert whole.returncode == 0, whole.stderr
+    """An MLP run stopped by Ctrl-C after its first checkpoint and resumed
+    with the same command prints what one uninterrupted run of as many epochs
+    prints. The stopped run is given 1000 epochs, so that it cannot end before
+    the signal reaches it however slow the machine; the resumed run and the
+    uninterrupted one go one epoch past the epoch it was stopped in."""
+    args = ["--n-hidden", "50", "--checkpoint-dir"]
     split = tmp_path / "split"
     command = [sys.executable, "-m", "deeplearning_tutorials.mlp", *args, str(split)]
     proc = subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [*command, "--n-epochs", "1000"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     wait_for_iteration(proc, split, 2500)  # the first epoch is saved
     proc.send_signal(signal.SIGINT)
     stopped_out, stopped_err = proc.communicate(timeout=600)
     assert proc.returncode == 130, stopped_err
     stopped_at = saved_iteration(split)
-    assert 2500 <= stopped_at < 7500
-    rest = run_module("mlp", *args, split, "--resume")
+    assert stopped_at >= 2500
+    n_epochs = stopped_at // 2500 + 1  # the epoch it was in, and one more if whole
+    rest = run_module("mlp", *args, split, "--resume", "--n-epochs", n_epochs)
     assert rest.returncode == 0, rest.stderr
     assert f"... resuming after minibatch {stopped_at} " in rest.stdout
+    whole = run_module("mlp", *args, tmp_path / "whole", "--n-epochs", n_epochs)
+    assert whole.returncode == 0, whole.stderr
     assert error_lines(stopped_out) + error_lines(rest.stdout) == error_lines(
         whole.stdout
     )

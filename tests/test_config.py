@@ -62,18 +62,47 @@ def test_a_preferred_backend_fills_in_only_what_the_user_left_unset():
     assert show(None, explicit)[1] == "NUMBA"
 
 
-def test_a_preferred_cvm_falls_back_to_numba_without_a_blas(monkeypatch, capsys):
-    from deeplearning_tutorials import config
+def no_blas(monkeypatch):
+    """Make this process find no BLAS: neither the wheel nor the system's."""
+    from deeplearning_tutorials import blas, config
 
-    monkeypatch.setattr(config, "_openblas_available", lambda flags: False)
-    monkeypatch.setattr(config.pytensor.config, "blas__ldflags", "")
+    def missing():
+        raise blas.NoBlas("the cmeel-openblas package is not installed")
+
+    monkeypatch.setattr(blas, "ldflags", missing)
     monkeypatch.delenv("PYTENSOR_FLAGS", raising=False)
-    saved = config.current()
-    try:
-        assert config.configure(default_mode="CVM")[1] == "NUMBA"
-        assert "no BLAS found" in capsys.readouterr().err
-    finally:
-        config.configure(*saved)
+    monkeypatch.setattr(config, "_said", set())
+    return config
+
+
+def test_a_preferred_cvm_falls_back_to_numba_without_a_blas(monkeypatch, capsys):
+    config = no_blas(monkeypatch)  # the settings are restored by conftest
+    assert config.configure(default_mode="CVM")[1] == "NUMBA"
+    assert config.configure(default_mode="CVM")[1] == "NUMBA"
+    err = capsys.readouterr().err
+    assert err.count("note: ran on NUMBA instead of the faster CVM") == 1
+    assert "cmeel-openblas package is not installed" in err
+
+
+def test_cvm_asked_for_without_a_blas_is_an_error(monkeypatch):
+    config = no_blas(monkeypatch)
+    with pytest.raises(config.ConfigurationError, match="needs a BLAS library"):
+        config.configure(mode="CVM")
+
+
+def test_a_fallback_note_waits_for_the_end_of_a_run_and_never_precedes_an_error(
+    monkeypatch, capsys
+):
+    config = no_blas(monkeypatch)  # the settings are restored by conftest
+    with pytest.raises(ValueError):
+        with config.notes_after_run():
+            config.configure(default_mode="CVM")
+            raise ValueError("a bad flag")
+    assert capsys.readouterr().err == ""
+    with config.notes_after_run():
+        config.configure(default_mode="CVM")
+        assert capsys.readouterr().err == ""  # not while the run goes on
+    assert capsys.readouterr().err.count("note: ran on NUMBA") == 1
 
 
 def test_the_help_of_a_cvm_tutorial_names_its_default_backend():
