@@ -56,7 +56,15 @@ setup(
     extras_require={
         # the tests build the website too (tests/test_docs.py) and open it in
         # headless Chromium through selenium (Debian's chromium, chromium-driver)
-        "test": ["pytest>=8", "hypothesis>=6.100", "selenium>=4.10", *DOCS, *SWEEP],
+        # (pytest-xdist: the tests run on every core, pytest.ini's -n auto)
+        "test": [
+            "pytest>=8",
+            "pytest-xdist>=3.5",
+            "hypothesis>=6.100",
+            "selenium>=4.10",
+            *DOCS,
+            *SWEEP,
+        ],
         "docs": DOCS,
         "gpu": ["jax>=0.4.30"],
         "sweep": SWEEP,

@@ -127,3 +127,11 @@ def test_without_a_blas_an_error_is_still_one_line(small_dataset, tmp_path):
     assert proc.returncode == 2
     lines = proc.stderr.splitlines()
     assert len(lines) == 1 and "error" in lines[0] and "note" not in lines[0]
+
+
+def test_ci_proves_the_path_without_a_system_blas():
+    """CI runs the README's commands on a fresh machine; it must not install
+    the system BLAS that this path makes unnecessary."""
+    ci = (REPO / ".ci" / "run").read_text()
+    assert "pip install -e \".[test]\" && python -m pytest" in ci
+    assert not any(name in ci for name in ("libopenblas", "libblas", "liblapack"))
