@@ -890,7 +890,7 @@ def test_a_file_size_limit_is_one_line_and_keeps_the_model(tmp_path, small_datas
     limit = 20_000  # the model is 32 kB
     # the same run once without the limit, so that the compile cache holds its
     # functions (larger than the limit) whichever test compiled them first
-    warm = small_run(small_dataset, 1, "--model-path", tmp_path / "warm" / "m.npz")
+    warm = small_run(small_dataset, 1, "--model-path", tmp_path / "warm.npz")
     assert run_module("logistic_sgd", *warm).returncode == 0
 
     # the limit is set in a small launcher that then becomes the program
