@@ -4,7 +4,9 @@
   run's log (validation error per epoch and the test error of each new best
   model; for dA and rbm, whose runs print no errors, the training cost per
   epoch; for SdA and DBN also the pre-training cost per layer);
-* ``_generated/results_<lang>.md``: the results table, from results/*.json.
+* ``_generated/results_<lang>.md``: the results table, from results/*.json;
+* ``_generated/figures/<name>.png``: the chapters' diagrams, demos and
+  plots, drawn by the modules of doc/figures/ (``draw.py``).
 
 Sphinx runs this at the start of every build (``dlt_site``); it also runs on
 its own: ``python doc/_ext/dlt_generate.py`` writes doc/_generated/.
@@ -13,6 +15,7 @@ Nothing here is typed in by hand: a new record or log changes the site.
 
 import json
 import re
+import sys
 from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent
@@ -224,6 +227,15 @@ def results_table(lang):
     return "\n".join([header, rule, *results_rows(lang)]) + "\n"
 
 
+def draw_figures(out):
+    """The chapters' figures (doc/figures/draw.py), each drawn again only
+    when it is missing or stale."""
+    sys.path.insert(0, str(DOC / "figures"))
+    import draw
+
+    return draw.draw_all(out, log=lambda line: None)
+
+
 def generate(out=OUT):
     """Write every generated part under ``out``; return the paths written."""
     written = []
@@ -234,6 +246,7 @@ def generate(out=OUT):
         path = out / "curves" / f"{model}.png"
         draw_curve(model, log, path)
         written.append(path)
+    written += draw_figures(out / "figures")
     for lang in ("en", "zh"):
         path = out / f"results_{lang}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -243,8 +256,6 @@ def generate(out=OUT):
 
 
 if __name__ == "__main__":
-    import sys
-
     sys.path.insert(0, str(REPO))
     for path in generate():
         print(path.relative_to(REPO))
