@@ -32,7 +32,13 @@ import dlt_generate  # noqa: E402
 # The chapters, in the order of the index; each is doc/<name>.md in English
 # and doc/zh/<name>.md in Chinese.
 TUTORIALS = ["logistic_sgd", "logistic_cg", "mlp", "convolutional_mlp", "dA", "SdA", "rbm", "DBN"]
-CHAPTERS = TUTORIALS + ["practices", "sweep", "porting", "backends", "performance", "results"]
+CHAPTERS = [
+    "gettingstarted",
+    *TUTORIALS,
+    "utilities",
+    "references",
+    *["usage", "practices", "sweep", "porting", "backends", "performance", "results"],
+]
 LANGUAGES = {"en": "", "zh": "zh/"}
 
 INCLUDE = re.compile(r"```\{literalinclude\}[^\n]*\n(.*?)```", re.S)

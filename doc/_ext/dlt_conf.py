@@ -37,7 +37,10 @@ html_theme = "alabaster"
 html_theme_options = {
     "description": "LISA lab's tutorials, ported faithfully",
     "page_width": "1180px",
+    # previous / next links above and below every page: the reading order
+    # of the index's toctrees
+    "show_relbars": True,
 }
-html_sidebars = {"**": ["about.html", "navigation.html", "searchbox.html"]}
+html_sidebars = {"**": ["about.html", "navigation.html", "relations.html", "searchbox.html"]}
 html_last_updated_fmt = None
 pygments_style = "sphinx"
