@@ -37,6 +37,7 @@ CHAPTERS = [
     *TUTORIALS,
     "utilities",
     "references",
+    "glossary",
     *["usage", "practices", "sweep", "porting", "backends", "performance", "results"],
 ]
 LANGUAGES = {"en": "", "zh": "zh/"}
