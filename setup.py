@@ -7,11 +7,17 @@ from setuptools import find_packages, setup
 HERE = Path(__file__).parent
 
 # The website (python doc/build.py): Sphinx with MyST markdown, MathJax served
-# from the site, the learning curves drawn with matplotlib.
+# from the site, copy buttons, Chinese search, the figures drawn with matplotlib.
 DOCS = [
-    "sphinx>=7",
+    # Sphinx 9.0.x breaks the Chinese search ("ChineseStemmer is not defined",
+    # sphinx-doc/sphinx issue 14229; fixed by pull request 14416, in no release
+    # on the index yet): 8.2 searches both languages
+    "sphinx>=8.2,<9",
     "myst-parser>=2",
     "sphinx-mathjax-offline>=0.0.2",
+    "sphinx-copybutton>=0.5",
+    # segments Chinese text into words for the search index (sphinx.search.zh)
+    "jieba>=0.42",
     "matplotlib>=3.7",
 ]
 

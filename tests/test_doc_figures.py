@@ -27,7 +27,11 @@ DOCS = [
     *sorted((REPO / "doc").glob("*.md")),
     *sorted((REPO / "doc" / "zh").glob("*.md")),
 ]
-FIGURE = re.compile(r"(?<![\w.−≈-])(?<!≈ )(\d+(?:\.\d+)?) ?(ms|s|seconds?|min|minutes?)\b")
+# a time in a Latin unit, or in a Chinese one (毫秒, 秒, 分钟: no word
+# boundary follows those, a Han character may come right after)
+FIGURE = re.compile(
+    r"(?<![\w.−≈-])(?<!≈ )(\d+(?:\.\d+)?) ?(ms|s|seconds?|min|minutes?\b|毫秒|秒|分钟)(?![A-Za-z])"
+)
 # a path under results/, or several: results/x.{json,log}; a pattern
 # (results/SdA_spread_<n>.log) names no one file and is left out
 RECORD = re.compile(r"results/[\w./{},<>*-]*[\w}>*]")
@@ -37,6 +41,7 @@ NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE]-?\d+)?")
 SCALES = {"ms": (1, 1000), "s": (1, 60), "min": (1, 1 / 60)}
 SCALES.update(second=SCALES["s"], seconds=SCALES["s"])
 SCALES.update(minute=SCALES["min"], minutes=SCALES["min"])
+SCALES.update({"毫秒": SCALES["ms"], "秒": SCALES["s"], "分钟": SCALES["min"]})
 
 def blocks(text):
     """(text, records cited) of each paragraph, list item and table row;
@@ -86,7 +91,8 @@ def record_paths(text):
 
 @cache
 def numbers(path):
-    return tuple(float(n) for n in NUMBER.findall((REPO / path).read_text()))
+    # a cited image (results/rbm_plots/*.png) holds no numbers
+    return tuple(float(n) for n in NUMBER.findall((REPO / path).read_text(errors="ignore")))
 
 
 @cache

@@ -6,7 +6,9 @@
 serves the built site (doc/_build/html, or --site) on a local port, opens each
 chapter of ``SHOTS`` in headless Chromium (Debian's chromium and
 chromium-driver), waits for MathJax and the images, scrolls to the chosen
-heading and writes doc/screenshots/<lang>_<chapter>.png (or --out).
+heading and writes doc/screenshots/<lang>_<chapter>.png (or --out); a shot
+marked "phone" is taken at a phone's 390-pixel width and written as
+<lang>_<chapter>_phone.png.
 """
 
 import argparse
@@ -19,18 +21,22 @@ from pathlib import Path
 
 DOC = Path(__file__).resolve().parent.parent
 LANGUAGES = {"en": "", "zh": "zh/"}
-# per language, the (chapter, id of the heading the screenshot starts at)
-# pairs to shoot; an id the page lacks gives the top of the page
+# per language, the (chapter, id of the heading the screenshot starts at,
+# device) to shoot; an id the page lacks gives the top of the page
 SHOTS = {
     "en": [
-        ("logistic_sgd", "the-model"),
-        ("convolutional_mlp", "sparse-connectivity"),
+        ("logistic_sgd", "the-model", "desktop"),
+        ("convolutional_mlp", "sparse-connectivity", "desktop"),
+        ("convolutional_mlp", "sparse-connectivity", "phone"),
     ],
     "zh": [
-        ("logistic_sgd", "模型"),
-        ("convolutional_mlp", "模型"),
+        ("logistic_sgd", "模型", "desktop"),
+        ("convolutional_mlp", "稀疏连接", "desktop"),
+        ("convolutional_mlp", "稀疏连接", "phone"),
     ],
 }
+# the phone: 390 CSS pixels wide, as the site's test of sideways scrolling
+PHONE = {"width": 390, "height": 844, "deviceScaleFactor": 2, "mobile": True}
 
 # resolves when MathJax has typeset the page, its fonts are loaded and every
 # image has arrived (figures below the fold load lazily otherwise)
@@ -75,12 +81,19 @@ def chromium():
     return driver
 
 
-def shoot(driver, url, anchor, path):
-    """Open ``url``, wait for it, scroll to ``anchor`` and save ``path``."""
-    driver.get(url)
-    driver.execute_async_script(WAIT_FOR_PAGE)
-    driver.execute_script(SCROLL_TO, anchor)
-    driver.save_screenshot(str(path))
+def shoot(driver, url, anchor, path, device="desktop"):
+    """Open ``url`` on ``device``, wait for it, scroll to ``anchor`` and save
+    ``path``."""
+    if device == "phone":
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", PHONE)
+    try:
+        driver.get(url)
+        driver.execute_async_script(WAIT_FOR_PAGE)
+        driver.execute_script(SCROLL_TO, anchor)
+        driver.save_screenshot(str(path))
+    finally:
+        if device == "phone":
+            driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def main(site=DOC / "_build" / "html", out=DOC / "screenshots", shots=SHOTS):
@@ -96,9 +109,10 @@ def main(site=DOC / "_build" / "html", out=DOC / "screenshots", shots=SHOTS):
     try:
         base = f"http://127.0.0.1:{httpd.server_address[1]}/"
         for lang, pairs in shots.items():
-            for chapter, anchor in pairs:
-                path = out / f"{lang}_{chapter}.png"
-                shoot(driver, f"{base}{LANGUAGES[lang]}{chapter}.html", anchor, path)
+            for chapter, anchor, device in pairs:
+                suffix = "_phone" if device == "phone" else ""
+                path = out / f"{lang}_{chapter}{suffix}.png"
+                shoot(driver, f"{base}{LANGUAGES[lang]}{chapter}.html", anchor, path, device)
                 written.append(path)
                 print(path)
     finally:

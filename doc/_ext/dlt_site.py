@@ -14,7 +14,7 @@ LANGUAGES = {
 }
 
 
-def generate(app):
+def generate(app, config=None):
     sys.path.insert(0, str(dlt_generate.REPO))
     dlt_generate.generate()
 
@@ -28,6 +28,8 @@ def language_switch(app, pagename, templatename, context, doctree):
 
 
 def setup(app):
-    app.connect("builder-inited", generate)
+    # at config-inited, before Sphinx checks that html_favicon (drawn here)
+    # exists
+    app.connect("config-inited", generate)
     app.connect("html-page-context", language_switch)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

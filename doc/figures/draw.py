@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "_generated" / "figures"
 
 # the chapters' figure modules, in the order of the site
-MODULES = ["gettingstarted", "mlp", "lenet", "autoencoders", "rbm", "utilities"]
+MODULES = ["gettingstarted", "mlp", "lenet", "autoencoders", "rbm", "utilities", "favicon"]
 
 
 def figures():
