@@ -951,10 +951,7 @@ def test_after_sighup_a_vanished_terminal_does_not_stop_the_save(tmp_path, monke
 
     def train(index):
         if index == 2:
-            # raise_signal, not os.kill: a signal sent to the process may be
-            # taken by another thread (a BLAS or Numba worker), and the main
-            # thread could print before Python runs the handler
-            signal.raise_signal(signal.SIGHUP)
+            os.kill(os.getpid(), signal.SIGHUP)
             monkeypatch.setattr(sys, "stdout", _GoneTerminal())
         return 1.0
 
@@ -976,22 +973,17 @@ def test_without_a_signal_a_failing_stdout_is_an_error(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP])
 def test_sigterm_and_sighup_save_and_print_a_command_that_resumes(
-    tmp_path, signum
+    tmp_path, small_dataset, signum
 ):
     directory = tmp_path / "it's a run"  # a quote and a space to survive
-    # the shipped MNIST, not the small set: on 60 examples early stopping ends
-    # the run a fraction of a second after its first checkpoint, and on a
-    # loaded machine it ended before the signal came; on MNIST the default
-    # run's validation error keeps improving for 74 epochs (its recorded log,
-    # results/logistic_sgd.log), so the signal always finds it training
-    args = [
-        "--n-epochs",
+    args = small_run(
+        small_dataset,
         100000,
         "--model-path",
         tmp_path / "m.npz",
         "--checkpoint-dir",
         directory,
-    ]
+    )
     proc = start_run("logistic_sgd", *args)
     wait_for_file(proc, directory / "checkpoint.npz")
     time.sleep(0.2)
