@@ -4,6 +4,7 @@ for the command-line entry points."""
 import gzip
 import os
 import pickle
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,19 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
+
+# A test run started in the background (`pytest &` in a script, `nohup
+# pytest`) inherits SIGINT or SIGHUP ignored, and so would every program the
+# tests start and stop with a signal; those keep an ignored signal ignored,
+# as they promise (tests/test_reliability.py), run to their end and fail the
+# tests that stop them. The tests stand for a terminal's user: give the
+# signals back their default actions here, in each worker, before anything
+# is started.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+for _signum in (signal.SIGHUP, signal.SIGTERM):
+    if signal.getsignal(_signum) == signal.SIG_IGN:
+        signal.signal(_signum, signal.SIG_DFL)
 
 
 def make_splits(n_train=60, n_valid=30, n_test=30, width=784, seed=0):

@@ -507,6 +507,20 @@ def test_every_code_block_has_a_copy_button(browser, server, lang):
     assert blocks > 0 and buttons == blocks
 
 
+def test_every_page_links_the_previous_and_the_next_in_the_reading_order(site):
+    """Below every chapter, in both languages: the chapter before it and
+    the one after it, in the order of the index."""
+    order = ["index", *CHAPTERS]
+    for prefix in LANGUAGES.values():
+        for i, name in enumerate(order[1:], start=1):
+            page = (site / f"{prefix}{name}.html").read_text(encoding="utf-8")
+            bottom = page[page.index('class="related bottom"') :]
+            links = dict(re.findall(r'<a href="([^"#]+)\.html" title="(Previous|Next) document"', bottom))
+            found = {kind: target for target, kind in links.items()}
+            assert found.get("Previous") == order[i - 1], (prefix, name, found)
+            assert found.get("Next") == (order[i + 1] if i + 1 < len(order) else None), (prefix, name, found)
+
+
 def test_the_footer_names_the_version_and_the_commit_and_the_favicon_is_served(site):
     import subprocess as sp
 
