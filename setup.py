@@ -38,7 +38,7 @@ setup(
     packages=find_packages(include=["deeplearning_tutorials*", "tile_utils*"]),
     # The shipped MNIST file: found in data/ of a source checkout or an
     # editable install, and copied to <prefix>/share/... by a regular install
-    # (see deeplearning_tutorials/data.py for the lookup order).
+    # (see deeplearning_tutorials/machinery/data.py for the lookup order).
     data_files=[
         (
             "share/deeplearning_tutorials/data",

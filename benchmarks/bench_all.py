@@ -97,7 +97,7 @@ def project_supervised(model, datasets, batch_size, learning_rate):
     """train, validate and test of logistic_sgd or the MLP, as the drivers build them."""
     import pytensor.tensor as pt
 
-    from deeplearning_tutorials import training
+    from deeplearning_tutorials.machinery import training
     from deeplearning_tutorials.logistic_sgd import LogisticRegression
     from deeplearning_tutorials.mlp import MLP
 
@@ -119,8 +119,8 @@ def project_dA(datasets):
     import pytensor.tensor as pt
 
     from deeplearning_tutorials.dA import dA
-    from deeplearning_tutorials.data import minibatch
-    from deeplearning_tutorials.noise import make_random_streams
+    from deeplearning_tutorials.machinery.data import minibatch
+    from deeplearning_tutorials.machinery.noise import make_random_streams
 
     index, x = pt.lscalar(), pt.matrix("x")
     numpy_rng = numpy.random.RandomState(123)
@@ -132,7 +132,7 @@ def project_dA(datasets):
 
 def project_stack(kind):
     """The tutorial's SdA or DBN: 784-1000-1000-1000-10, its driver's seeds."""
-    from deeplearning_tutorials.noise import make_random_streams
+    from deeplearning_tutorials.machinery.noise import make_random_streams
 
     if kind == "SdA":
         from deeplearning_tutorials.SdA import SdA as Stack
@@ -159,8 +159,8 @@ def project_rbm(datasets):
     import pytensor
     import pytensor.tensor as pt
 
-    from deeplearning_tutorials.data import minibatch
-    from deeplearning_tutorials.noise import make_random_streams
+    from deeplearning_tutorials.machinery.data import minibatch
+    from deeplearning_tutorials.machinery.noise import make_random_streams
     from deeplearning_tutorials.rbm import RBM
 
     index, x = pt.lscalar(), pt.matrix("x")
@@ -175,7 +175,7 @@ def project_rbm(datasets):
 
 def project_steps(model, mode):
     """The project's compiled functions of ``model`` under backend ``mode``."""
-    from deeplearning_tutorials import config, data
+    from deeplearning_tutorials.machinery import config, data
 
     if mode == UPSTREAM_DOT:
         use_pytensors_dot()
@@ -248,7 +248,7 @@ def numpy_steps(model):
     from numpy_lenet import NumpyLeNet
     from numpy_sgd import NumpyLogisticRegression, NumpyMLP
 
-    from deeplearning_tutorials.data import read_dataset
+    from deeplearning_tutorials.machinery.data import read_dataset
 
     splits = read_dataset()
     train_x = splits[0][0]
@@ -306,7 +306,7 @@ def torch_steps(model):
     import torch
     from torch_models import TorchDA, TorchMLP, TorchRBM
 
-    from deeplearning_tutorials.data import read_dataset
+    from deeplearning_tutorials.machinery.data import read_dataset
 
     # as many threads as the BLAS of the other implementations
     threads = os.environ.get("OPENBLAS_NUM_THREADS") or len(os.sched_getaffinity(0))
@@ -561,7 +561,7 @@ def find_original(python, code_dir):
 
 
 def record(results, args, seconds):
-    from deeplearning_tutorials import provenance
+    from deeplearning_tutorials.machinery import provenance
 
     command = ["python", "benchmarks/bench_all.py", *(a if not a.startswith("/") else provenance.relative(a) for a in sys.argv[1:])]
     return {

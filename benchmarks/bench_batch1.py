@@ -124,8 +124,8 @@ def pytensor_steps(mode):
     """The project's SdA steps, every function compiled with ``mode``."""
     import pytensor
 
-    from deeplearning_tutorials import config
-    from deeplearning_tutorials.data import shared_dataset
+    from deeplearning_tutorials.machinery import config
+    from deeplearning_tutorials.machinery.data import shared_dataset
     from deeplearning_tutorials.SdA import SdA
 
     config.configure(mode=mode)  # links the BLAS for CVM
@@ -171,7 +171,7 @@ def main(argv=None):
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
     parser.add_argument("--json", help="write the timings there")
     args = parser.parse_args(argv)
-    from deeplearning_tutorials import config
+    from deeplearning_tutorials.machinery import config
 
     config.configure(floatX="float32")
     variants = {"NumPy + BLAS sger": numpy_steps()}
@@ -194,7 +194,7 @@ def main(argv=None):
     print("\n".join(lines))
     if args.json:
         table = {v: {n: best[v, n] for n in variants[v]} for v in variants}
-        from deeplearning_tutorials import provenance
+        from deeplearning_tutorials.machinery import provenance
 
         record = {"ms_per_call": table, "table": lines, "machine": provenance.machine()}
         with open(args.json, "w") as f:

@@ -162,8 +162,8 @@ def pytensor_steps(mode):
     """The project's DBN steps, compiled with ``mode``."""
     import pytensor
 
-    from deeplearning_tutorials import config
-    from deeplearning_tutorials.data import shared_dataset
+    from deeplearning_tutorials.machinery import config
+    from deeplearning_tutorials.machinery.data import shared_dataset
     from deeplearning_tutorials.DBN import DBN
 
     config.configure(floatX="float32", mode=mode)
@@ -240,7 +240,7 @@ def main(argv=None):
         lines.append(f"  {epochs:3d} epochs, {schedule:32s}{cells}")
     print("\n".join(lines))
     if args.json:
-        from deeplearning_tutorials import provenance
+        from deeplearning_tutorials.machinery import provenance
 
         record = {"ms_per_call": ms, "projected_minutes": projections, "table": lines}
         record["machine"] = provenance.machine()

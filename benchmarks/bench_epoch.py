@@ -17,7 +17,7 @@ rounds, and each keeps its best, so that all see the same changes of load):
 * compile times, each in a fresh process: *cold* with an empty compile
   directory (Numba compiles everything), *warm* with the cache filled;
 * the PyTensor epoch again with Numba fast-math on, which the project turns
-  off by default (see deeplearning_tutorials/config.py).
+  off by default (see deeplearning_tutorials/machinery/config.py).
 
 The original code under Theano, PyTorch and every backend are measured side
 by side, for every tutorial, by ``bench_all.py``.
@@ -46,7 +46,7 @@ def build_pytensor_functions(model):
     """Compile the tutorial's train/validate functions; return them and timings."""
     from bench_all import project_supervised
 
-    from deeplearning_tutorials import data, training
+    from deeplearning_tutorials.machinery import data, training
 
     datasets = data.load_data()
     batch_size = BATCH_SIZE[model]
@@ -79,7 +79,7 @@ def time_pytensor_epoch(model, repeats):
 def time_numpy_epoch(model, repeats):
     from numpy_sgd import NumpyLogisticRegression, NumpyMLP, mean_error, train_one_epoch
 
-    from deeplearning_tutorials.data import read_dataset
+    from deeplearning_tutorials.machinery.data import read_dataset
 
     (train_x, train_y), (valid_x, valid_y), _ = read_dataset()
     batch_size = BATCH_SIZE[model]
@@ -188,7 +188,7 @@ def main():
         results[model] = benchmark(model, args.repeats)
         report(model, results[model])
     if args.json:
-        from deeplearning_tutorials import provenance
+        from deeplearning_tutorials.machinery import provenance
 
         results["machine"] = provenance.machine()
         results["load_average_after"] = os.getloadavg()

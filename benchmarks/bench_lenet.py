@@ -116,7 +116,7 @@ def build_lenet_functions():
     """The three functions of ``evaluate_lenet5``, compiled and run once."""
     import pytensor.tensor as pt
 
-    from deeplearning_tutorials import data, training
+    from deeplearning_tutorials.machinery import data, training
     from deeplearning_tutorials.convolutional_mlp import build_lenet5
 
     datasets = data.load_data()
@@ -276,7 +276,7 @@ class TorchLeNet:
 def torch_epoch_functions():
     import torch
 
-    from deeplearning_tutorials.data import read_dataset
+    from deeplearning_tutorials.machinery.data import read_dataset
 
     torch.set_num_threads(os.cpu_count() or 1)
     splits = [
@@ -306,7 +306,7 @@ def torch_epoch_functions():
 def numpy_epoch_seconds():
     from numpy_lenet import NumpyLeNet, mean_error, train_one_epoch
 
-    from deeplearning_tutorials.data import read_dataset
+    from deeplearning_tutorials.machinery.data import read_dataset
 
     (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = read_dataset()
     net = NumpyLeNet(numpy.random.RandomState(23455), NKERNS)
@@ -393,7 +393,7 @@ def main(argv=None):
 
     import pytensor
 
-    from deeplearning_tutorials import config
+    from deeplearning_tutorials.machinery import config
 
     results = {
         "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
@@ -431,7 +431,7 @@ def main(argv=None):
 
     text = report(results)
     print(text)
-    from deeplearning_tutorials import provenance
+    from deeplearning_tutorials.machinery import provenance
 
     results["provenance"] = provenance.machine()  # versions and BLAS threads
     for path, content in ((args.json, json.dumps(results, indent=2, sort_keys=True) + "\n"), (args.txt, text + "\n")):

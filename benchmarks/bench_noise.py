@@ -32,7 +32,7 @@ def training_step(model, rng, mode):
     import pytensor.tensor as pt
 
     from deeplearning_tutorials.dA import dA
-    from deeplearning_tutorials.noise import make_random_streams
+    from deeplearning_tutorials.machinery.noise import make_random_streams
     from deeplearning_tutorials.rbm import RBM
 
     train_x = pytensor.shared(data())
@@ -63,7 +63,7 @@ def main(argv=None):
     )
     args = parser.parse_args(argv)
 
-    from deeplearning_tutorials import config, provenance
+    from deeplearning_tutorials.machinery import config, provenance
 
     config.configure(floatX="float32")
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")

@@ -87,7 +87,7 @@ def pytensor_step(n_visible, n_hidden, batch_size, k, persistent, unroll, mode):
     import pytensor
     import pytensor.tensor as pt
 
-    from deeplearning_tutorials.noise import RandomStreams
+    from deeplearning_tutorials.machinery.noise import RandomStreams
     from deeplearning_tutorials.rbm import RBM
 
     train_x = pytensor.shared(data())
@@ -108,7 +108,7 @@ def minibatch_step(cost, updates, x, index, train_x, batch_size, mode):
     """``step(index)``: one training call on minibatch ``index`` of ``train_x``."""
     import pytensor
 
-    from deeplearning_tutorials.data import minibatch
+    from deeplearning_tutorials.machinery.data import minibatch
 
     shape = train_x.get_value(borrow=True).shape
     return pytensor.function(
@@ -144,7 +144,7 @@ def main(argv=None):
     parser.add_argument("--json", help="write the timings there")
     args = parser.parse_args(argv)
 
-    from deeplearning_tutorials import config
+    from deeplearning_tutorials.machinery import config
 
     config.configure(floatX="float32")
     lines = [
@@ -174,7 +174,7 @@ def main(argv=None):
         record[name] = {"ms_per_call": timings, "compile_seconds": compile_seconds}
     print("\n".join(lines))
     if args.json:
-        from deeplearning_tutorials import provenance
+        from deeplearning_tutorials.machinery import provenance
 
         machine = provenance.machine()
         with open(args.json, "w") as f:

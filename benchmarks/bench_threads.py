@@ -61,7 +61,7 @@ def main(argv=None):
     parser.add_argument("--json", help="write the timings there")
     argv = sys.argv[1:] if argv is None else argv
     args = parser.parse_args(argv)
-    from deeplearning_tutorials import config, provenance
+    from deeplearning_tutorials.machinery import config, provenance
 
     config.configure(floatX="float32", mode="CVM")
     load_before = os.getloadavg()

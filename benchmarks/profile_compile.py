@@ -62,7 +62,7 @@ def measure(model):
     from bench_all import project_steps
     from numba.core import event
 
-    from deeplearning_tutorials import data
+    from deeplearning_tutorials.machinery import data
 
     numba_seconds, llvm_seconds = [], []
     function_watch, data_watch = Stopwatch(), Stopwatch()
@@ -126,7 +126,7 @@ def main(argv=None):
             }
     report(results)
     if args.json:
-        from deeplearning_tutorials import provenance
+        from deeplearning_tutorials.machinery import provenance
 
         # LLVM's optimisation level, where the environment sets it (Numba's
         # default is 3)

@@ -36,10 +36,10 @@ def dA_prefixes(mode):
     import pytensor
     import pytensor.tensor as pt
 
-    from deeplearning_tutorials import config
+    from deeplearning_tutorials.machinery import config
     from deeplearning_tutorials.dA import dA
-    from deeplearning_tutorials.data import minibatch
-    from deeplearning_tutorials.noise import make_random_streams
+    from deeplearning_tutorials.machinery.data import minibatch
+    from deeplearning_tutorials.machinery.noise import make_random_streams
 
     config.configure(floatX="float32", mode=mode)
     train_x = pytensor.shared(data())
@@ -76,7 +76,7 @@ def main(argv=None):
     parser.add_argument("--json", help="write the timings there")
     args = parser.parse_args(argv)
 
-    from deeplearning_tutorials import provenance
+    from deeplearning_tutorials.machinery import provenance
 
     steps = {}
     for mode in MODES:

@@ -28,8 +28,8 @@ def profiled_step(calls):
     import pytensor
     import pytensor.tensor as pt
 
-    from deeplearning_tutorials.data import minibatch
-    from deeplearning_tutorials.noise import make_random_streams
+    from deeplearning_tutorials.machinery.data import minibatch
+    from deeplearning_tutorials.machinery.noise import make_random_streams
     from deeplearning_tutorials.rbm import RBM
 
     train_x = pytensor.shared(data())
@@ -62,7 +62,7 @@ def main(argv=None):
     parser.add_argument("--out", help="write the profile there (e.g. results/profile_rbm.txt)")
     args = parser.parse_args(argv)
 
-    from deeplearning_tutorials import config, provenance
+    from deeplearning_tutorials.machinery import config, provenance
 
     config.configure(floatX="float32", mode="CVM")
     per_call, profile = profiled_step(args.calls)

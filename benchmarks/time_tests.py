@@ -60,7 +60,7 @@ def main(argv=None):
     parser.add_argument("--json", help="write the record here")
     args = parser.parse_args(argv)
 
-    from deeplearning_tutorials import provenance
+    from deeplearning_tutorials.machinery import provenance
 
     record = {"command": "python -m pytest", "cache": "cold (an empty HOME)",
               "beside": args.beside, "machine": provenance.machine(),

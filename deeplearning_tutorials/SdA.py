@@ -28,10 +28,10 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import cli, stacking, training
+from deeplearning_tutorials.machinery import cli, stacking, training
 from deeplearning_tutorials.dA import dA
-from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
-from deeplearning_tutorials.noise import make_random_streams
+from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch
+from deeplearning_tutorials.machinery.noise import make_random_streams
 
 
 # start-snippet-1
@@ -60,7 +60,7 @@ class SdA:
         :type numpy_rng: numpy.random.RandomState
         :param numpy_rng: draws the initial weights
         :param theano_rng: the symbolic noise source
-            (see :mod:`deeplearning_tutorials.noise`); if ``None``, Theano's
+            (see :mod:`deeplearning_tutorials.machinery.noise`); if ``None``, Theano's
             MRG streams seeded with ``numpy_rng.randint(2 ** 30)``
         :param n_ins: dimension of the input
         :param hidden_layers_sizes: the size of each hidden layer (at least one)
@@ -156,9 +156,9 @@ def test_SdA(
     :param checkpoint_dir: if given, the run is saved there at every epoch end
     :param resume: continue the run saved in ``checkpoint_dir``
     :param rng: the noise of the pre-training: ``"mrg"``, the original's
-        draws, or ``"pytensor"`` (see :mod:`deeplearning_tutorials.noise`)
+        draws, or ``"pytensor"`` (see :mod:`deeplearning_tutorials.machinery.noise`)
     :returns: the fine-tuning
-        :class:`~deeplearning_tutorials.training.TrainingResult`
+        :class:`~deeplearning_tutorials.machinery.training.TrainingResult`
     """
     datasets = load_data(dataset)
     n_train_batches = training.count_batches(datasets, batch_size)[0]

@@ -30,9 +30,9 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import cli, training
-from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch_givens
-from deeplearning_tutorials.errors import InputError
+from deeplearning_tutorials.machinery import cli, training
+from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch_givens
+from deeplearning_tutorials.machinery.errors import InputError
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
 from deeplearning_tutorials.mlp import HiddenLayer
 from deeplearning_tutorials.nnet import conv2d, pool_2d, tanh
@@ -203,7 +203,7 @@ def evaluate_lenet5(
     :param results_json: if given, the result record is written there as JSON
     :param checkpoint_dir: if given, the run is saved there at every epoch end
     :param resume: continue the run saved in ``checkpoint_dir``
-    :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
+    :returns: the :class:`~deeplearning_tutorials.machinery.training.TrainingResult`
     """
     nkerns = _check_nkerns(nkerns)
     rng = numpy.random.RandomState(23455)

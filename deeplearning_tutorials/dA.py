@@ -30,10 +30,10 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import cli, pretraining, training
-from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
-from deeplearning_tutorials.noise import make_random_streams
-from deeplearning_tutorials.params import sigmoid_weights, zero_bias
+from deeplearning_tutorials.machinery import cli, pretraining, training
+from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch
+from deeplearning_tutorials.machinery.noise import make_random_streams
+from deeplearning_tutorials.machinery.params import sigmoid_weights, zero_bias
 from tile_utils import save_png, tile_raster_images
 
 
@@ -68,7 +68,7 @@ class dA:
         :param numpy_rng: draws the initial weights (and the noise seed when
             ``theano_rng`` is not given)
         :param theano_rng: the symbolic random generator of the corruption
-            noise (see :mod:`deeplearning_tutorials.noise`); if ``None``,
+            noise (see :mod:`deeplearning_tutorials.machinery.noise`); if ``None``,
             Theano's MRG streams seeded with ``numpy_rng.randint(2 ** 30)``
         :param input: a symbolic matrix of examples (one per row), or
             ``None`` for a standalone dA
@@ -157,7 +157,7 @@ def train_dA(
     The noise seed and the weights are drawn from ``RandomState(123)`` in
     the original order, so both corruption levels start from the same
     weights; ``rng`` chooses the noise source
-    (:func:`~deeplearning_tutorials.noise.make_random_streams`). With
+    (:func:`~deeplearning_tutorials.machinery.noise.make_random_streams`). With
     ``checkpoint_dir`` the run is saved there at every epoch end (one file
     per corruption level) and ``resume`` continues it.
     """
@@ -252,9 +252,9 @@ def test_dA(
         epoch end
     :param resume: continue the runs saved in ``checkpoint_dir``
     :param rng: the corruption noise: ``"mrg"``, the original's draws, or
-        ``"pytensor"`` (see :mod:`deeplearning_tutorials.noise`)
+        ``"pytensor"`` (see :mod:`deeplearning_tutorials.machinery.noise`)
     :returns: ``(result_0, result_30)``, the
-        :class:`~deeplearning_tutorials.pretraining.PretrainingResult` of
+        :class:`~deeplearning_tutorials.machinery.pretraining.PretrainingResult` of
         each dA
     """
     datasets = load_data(dataset)

@@ -40,8 +40,9 @@ import pytensor
 import pytensor.tensor as pt
 import scipy.optimize
 
-from deeplearning_tutorials import cli, logistic_sgd, training
-from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch_givens
+from deeplearning_tutorials import logistic_sgd
+from deeplearning_tutorials.machinery import cli, training
+from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch_givens
 
 
 class LogisticRegression(logistic_sgd.LogisticRegression):
@@ -95,11 +96,11 @@ def cg_optimization_mnist(
     :param n_epochs: the most iterations ``fmin_cg`` may make (its ``maxiter``)
     :type mnist_pkl_gz: str
     :param mnist_pkl_gz: the path of the MNIST file (see
-        :mod:`deeplearning_tutorials.data` for where it is looked for)
+        :mod:`deeplearning_tutorials.machinery.data` for where it is looked for)
     :param dataset: the same, under the name the other drivers give it (the
         command line's ``--dataset``); it wins over ``mnist_pkl_gz``
     :param results_json: if given, the result record is written there as JSON
-    :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`;
+    :returns: the :class:`~deeplearning_tutorials.machinery.training.TrainingResult`;
         its ``epochs`` are the iterations made, ``best_iter`` the (0-based)
         iteration of the best validation score
     """

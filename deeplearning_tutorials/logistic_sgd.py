@@ -15,7 +15,7 @@ and the prediction is the most probable class,
 
 The model is trained by minimising the mean negative log-likelihood of the
 training labels with minibatch stochastic gradient descent, with early
-stopping on a validation set (see :mod:`deeplearning_tutorials.training`).
+stopping on a validation set (see :mod:`deeplearning_tutorials.machinery.training`).
 
 Run it with ``python -m deeplearning_tutorials.logistic_sgd``; after training,
 ``python -m deeplearning_tutorials.logistic_sgd predict`` classifies the first
@@ -29,8 +29,8 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import checkpoint, cli, practices, training
-from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch_givens
+from deeplearning_tutorials.machinery import checkpoint, cli, practices, training
+from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch_givens
 
 
 class LogisticRegression:
@@ -137,7 +137,7 @@ def sgd_optimization_mnist(
     :param n_epochs: maximal number of epochs to run the optimizer
     :type dataset: str
     :param dataset: the path of the MNIST dataset file (see
-        :mod:`deeplearning_tutorials.data` for where it is looked for)
+        :mod:`deeplearning_tutorials.machinery.data` for where it is looked for)
     :type batch_size: int
     :param batch_size: number of examples per minibatch
     :param model_path: where the best model's parameters are saved (``.npz``),
@@ -147,8 +147,8 @@ def sgd_optimization_mnist(
     :param resume: continue the run saved in ``checkpoint_dir``
     :param lr_schedule, lr_decay, lr_patience, loss, preprocess, pca_components,
         whiten_epsilon: training practices, off by default (see
-        :class:`~deeplearning_tutorials.practices.Practices`)
-    :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
+        :class:`~deeplearning_tutorials.machinery.practices.Practices`)
+    :returns: the :class:`~deeplearning_tutorials.machinery.training.TrainingResult`
     """
     # the training practices of the last keyword arguments (none by default)
     practice = practices.Practices.from_arguments(locals())

@@ -25,8 +25,8 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import cli, practices, training
-from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch_givens
+from deeplearning_tutorials.machinery import cli, practices, training
+from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch_givens
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
 
 
@@ -186,8 +186,8 @@ def test_mlp(
     :param resume: continue the run saved in ``checkpoint_dir``
     :param dropout, lr_schedule, lr_decay, lr_patience, init, activation, loss,
         preprocess, pca_components, whiten_epsilon: training practices, off
-        by default (see :class:`~deeplearning_tutorials.practices.Practices`)
-    :returns: the :class:`~deeplearning_tutorials.training.TrainingResult`
+        by default (see :class:`~deeplearning_tutorials.machinery.practices.Practices`)
+    :returns: the :class:`~deeplearning_tutorials.machinery.training.TrainingResult`
     """
     # the training practices of the last keyword arguments (none by default)
     practice = practices.Practices.from_arguments(locals())

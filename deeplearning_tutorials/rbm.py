@@ -39,14 +39,14 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import cli, pretraining, training
-from deeplearning_tutorials.data import DEFAULT_DATASET, load_data, minibatch
-from deeplearning_tutorials.noise import (
+from deeplearning_tutorials.machinery import cli, pretraining, training
+from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch
+from deeplearning_tutorials.machinery.noise import (
     GeneratorChain,
     RandomStreams,
     make_random_streams,
 )
-from deeplearning_tutorials.params import sigmoid_weights, zero_bias
+from deeplearning_tutorials.machinery.params import sigmoid_weights, zero_bias
 from tile_utils import save_png, tile_raster_images
 
 
@@ -77,7 +77,7 @@ class RBM:
         :param numpy_rng: draws the initial weights (``RandomState(1234)``
             if ``None``)
         :param theano_rng: the symbolic noise source (see
-            :mod:`deeplearning_tutorials.noise`); if ``None``, Theano's MRG
+            :mod:`deeplearning_tutorials.machinery.noise`); if ``None``, Theano's MRG
             streams seeded with ``numpy_rng.randint(2 ** 30)``
         """
         self.n_visible = n_visible
@@ -126,7 +126,7 @@ class RBM:
         (``binomial`` returns int64 by default).
 
         :param noise: where the draws come from: the RBM's ``theano_rng`` by
-            default, or a :class:`~deeplearning_tutorials.noise.GeneratorChain`
+            default, or a :class:`~deeplearning_tutorials.machinery.noise.GeneratorChain`
             inside a ``scan`` step of PyTensor's native generator
         """
         pre_sigmoid_h1, h1_mean = self.propup(v0_sample)
@@ -369,9 +369,9 @@ def test_rbm(
     :param checkpoint_dir: if given, the run is saved there at every epoch end
     :param resume: continue the run saved in ``checkpoint_dir``
     :param rng: the noise: ``"mrg"``, the original's draws, or
-        ``"pytensor"`` (see :mod:`deeplearning_tutorials.noise`)
+        ``"pytensor"`` (see :mod:`deeplearning_tutorials.machinery.noise`)
     :returns: the
-        :class:`~deeplearning_tutorials.pretraining.PretrainingResult`
+        :class:`~deeplearning_tutorials.machinery.pretraining.PretrainingResult`
     """
     datasets = load_data(dataset)
     train_set_x = datasets[0][0]

@@ -38,7 +38,7 @@ def check_finetune_step(net, x, y, batch_size, learning_rate):
     """Run ``net``'s fine-tuning function on minibatch 0 and compare with NumPy."""
     import pytest
 
-    from deeplearning_tutorials.data import shared_dataset
+    from deeplearning_tutorials.machinery.data import shared_dataset
 
     values = [p.get_value().astype("float64") for p in net.params]
     data = [shared_dataset((x, y)) for _ in range(3)]

@@ -10,7 +10,7 @@ from original_logs import assert_prints_the_original_lines
 from stack_reference import check_finetune_step
 from test_dA import numpy_dA_epoch, sigmoid
 
-from deeplearning_tutorials.data import shared_dataset
+from deeplearning_tutorials.machinery.data import shared_dataset
 from deeplearning_tutorials.SdA import SdA
 
 

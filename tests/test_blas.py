@@ -1,5 +1,5 @@
 """The C backend's BLAS comes from the package index: the ``cmeel-openblas``
-wheel, linked whatever the system has (deeplearning_tutorials/blas.py).
+wheel, linked whatever the system has (deeplearning_tutorials/machinery/blas.py).
 
 References: NumPy's own matrix product for the values; ``/proc/self/maps``
 (the kernel's list of what the process loaded) for which library computed
@@ -15,7 +15,7 @@ from conftest import REPO, run_module
 
 LINKED = """
 import numpy, pytensor, pytensor.tensor as pt
-from deeplearning_tutorials import blas, config
+from deeplearning_tutorials.machinery import blas, config
 config.configure(floatX="float64", mode="CVM")
 x, y = pt.matrix("x"), pt.matrix("y")
 f = pytensor.function([x, y], pt.dot(x, y))  # Dot22: C code that calls dgemm_

@@ -11,8 +11,8 @@ import pytensor
 import pytest
 from conftest import REPO, error_lines, run_module
 
-from deeplearning_tutorials import training
-from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
+from deeplearning_tutorials.machinery import training
+from deeplearning_tutorials.machinery.checkpoint import Checkpointer, ModelFileError
 
 # the last lines of the run the tutorial's text shows, as it prints them and as
 # the original logistic_sgd.py prints them ("%,with": its two string literals
@@ -76,7 +76,7 @@ def test_a_state_as_large_as_the_dbns_round_trips(tmp_path):
     streams in base64: 4,424,316 characters of JSON at the default sizes
     (measured on its first checkpoint). One of 6 million comes back whole;
     one beyond the limit is refused before its memory is allocated."""
-    from deeplearning_tutorials import checkpoint
+    from deeplearning_tutorials.machinery import checkpoint
 
     saver, _ = make_checkpointer(tmp_path)
     streams = "A" * 6_000_000

@@ -46,7 +46,7 @@ def test_explicit_arguments_take_precedence_over_pytensor_flags():
 
 @pytest.mark.parametrize("bad", [{"floatX": "float16"}, {"mode": "GPU"}])
 def test_configure_rejects_unknown_values(bad):
-    from deeplearning_tutorials import config
+    from deeplearning_tutorials.machinery import config
 
     with pytest.raises(config.ConfigurationError):
         config.configure(**bad)
@@ -64,7 +64,7 @@ def test_a_preferred_backend_fills_in_only_what_the_user_left_unset():
 
 def no_blas(monkeypatch):
     """Make this process find no BLAS: neither the wheel nor the system's."""
-    from deeplearning_tutorials import blas, config
+    from deeplearning_tutorials.machinery import blas, config
 
     def missing():
         raise blas.NoBlas("the cmeel-openblas package is not installed")
@@ -166,7 +166,7 @@ def test_jax_gpu_runs_are_made_repeatable(user_flags, expected, monkeypatch):
 
 BLAS_THREADS = """
 import numpy, pytensor, pytensor.tensor as pt, threadpoolctl
-from deeplearning_tutorials import config
+from deeplearning_tutorials.machinery import config
 config.configure(mode="CVM")
 config.limit_blas_threads({n})
 x = pt.matrix("x")
@@ -200,7 +200,7 @@ def test_the_blas_thread_limit_follows_flag_then_environment_then_default(
 ):
     from argparse import Namespace
 
-    from deeplearning_tutorials import cli
+    from deeplearning_tutorials.machinery import cli
 
     def threads(flag, default):
         return cli._blas_threads(

@@ -10,7 +10,7 @@ from original_logs import assert_prints_the_original_lines
 
 from deeplearning_tutorials import convolutional_mlp
 from deeplearning_tutorials.convolutional_mlp import LeNetConvPoolLayer, build_lenet5
-from deeplearning_tutorials.data import read_dataset
+from deeplearning_tutorials.machinery.data import read_dataset
 
 
 def test_filters_are_drawn_as_the_original_drew_them():

@@ -12,8 +12,8 @@ from PIL import Image
 from pytensor.graph.replace import clone_replace
 
 from deeplearning_tutorials.dA import dA
-from deeplearning_tutorials.data import read_dataset
-from deeplearning_tutorials.noise import RandomStreams
+from deeplearning_tutorials.machinery.data import read_dataset
+from deeplearning_tutorials.machinery.noise import RandomStreams
 
 
 def sigmoid(a):

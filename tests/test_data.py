@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import pytensor
-from deeplearning_tutorials import data
-from deeplearning_tutorials.data import DatasetError
+from deeplearning_tutorials.machinery import data
+from deeplearning_tutorials.machinery.data import DatasetError
 
 # ---------------------------------------------------------------- the real file
 

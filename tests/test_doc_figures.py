@@ -20,7 +20,7 @@ from functools import cache
 import pytest
 from conftest import REPO
 
-from deeplearning_tutorials import reproduce
+from deeplearning_tutorials.machinery import reproduce
 
 DOCS = [
     REPO / "README.md",

@@ -10,8 +10,9 @@ import pytest
 
 from original_logs import assert_prints_the_original_lines
 
-from deeplearning_tutorials import checkpoint, logistic_sgd
-from deeplearning_tutorials.data import read_dataset
+from deeplearning_tutorials import logistic_sgd
+from deeplearning_tutorials.machinery import checkpoint
+from deeplearning_tutorials.machinery.data import read_dataset
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
 
 # The closing line of the output the tutorial's text shows for the default run

@@ -9,7 +9,7 @@ from original_logs import assert_prints_the_original_lines
 from pytensor.graph.replace import clone_replace
 
 from deeplearning_tutorials import mlp
-from deeplearning_tutorials.data import read_dataset
+from deeplearning_tutorials.machinery.data import read_dataset
 from deeplearning_tutorials.mlp import MLP, HiddenLayer
 
 

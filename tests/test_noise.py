@@ -4,7 +4,7 @@ import numpy
 import pytensor
 import pytest
 
-from deeplearning_tutorials.noise import RandomStreams
+from deeplearning_tutorials.machinery.noise import RandomStreams
 
 
 def test_bernoulli_draws_ones_with_probability_p_and_changes_every_call():

@@ -1,5 +1,5 @@
 """The Numba ``Dot`` that reads contiguous operands in place
-(deeplearning_tutorials/numba_dot.py): inside a compiled function, where a
+(deeplearning_tutorials/machinery/numba_dot.py): inside a compiled function, where a
 minibatch slice is typed as of any layout, it gives PyTensor's own products
 to the bit, for every layout an operand can have."""
 
@@ -8,7 +8,7 @@ import pytensor
 import pytensor.tensor as pt
 import pytest
 
-from deeplearning_tutorials import numba_dot
+from deeplearning_tutorials.machinery import numba_dot
 
 rng = numpy.random.RandomState(0)
 DATA = rng.rand(60, 30).astype("float32")

@@ -15,7 +15,7 @@ from original_logs import (
     matches,
 )
 
-from deeplearning_tutorials import data
+from deeplearning_tutorials.machinery import data
 
 # What the original printed under Theano 1.0.5 and NumPy 1.19.5 in float32,
 # made by tests/fixtures/capture_original_logs.py

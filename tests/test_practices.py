@@ -1,4 +1,4 @@
-"""The training practices (deeplearning_tutorials.practices): each against an
+"""The training practices (deeplearning_tutorials.machinery.practices): each against an
 independent NumPy reference, their wiring into the SGD drivers, and the
 default runs, which must stay the original's to the printed digit."""
 
@@ -12,14 +12,15 @@ import pytest
 from conftest import error_lines, run_module, write_pickle_gz
 from numpy_sgd import NumpyLogisticRegression, mean_error, train_one_epoch
 
-from deeplearning_tutorials import logistic_sgd, mlp, training
-from deeplearning_tutorials.data import read_dataset
-from deeplearning_tutorials.errors import InputError
+from deeplearning_tutorials import logistic_sgd, mlp
+from deeplearning_tutorials.machinery import training
+from deeplearning_tutorials.machinery.data import read_dataset
+from deeplearning_tutorials.machinery.errors import InputError
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
 from deeplearning_tutorials.mlp import MLP
-from deeplearning_tutorials.noise import make_random_streams
-from deeplearning_tutorials.practices import Practices, dropout, losses, weights
-from deeplearning_tutorials.practices import preprocessing, schedules
+from deeplearning_tutorials.machinery.noise import make_random_streams
+from deeplearning_tutorials.machinery.practices import Practices, dropout, losses, weights
+from deeplearning_tutorials.machinery.practices import preprocessing, schedules
 
 ORIGINAL_LOGS = Path(__file__).parent / "fixtures" / "original_logs"
 

@@ -5,10 +5,10 @@ import numpy
 import pytensor
 import pytest
 
-from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
-from deeplearning_tutorials.noise import RandomStreams
-from deeplearning_tutorials.pretraining import pretrain_layers
-from deeplearning_tutorials.training import TrainingDiverged, TrainingInterrupted
+from deeplearning_tutorials.machinery.checkpoint import Checkpointer, ModelFileError
+from deeplearning_tutorials.machinery.noise import RandomStreams
+from deeplearning_tutorials.machinery.pretraining import pretrain_layers
+from deeplearning_tutorials.machinery.training import TrainingDiverged, TrainingInterrupted
 
 
 def log_line(layer, epoch, cost):
@@ -118,7 +118,7 @@ def test_a_finished_run_is_restored_without_training(tmp_path, capsys):
 
 
 def test_ctrl_c_stops_after_the_current_minibatch(monkeypatch):
-    import deeplearning_tutorials.pretraining as pretraining
+    import deeplearning_tutorials.machinery.pretraining as pretraining
 
     pressed = []
     monkeypatch.setattr(pretraining, "_stop_flag", lambda: _Flag(pressed))

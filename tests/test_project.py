@@ -63,3 +63,26 @@ def test_nothing_cites_notes_the_repository_does_not_have():
         if path.name != "test_project.py"
     }
     assert {name: found for name, found in cited.items() if found} == {}
+
+
+def test_the_package_top_level_is_the_table_of_contents():
+    """Opening deeplearning_tutorials/ shows the tutorial: one module per
+    chapter with the original's names, the two commands, and the
+    subpackages (the shared machinery, the Ops, the porting kit)."""
+    package = REPO / "deeplearning_tutorials"
+    modules = {p.stem for p in package.glob("*.py")} - {"__init__"}
+    chapters = {"logistic_sgd", "logistic_cg", "mlp", "convolutional_mlp", "dA", "SdA", "rbm", "DBN"}
+    assert chapters <= modules
+    assert modules - chapters <= {"hmc", "cA", "rnnslu", "rnnrbm", "lstm", "sweep", "reproduce"}
+    folders = {p.name for p in package.iterdir() if (p / "__init__.py").is_file()}
+    assert folders == {"machinery", "nnet", "rng_mrg", "theano_compat"}
+
+
+def test_a_compile_cache_from_before_the_move_still_finds_numba_dot():
+    """Numba's cache names the module of each cached function: the old name
+    of the module of the in-place Dot must stay importable."""
+    import importlib
+
+    from deeplearning_tutorials.machinery import numba_dot
+
+    assert importlib.import_module("deeplearning_tutorials.numba_dot") is numba_dot

@@ -9,7 +9,7 @@ import numpy
 import pytensor
 from conftest import REPO, run_module
 
-from deeplearning_tutorials import provenance, reproduce
+from deeplearning_tutorials.machinery import provenance, reproduce
 
 
 def test_a_record_holds_the_command_machine_and_blas_threads(tmp_path, small_dataset):

@@ -15,7 +15,7 @@ from original_smoke import last_numbers, original_lines
 from original_logs import assert_prints_the_original_lines
 from PIL import Image
 
-from deeplearning_tutorials.noise import RandomStreams
+from deeplearning_tutorials.machinery.noise import RandomStreams
 from deeplearning_tutorials.rbm import RBM
 
 

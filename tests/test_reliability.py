@@ -28,11 +28,11 @@ from conftest import REPO, make_splits, run_module, write_pickle_gz
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from deeplearning_tutorials import checkpoint, cli, data, errors, training
-from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
-from deeplearning_tutorials.data import DatasetError
-from deeplearning_tutorials.errors import OutputError, one_line
-from deeplearning_tutorials.pretraining import PretrainingState, pretrain_layers
+from deeplearning_tutorials.machinery import checkpoint, cli, data, errors, training
+from deeplearning_tutorials.machinery.checkpoint import Checkpointer, ModelFileError
+from deeplearning_tutorials.machinery.data import DatasetError
+from deeplearning_tutorials.machinery.errors import OutputError, one_line
+from deeplearning_tutorials.machinery.pretraining import PretrainingState, pretrain_layers
 
 
 def fuzz(max_examples):
@@ -576,7 +576,7 @@ def test_bad_pretraining_states_are_refused(tmp_path, state, words):
 
 
 def test_a_garbled_generator_state_is_refused(tmp_path):
-    from deeplearning_tutorials.noise import RandomStreams
+    from deeplearning_tutorials.machinery.noise import RandomStreams
 
     streams = RandomStreams(1)
     streams.uniform(size=(2,))

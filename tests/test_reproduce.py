@@ -6,7 +6,7 @@ import json
 import pytest
 from conftest import REPO
 
-from deeplearning_tutorials import reproduce
+from deeplearning_tutorials.machinery import reproduce
 
 RECORDS = sorted(
     path

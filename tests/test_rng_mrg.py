@@ -263,7 +263,7 @@ def test_the_noise_source_is_a_flag_and_a_bad_one_is_refused(module):
 
 def test_the_models_draw_from_the_mrg_streams_unless_told_otherwise():
     from deeplearning_tutorials.dA import dA
-    from deeplearning_tutorials.noise import RandomStreams, make_random_streams
+    from deeplearning_tutorials.machinery.noise import RandomStreams, make_random_streams
     from deeplearning_tutorials.rbm import RBM
 
     for model in (dA, RBM):

@@ -19,7 +19,7 @@ import numpy
 import pytest
 from conftest import REPO, make_splits, write_pickle_gz
 
-from deeplearning_tutorials import cli, data, sweep
+from deeplearning_tutorials.machinery import cli, data, sweep
 
 GRID = ["--grid", "learning-rate=0.05,0.5", "--cv-folds", "2"]
 

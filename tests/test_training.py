@@ -12,7 +12,7 @@ import numpy
 import pytensor
 import pytest
 
-from deeplearning_tutorials import training
+from deeplearning_tutorials.machinery import training
 
 
 class Scripted:

@@ -139,7 +139,7 @@ def save_png(array, path):
     """
     from PIL import Image
 
-    from deeplearning_tutorials.checkpoint import atomic_write
+    from deeplearning_tutorials.machinery.checkpoint import atomic_write
 
     array = numpy.asarray(array)
     if array.dtype != numpy.uint8:

@@ -98,7 +98,7 @@ def request(value, stacklevel=3):
 
 def map_to_jax(value):
     """Compile the kit's functions for JAX from now on (``device=value``)."""
-    from deeplearning_tutorials.config import make_jax_faithful
+    from deeplearning_tutorials.machinery.config import make_jax_faithful
 
     make_jax_faithful()
     _mapped["device"] = value

@@ -156,7 +156,7 @@ RUN_LABELS = {"dA": ["no corruption", "30 % corruption"], "rbm": ["this port"]}
 
 def published_costs(model):
     """The tutorial's published cost per epoch (the rbm's), or None."""
-    from deeplearning_tutorials.reproduce import PUBLISHED
+    from deeplearning_tutorials.machinery.reproduce import PUBLISHED
 
     published = PUBLISHED.get(model)
     return published.costs_per_epoch if published else None
@@ -199,7 +199,7 @@ VERDICT = {"en": {True: "yes", False: "no", None: "–"}, "zh": {True: "是", Fa
 def results_rows(lang):
     """The rows of the results table: each supervised model's record under
     results/ (the first of SOURCES), and the LeNet GPU run."""
-    from deeplearning_tutorials.reproduce import PUBLISHED
+    from deeplearning_tutorials.machinery.reproduce import PUBLISHED
 
     entries = [(m, record(m, ".json")) for m in MODEL_NAMES["en"]]
     entries.insert(3, ("convolutional_mlp_gpu", record("convolutional_mlp_gpu", ".json")))

@@ -127,7 +127,7 @@ def mnist(split=0, n=None):
     """The shipped MNIST's ``split`` (0 train, 1 valid, 2 test) as NumPy
     arrays (images n × 784 in [0, 1], labels), the first ``n`` examples."""
     sys.path.insert(0, str(REPO))
-    from deeplearning_tutorials.data import read_dataset
+    from deeplearning_tutorials.machinery.data import read_dataset
 
     x, y = read_dataset()[split]
     return (x, y) if n is None else (x[:n], y[:n])

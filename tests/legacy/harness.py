@@ -157,7 +157,7 @@ def write_slices(workdir, sizes=SIZES):
     """The first examples of each MNIST split, as a pickle (LISA, Nielsen) and
     ``.npz`` files (Radford's stand-in loader, Denil's ``load_mnist``)."""
     sys.path.insert(0, str(REPO))
-    from deeplearning_tutorials.data import read_dataset
+    from deeplearning_tutorials.machinery.data import read_dataset
 
     splits = read_dataset(str(REPO / "data" / "mnist.pkl.gz"))
     (trx, try_), (vax, vay), (tex, tey) = [

@@ -28,7 +28,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials.errors import InputError
+from deeplearning_tutorials.machinery.errors import InputError
 
 #: the names ``--init`` accepts
 INITS = ("glorot", "small", "fan-in", "he")

@@ -48,7 +48,7 @@ class NoBlas(Exception):
 def user_ldflags():
     """``blas__ldflags`` as the user set it (``PYTENSOR_FLAGS`` or
     ``.pytensorrc``), ``None`` when they did not."""
-    from deeplearning_tutorials.config import flags_from_environment
+    from deeplearning_tutorials.machinery.config import flags_from_environment
 
     flags = flags_from_environment()
     if "blas__ldflags" in flags:

@@ -36,7 +36,7 @@ same for every loss.
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials.errors import InputError
+from deeplearning_tutorials.machinery.errors import InputError
 
 #: the names ``--loss`` accepts
 LOSSES = ("nll", "squared-error", "hinge", "squared-hinge")

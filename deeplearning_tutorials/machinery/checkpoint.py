@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy
 
-from deeplearning_tutorials.errors import InputError, OutputError, signals_deferred
+from deeplearning_tutorials.machinery.errors import InputError, OutputError, signals_deferred
 
 
 class ModelFileError(InputError):
@@ -151,7 +151,7 @@ def atomic_write(path, write, mode="wb"):
     if anything fails, so ``path`` holds the old content or the new one. A
     ``path`` that exists but is not a regular file is never replaced
     (:class:`OutputPathError`); a failed write (a full disk, a file-size
-    limit, an I/O error) raises :class:`~deeplearning_tutorials.errors.OutputError`.
+    limit, an I/O error) raises :class:`~deeplearning_tutorials.machinery.errors.OutputError`.
     """
     path = os.fspath(path)
     check_output_path(path)

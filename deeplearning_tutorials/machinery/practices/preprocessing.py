@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy
 import pytensor
 
-from deeplearning_tutorials.errors import InputError
+from deeplearning_tutorials.machinery.errors import InputError
 
 #: the names ``--preprocess`` accepts
 PREPROCESSINGS = ("none", "center", "standardize", "pca", "pca-whiten", "zca")
@@ -102,7 +102,7 @@ def check_components(n_components, n_features):
 
 def preprocess_datasets(datasets, kind, n_components=None, epsilon=1e-5):
     """Fit ``kind`` on the training images of ``datasets`` (as
-    :func:`~deeplearning_tutorials.data.load_data` returns them) and replace
+    :func:`~deeplearning_tutorials.machinery.data.load_data` returns them) and replace
     the images of all three splits by their transforms, in place."""
     if kind == "none":
         return datasets

@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy
 
-from deeplearning_tutorials import checkpoint
-from deeplearning_tutorials.checkpoint import ModelFileError
-from deeplearning_tutorials.training import (
+from deeplearning_tutorials.machinery import checkpoint
+from deeplearning_tutorials.machinery.checkpoint import ModelFileError
+from deeplearning_tutorials.machinery.training import (
     TrainingDiverged,
     _check_finite,
     _interrupted,
@@ -48,7 +48,7 @@ class PretrainingResult:
     seconds: float
 
     def as_record(self, **extra):
-        """A JSON-ready dict, for :func:`~deeplearning_tutorials.training.write_record`."""
+        """A JSON-ready dict, for :func:`~deeplearning_tutorials.machinery.training.write_record`."""
         return {"costs_per_epoch": self.costs, "seconds": self.seconds, **extra}
 
 
@@ -76,7 +76,7 @@ def pretrain_layers(
     :param params: the trained shared variables, checked for NaN/inf after
         every epoch
     :param random_streams: the
-        :class:`~deeplearning_tutorials.noise.RandomStreams` the steps draw
+        :class:`~deeplearning_tutorials.machinery.noise.RandomStreams` the steps draw
         from; their state is part of a checkpoint
     :param checkpointer: saves the run at every epoch end
     :param resume: continue from the checkpointer's file, if there is one
@@ -220,7 +220,7 @@ def _restored_state(checkpointer, random_streams, n_layers, resume):
 def warm_up_steps(steps, params, random_streams=None):
     """JIT-compile each step with one call, then undo what that call changed.
 
-    As :func:`deeplearning_tutorials.training.warm_up`, for functions that
+    As :func:`deeplearning_tutorials.machinery.training.warm_up`, for functions that
     also advance noise generators: the parameters and the generators are put
     back, so the run that follows is the run that would have happened.
     """

@@ -23,7 +23,7 @@ and the validation errors so far, both kept in a checkpoint: a resumed run
 computes the rate it stopped with.
 
 With a schedule the rate is a shared variable that the training loop sets
-between minibatches (:func:`deeplearning_tutorials.training.train_with_early_stopping`);
+between minibatches (:func:`deeplearning_tutorials.machinery.training.train_with_early_stopping`);
 without one it stays the plain Python number of the original code, so the
 compiled graph, and every number a default run prints, is the original's.
 """
@@ -31,7 +31,7 @@ compiled graph, and every number a default run prints, is the original's.
 import numpy
 import pytensor
 
-from deeplearning_tutorials.errors import InputError
+from deeplearning_tutorials.machinery.errors import InputError
 
 #: the names ``--lr-schedule`` accepts
 SCHEDULES = ("constant", "decay", "plateau")

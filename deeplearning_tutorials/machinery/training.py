@@ -27,10 +27,10 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import checkpoint, config, data, provenance
-from deeplearning_tutorials.checkpoint import Checkpointer, ModelFileError
-from deeplearning_tutorials.errors import STOP_SIGNALS, ExitAtOnce, signal_name
-from deeplearning_tutorials.data import minibatch_givens, n_batches
+from deeplearning_tutorials.machinery import checkpoint, config, data, provenance
+from deeplearning_tutorials.machinery.checkpoint import Checkpointer, ModelFileError
+from deeplearning_tutorials.machinery.errors import STOP_SIGNALS, ExitAtOnce, signal_name
+from deeplearning_tutorials.machinery.data import minibatch_givens, n_batches
 
 
 @dataclass
@@ -106,7 +106,7 @@ def _handled_signals():
 def stop_signals_exit(message):
     """Until the block ends, Ctrl-C, SIGTERM and SIGHUP end the program at
     once with the line ``message(signum)`` (see
-    :class:`~deeplearning_tutorials.errors.ExitAtOnce`); the training loop
+    :class:`~deeplearning_tutorials.machinery.errors.ExitAtOnce`); the training loop
     turns them into a flag for its duration."""
     handler = ExitAtOnce(message)
     previous = {s: signal.signal(s, handler) for s in _handled_signals()}
@@ -235,11 +235,11 @@ def train_with_early_stopping(
         ``log_every``-th minibatch, as LeNet does
     :param params: the trained shared variables, checked for NaN/inf at
         every validation
-    :param checkpointer: a :class:`~deeplearning_tutorials.checkpoint.Checkpointer`
+    :param checkpointer: a :class:`~deeplearning_tutorials.machinery.checkpoint.Checkpointer`
         to save the run at every epoch end, on Ctrl-C and when it finishes
     :param resume: continue from the checkpointer's file, if there is one
     :param schedule: a learning-rate schedule
-        (:mod:`deeplearning_tutorials.practices.schedules`), told the epochs
+        (:mod:`deeplearning_tutorials.machinery.practices.schedules`), told the epochs
         completed and the validation errors at the start, after every
         validation and at every epoch end; it may end training, and may
         replace the patience rule
@@ -409,7 +409,7 @@ def _restored_loop_state(path, saved, validation_frequency):
 def checkpointer_for(
     checkpoint_dir, model_name, params, file_name=Checkpointer.FILE_NAME, **settings
 ):
-    """A :class:`~deeplearning_tutorials.checkpoint.Checkpointer` for a run,
+    """A :class:`~deeplearning_tutorials.machinery.checkpoint.Checkpointer` for a run,
     or ``None`` when no ``checkpoint_dir`` is given. ``floatX`` is added to
     the settings a resumed run must share."""
     if checkpoint_dir is None:
@@ -486,9 +486,9 @@ def write_record(path, result, **settings):
 
     The precision and backend in force are added to the settings, and so are
     the machine, the library versions and BLAS threads, and the command line
-    (see :mod:`~deeplearning_tutorials.provenance`); paths are made relative
+    (see :mod:`~deeplearning_tutorials.machinery.provenance`); paths are made relative
     to the current folder. The file is written atomically (see
-    :func:`~deeplearning_tutorials.checkpoint.atomic_write`).
+    :func:`~deeplearning_tutorials.machinery.checkpoint.atomic_write`).
     """
     if path is None:
         return

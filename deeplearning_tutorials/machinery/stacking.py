@@ -13,7 +13,7 @@ import sys
 
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import pretraining, training
+from deeplearning_tutorials.machinery import pretraining, training
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
 from deeplearning_tutorials.mlp import HiddenLayer
 
@@ -82,7 +82,7 @@ def pretrain_then_finetune(
     :param visible_biases: the unsupervised models' own parameters (trained
         in pre-training, not part of the perceptron)
     :param log_line: the pre-training log line, as for
-        :func:`~deeplearning_tutorials.pretraining.pretrain_layers`
+        :func:`~deeplearning_tutorials.machinery.pretraining.pretrain_layers`
     :param patience: minibatches the fine-tuning looks at regardless
     :param settings: the run's hyper-parameters (checkpoints, record)
     :param finetuning_line: printed when the fine-tuning starts (the SdA's

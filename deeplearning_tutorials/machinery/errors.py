@@ -62,7 +62,7 @@ class ExitAtOnce:
     the handler would land wherever the program happens to be: inside a
     finalizer, where Python prints "Exception ignored" with a traceback and
     drops it, or inside Numba's compiler, which was seen to die of SIGSEGV.
-    A file being written (:func:`~deeplearning_tutorials.checkpoint.atomic_write`)
+    A file being written (:func:`~deeplearning_tutorials.machinery.checkpoint.atomic_write`)
     is finished first: within :func:`signals_deferred` the exit waits for
     the block's end."""
 

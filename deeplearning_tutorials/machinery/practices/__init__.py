@@ -25,11 +25,11 @@ the pieces it needs.
 import argparse
 from dataclasses import asdict, dataclass, fields
 
-from deeplearning_tutorials import cli
-from deeplearning_tutorials.data import IMAGE_SIZE
-from deeplearning_tutorials.errors import InputError
-from deeplearning_tutorials.noise import make_random_streams
-from deeplearning_tutorials.practices import (
+from deeplearning_tutorials.machinery import cli
+from deeplearning_tutorials.machinery.data import IMAGE_SIZE
+from deeplearning_tutorials.machinery.errors import InputError
+from deeplearning_tutorials.machinery.noise import make_random_streams
+from deeplearning_tutorials.machinery.practices import (
     dropout as _dropout,
     losses,
     preprocessing,

@@ -16,7 +16,7 @@ Where the file is looked for (``dataset`` is the ``--dataset`` flag):
 2. the file named by the environment variable ``DEEPLEARNING_TUTORIALS_DATA``
    (only when ``dataset`` is the default name ``mnist.pkl.gz``);
 3. ``data/<name>`` of the source checkout (the project ships MNIST there);
-4. ``<sys.prefix>/share/deeplearning_tutorials/data/<name>`` (non-editable
+4. ``<sys.prefix>/share/deeplearning_tutorials/machinery/data/<name>`` (non-editable
    installs copy the shipped file there);
 5. ``~/.cache/deeplearning_tutorials/<name>``, where a download is stored.
 
@@ -41,8 +41,8 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials import config
-from deeplearning_tutorials.errors import InputError
+from deeplearning_tutorials.machinery import config
+from deeplearning_tutorials.machinery.errors import InputError
 
 DEFAULT_DATASET = "mnist.pkl.gz"
 MNIST_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
@@ -51,7 +51,7 @@ N_CLASSES = 10
 ENVIRONMENT_VARIABLE = "DEEPLEARNING_TUTORIALS_DATA"
 SPLIT_NAMES = ("train", "valid", "test")
 
-_REPO_DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+_REPO_DATA_DIR = Path(__file__).resolve().parents[2] / "data"
 _INSTALLED_DATA_DIR = Path(sys.prefix) / "share" / "deeplearning_tutorials" / "data"
 _CACHE_DIR = Path.home() / ".cache" / "deeplearning_tutorials"
 

@@ -21,16 +21,16 @@ import signal
 import sys
 import traceback
 
-from deeplearning_tutorials import checkpoint, config, data, noise, training
-from deeplearning_tutorials.data import DEFAULT_DATASET
-from deeplearning_tutorials.errors import (
+from deeplearning_tutorials.machinery import checkpoint, config, data, noise, training
+from deeplearning_tutorials.machinery.data import DEFAULT_DATASET
+from deeplearning_tutorials.machinery.errors import (
     InputError,
     OutputError,
     StopSignal,
     one_line,
     signal_name,
 )
-from deeplearning_tutorials.training import TrainingDiverged, TrainingInterrupted
+from deeplearning_tutorials.machinery.training import TrainingDiverged, TrainingInterrupted
 
 EXIT_BAD_INPUT = 2
 EXIT_DIVERGED = 3
@@ -339,7 +339,7 @@ def add_output_folder_argument(parser, default):
 
 def check_writable(path, flag):
     """Fail early, with the flag's name, if ``path`` cannot or must not be
-    written (see :func:`~deeplearning_tutorials.checkpoint.check_output_path`)."""
+    written (see :func:`~deeplearning_tutorials.machinery.checkpoint.check_output_path`)."""
     if path is not None:
         checkpoint.check_output_path(path, flag)
 

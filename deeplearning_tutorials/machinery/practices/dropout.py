@@ -11,7 +11,7 @@ sees. Validation and test then use the network as it is, every unit
 present and nothing rescaled.
 
 The mask is drawn from the project's noise streams
-(:func:`deeplearning_tutorials.noise.make_random_streams`, Theano's MRG
+(:func:`deeplearning_tutorials.machinery.noise.make_random_streams`, Theano's MRG
 streams by default); the training function must store the stream's next
 state at each call, or every minibatch would get the same mask:
 :func:`with_dropout` returns the updates that do it.
@@ -19,7 +19,7 @@ state at each call, or every minibatch would get the same mask:
 
 from pytensor.graph.replace import clone_replace
 
-from deeplearning_tutorials.errors import InputError
+from deeplearning_tutorials.machinery.errors import InputError
 
 
 def check_probability(p):

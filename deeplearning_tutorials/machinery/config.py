@@ -24,7 +24,7 @@ Numba ``fastmath``
 CVM (PyTensor's C backend)
     needs a BLAS to link against: the ``cmeel-openblas`` wheel that ``pip``
     installs with the project, unless ``blas__ldflags`` names another
-    (:mod:`deeplearning_tutorials.blas`). A tutorial that prefers CVM falls
+    (:mod:`deeplearning_tutorials.machinery.blas`). A tutorial that prefers CVM falls
     back to NUMBA where there is none, with a note said once, after the run
     (:func:`note`); asked for explicitly, CVM without a BLAS is an error.
 """
@@ -35,8 +35,8 @@ import os
 import sys
 import warnings
 
-from deeplearning_tutorials import errors
-from deeplearning_tutorials.errors import InputError, one_line
+from deeplearning_tutorials.machinery import errors
+from deeplearning_tutorials.machinery.errors import InputError, one_line
 
 
 def _bad_environment(exc):
@@ -96,7 +96,7 @@ def _canonical_mode(mode):
 
 def _link_blas_for_cvm():
     """Give the C backend its BLAS link flags, or explain why there are none."""
-    from deeplearning_tutorials import blas
+    from deeplearning_tutorials.machinery import blas
 
     try:
         flags = blas.ldflags()
@@ -256,7 +256,7 @@ def limit_blas_threads(n_threads):
     import threadpoolctl
 
     os.environ["OPENBLAS_NUM_THREADS"] = str(n_threads)
-    from deeplearning_tutorials import blas
+    from deeplearning_tutorials.machinery import blas
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -1,0 +1,23 @@
+"""The shared machinery of the tutorials: what every chapter uses and none
+teaches.
+
+* ``data``: finding, safely reading and validating MNIST; shared variables
+  and the ``givens`` minibatch slices;
+* ``training``: the patience-based early-stopping loop and its log lines;
+  ``pretraining``: the layer-wise unsupervised loop (dA, SdA, rbm, DBN);
+  ``stacking``: what SdA and DBN share, a stack pre-trained then fine-tuned;
+* ``checkpoint``: saved models and run checkpoints as ``.npz``, atomic writes;
+* ``cli``: the command lines (flags are the drivers' keyword arguments) and
+  one-line errors; ``errors``: the errors they report;
+* ``config``: floatX and the backend; ``blas``: the BLAS the C backend links;
+  ``numba_dot``: the Numba ``Dot`` that reads minibatch slices in place;
+* ``params``: the initial weights; ``noise``: the noise sources (Theano's MRG
+  streams or PyTensor's generator); ``practices``: the optional training
+  practices (dropout, schedules, losses, preprocessing);
+* ``provenance``: what a result record says of its run; ``reproduce``: the
+  published figures and the reproduction command; ``sweep``: many runs of a
+  tutorial, in parallel or on a Dask cluster.
+
+The commands keep their short names: ``python -m deeplearning_tutorials.sweep``
+and ``python -m deeplearning_tutorials.reproduce``.
+"""
