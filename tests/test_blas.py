@@ -80,7 +80,7 @@ def test_the_fortran_runtime_it_needs_is_found_without_a_system_one(tmp_path):
 
 def test_blas_ldflags_set_by_the_user_win_and_a_missing_library_is_refused(tmp_path):
     code = (
-        "from deeplearning_tutorials import blas, config\n"
+        "from deeplearning_tutorials.machinery import blas, config\n"
         "print(blas.ldflags())\n"
         "config.configure(mode='CVM')\n"
     )

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 SHOW = (
-    "import deeplearning_tutorials, pytensor; from deeplearning_tutorials import config; "
+    "import deeplearning_tutorials, pytensor; from deeplearning_tutorials.machinery import config; "
     "print(pytensor.config.floatX, pytensor.config.mode, pytensor.config.numba__fastmath)"
 )
 
@@ -120,7 +120,7 @@ requires_jax = pytest.mark.skipif(
 )
 
 JAX_PRECISION = (
-    "import deeplearning_tutorials, jax; from deeplearning_tutorials import config; "
+    "import deeplearning_tutorials, jax; from deeplearning_tutorials.machinery import config; "
     "{setup}; print(jax.config.jax_default_matmul_precision)"
 )
 
@@ -158,7 +158,7 @@ def test_jax_gpu_runs_are_made_repeatable(user_flags, expected, monkeypatch):
     else:
         monkeypatch.setenv("XLA_FLAGS", user_flags)
     code = (
-        "import os; from deeplearning_tutorials import config; "
+        "import os; from deeplearning_tutorials.machinery import config; "
         "config.configure(mode='JAX'); print(os.environ['XLA_FLAGS'])"
     )
     assert " ".join(show(None, code)) == expected

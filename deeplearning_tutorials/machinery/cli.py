@@ -106,12 +106,15 @@ def make_parser(
     default_mode=config.DEFAULT_MODE,
     default_blas_threads=None,
     checkpoints=True,
+    data=True,
 ):
     """A parser with the flags every tutorial has: data, precision, backend.
 
     ``checkpoints=False`` leaves out ``--checkpoint-dir``, ``--resume`` and
     ``--start-over``, for a driver whose run cannot be resumed (logistic_cg:
-    SciPy's ``fmin_cg`` keeps its state to itself).
+    SciPy's ``fmin_cg`` keeps its state to itself). ``data=False`` leaves out
+    ``--dataset``, ``--cv-folds`` and ``--cv-fold``, for a driver that reads
+    no data file (hmc samples a distribution it draws itself).
 
     ``default_mode`` is the backend used when neither ``--mode`` nor
     ``PYTENSOR_FLAGS`` names one (see :func:`config.configure`);
@@ -128,14 +131,15 @@ def make_parser(
         default_mode=default_mode,
         default_blas_threads=default_blas_threads,
     )
-    parser.add_argument(
-        "--dataset",
-        default=DEFAULT_DATASET,
-        help="path of the pickled MNIST file; the bare default name is looked "
-        "up in $DEEPLEARNING_TUTORIALS_DATA, the project's data/ folder, the "
-        "installed share/ folder and ~/.cache (downloaded if missing)",
-    )
-    _add_cross_validation_arguments(parser)
+    if data:
+        parser.add_argument(
+            "--dataset",
+            default=DEFAULT_DATASET,
+            help="path of the pickled MNIST file; the bare default name is looked "
+            "up in $DEEPLEARNING_TUTORIALS_DATA, the project's data/ folder, the "
+            "installed share/ folder and ~/.cache (downloaded if missing)",
+        )
+        _add_cross_validation_arguments(parser)
     parser.add_argument(
         "--floatX",
         choices=config.FLOATX_CHOICES,
