@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "_generated" / "figures"
 
 # the chapters' figure modules, in the order of the site
-MODULES = ["gettingstarted", "mlp", "lenet", "autoencoders", "rbm", "utilities", "favicon"]
+MODULES = ["gettingstarted", "mlp", "lenet", "autoencoders", "rbm", "hamiltonian", "contractive", "utilities", "favicon"]
 
 
 def figures():
@@ -32,7 +32,7 @@ def figures():
         sys.path.insert(0, str(HERE))
     found = {}
     for name in MODULES:
-        if not (HERE / f"{name}.py").is_file():
+        if not (HERE / f"{name}.py").is_file():  # a chapter still to come
             continue
         module = importlib.import_module(name)
         for figure, draw in module.FIGURES.items():
