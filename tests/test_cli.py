@@ -36,7 +36,7 @@ def test_help_explains_every_flag(module):
     assert "default" in proc.stdout
 
 
-TUTORIALS = ["logistic_sgd", "mlp", "convolutional_mlp", "dA", "SdA", "rbm", "DBN"]
+TUTORIALS = ["logistic_sgd", "mlp", "convolutional_mlp", "dA", "SdA", "cA", "rbm", "DBN"]
 # the flags every tutorial takes (README: "all")
 EVERY_TUTORIAL = COMMON_FLAGS + ["--checkpoint-dir", "--resume", "--start-over"]
 
