@@ -51,7 +51,9 @@ from deeplearning_tutorials.machinery import cli, pretraining, training
 from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch
 from deeplearning_tutorials.machinery.errors import InputError
 from deeplearning_tutorials.machinery.params import sigmoid_weights, zero_bias
-from tile_utils import save_png, tile_raster_images
+# the filters are drawn as the denoising autoencoder's are: the first 100
+# rows of W^T, tiled 10 x 10
+from deeplearning_tutorials.dA import save_filter_image
 
 
 class cA:
@@ -279,17 +281,6 @@ def train_cA(
     )
     result.printed = printed
     return ca, result
-
-
-def save_filter_image(ca, path):
-    """Tile the first 100 filters (rows of :math:`W^T`) as a 10x10 PNG."""
-    image = tile_raster_images(
-        X=ca.W.get_value(borrow=True).T,
-        img_shape=(28, 28),
-        tile_shape=(10, 10),
-        tile_spacing=(1, 1),
-    )
-    save_png(image, path)
 
 
 def test_cA(
