@@ -302,7 +302,7 @@ def main(argv=None):
     parser = cli.make_parser(
         "dA",
         "Train a denoising autoencoder (784-500, tied weights) on MNIST, "
-        "without and with 30%% corruption, and save its filters as images.",
+        "without and with 30 % corruption, and save its filters as images.",
     )
     cli.add_pretraining_arguments(
         parser, learning_rate=0.1, training_epochs=15, batch_size=20
