@@ -512,6 +512,24 @@ def test_fuzzed_checkpoint_bytes_restore_exactly_or_are_refused(
     numpy.testing.assert_array_equal(best[0], numpy.arange(6.0).reshape(3, 2) * 2)
 
 
+def test_a_checkpoint_missing_an_array_it_names_is_refused(tmp_path):
+    """Found by the fuzzing above: a flipped byte in the zip's directory made
+    it list one entry fewer, and the checkpoint restored without its best
+    values, as if none had been saved. The header names its arrays now."""
+    import zipfile
+
+    saver, param = toy(tmp_path)
+    saver.save(valid_loop_state(), best_values=[param.get_value() * 2])
+    whole = tmp_path / "whole.npz"
+    saver.path.rename(whole)
+    with zipfile.ZipFile(whole) as old, zipfile.ZipFile(saver.path, "w") as new:
+        for info in old.infolist():
+            if not info.filename.startswith("best_"):
+                new.writestr(info, old.read(info))
+    with pytest.raises(ModelFileError, match="not those it names"):
+        saver.restore()
+
+
 def _json_containers(inner):
     return st.lists(inner, max_size=4) | st.dictionaries(
         st.text(max_size=5), inner, max_size=4

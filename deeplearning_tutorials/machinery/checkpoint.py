@@ -495,7 +495,9 @@ class Checkpointer:
         }
         for i, (param, value) in enumerate(zip(self.params, best_values or [])):
             arrays[f"best_{i}_{param.name}"] = value
-        header = json.dumps({"state": state, "settings": self.settings})
+        # the header names the arrays: a damaged zip directory that drops one
+        # (the best values, say) reads as a valid archive without it
+        header = json.dumps({"state": state, "settings": self.settings, "arrays": sorted(arrays)})
         atomic_write(
             self.path,
             lambda f: numpy.savez(
@@ -525,6 +527,9 @@ class Checkpointer:
                 raise TypeError
         except (KeyError, ValueError, TypeError, RecursionError):
             raise ModelFileError(f"{self.path}: not a training checkpoint") from None
+        listed = header.get("arrays")  # absent in checkpoints of older versions
+        if listed is not None and (not isinstance(listed, list) or sorted(map(str, listed)) != sorted(stored)):
+            raise ModelFileError(f"{self.path}: damaged: its arrays are not those it names")
         changed = sorted(
             key
             for key in set(settings) | set(self.settings)
