@@ -63,7 +63,6 @@ CRG-TR-93-1, University of Toronto, 1993; M. Ranzato and G. E. Hinton,
 machines*, CVPR 2010.
 """
 
-import argparse
 import dataclasses
 import timeit
 
@@ -605,14 +604,6 @@ NOT_APPLICABLE = {
 }
 
 
-class _NotApplicable(argparse.Action):
-    """A common flag this driver refuses, with the reason, as one line."""
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        flag = self.option_strings[0]
-        parser.error(f"{flag} does not apply: {NOT_APPLICABLE[flag]}")
-
-
 def main(argv=None):
     parser = cli.make_parser(
         "hmc",
@@ -629,10 +620,7 @@ def main(argv=None):
         "itself) and no --checkpoint-dir, --resume or --start-over (a run takes "
         "seconds)."
     )
-    for flag in NOT_APPLICABLE:
-        parser.add_argument(
-            flag, nargs="*", action=_NotApplicable, help=argparse.SUPPRESS
-        )
+    cli.refuse_arguments(parser, NOT_APPLICABLE)
     parser.add_argument(
         "--burnin",
         type=cli.non_negative_int,

@@ -331,6 +331,29 @@ def add_rng_argument(parser):
     )
 
 
+class _NotApplicable(argparse.Action):
+    """A common flag a driver refuses: using it is one line with the reason."""
+
+    def __init__(self, option_strings, dest, reason, **kwargs):
+        super().__init__(option_strings, dest, nargs="*", help=argparse.SUPPRESS, **kwargs)
+        self.reason = reason
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"{self.option_strings[0]} does not apply: {self.reason}")
+
+
+def refuse_arguments(parser, reasons):
+    """Take each flag of ``reasons`` (``{flag: why}``) only to refuse it.
+
+    For a driver built with :func:`make_parser`'s ``data=False`` or
+    ``checkpoints=False``: a user who passes one of the flags it left out
+    reads why it does not apply, not argparse's "unrecognized arguments".
+    The flags stay out of ``--help``.
+    """
+    for flag, reason in reasons.items():
+        parser.add_argument(flag, action=_NotApplicable, reason=reason)
+
+
 def add_output_folder_argument(parser, default):
     """``--output-folder``: where a driver writes its images."""
     parser.add_argument(

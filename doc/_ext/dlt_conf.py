@@ -28,11 +28,14 @@ def _version():
 def _commit():
     """The commit the site is built from (with "+" if the tree has changes),
     or "unknown" outside a git checkout."""
-    try:
-        run = lambda *args: subprocess.run(  # noqa: E731
+
+    def git(*args):
+        return subprocess.run(
             ["git", *args], cwd=DOC, capture_output=True, text=True, timeout=10, check=True
         ).stdout.strip()
-        return run("rev-parse", "--short=10", "HEAD") + ("+" if run("status", "--porcelain") else "")
+
+    try:
+        return git("rev-parse", "--short=10", "HEAD") + ("+" if git("status", "--porcelain") else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 

@@ -8,6 +8,7 @@ the figures are shared by the English and the Chinese pages, so whatever needs
 words goes in the caption, which each page writes in its own language.
 """
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -123,11 +124,18 @@ def grid(ax, xy, rows, cols, cell=0.3, values=None, cmap="Greys", color="white",
                 )
 
 
-def mnist(split=0, n=None):
-    """The shipped MNIST's ``split`` (0 train, 1 valid, 2 test) as NumPy
-    arrays (images n × 784 in [0, 1], labels), the first ``n`` examples."""
+@functools.cache
+def _shipped_mnist():
+    """The three splits of the shipped MNIST, read once per process (reading
+    the file is the slow part of drawing the figures that show digits)."""
     sys.path.insert(0, str(REPO))
     from deeplearning_tutorials.machinery.data import read_dataset
 
-    x, y = read_dataset()[split]
+    return read_dataset()
+
+
+def mnist(split=0, n=None):
+    """The shipped MNIST's ``split`` (0 train, 1 valid, 2 test) as NumPy
+    arrays (images n × 784 in [0, 1], labels), the first ``n`` examples."""
+    x, y = _shipped_mnist()[split]
     return (x, y) if n is None else (x[:n], y[:n])

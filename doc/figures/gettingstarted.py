@@ -15,7 +15,6 @@
   recorded default run of logistic_sgd (``results/logistic_sgd.log``).
 """
 
-import functools
 import json
 import re
 import sys
@@ -33,12 +32,6 @@ SIDE = 28  # MNIST images are SIDE x SIDE pixels
 DARK_BLUE, DARK_ORANGE = "#3182bd", "#e6550d"
 
 
-@functools.cache
-def training_split():
-    """The shipped MNIST training images and labels (read once per process)."""
-    return mnist(0)
-
-
 def _image_axes(ax):
     """An axis that shows an image and nothing else."""
     ax.set_xticks([])
@@ -52,7 +45,7 @@ def _image_axes(ax):
 
 def draw_mnist_digits(path):
     """The first training image of each class 0..9, with its index and label."""
-    x, y = training_split()
+    x, y = mnist(0)
     fig, axes = plt.subplots(1, 10, figsize=(9, 1.45))
     for digit, ax in enumerate(axes):
         i = int(numpy.argmax(y == digit))
@@ -69,7 +62,7 @@ MARKED_ROWS = {7: DARK_BLUE, 14: HIGHLIGHT, 21: DARK_ORANGE}
 def draw_flatten(path):
     """A 28 x 28 image and the row of 784 values the models read, with three
     image rows marked at the positions they take in the row."""
-    x, y = training_split()
+    x, y = mnist(0)
     pixels = x[0]
     fig = plt.figure(figsize=(9, 3.1))
     image_ax = fig.add_axes([0.0, 0.12, 0.26, 0.80])

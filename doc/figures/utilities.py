@@ -6,7 +6,6 @@ pixel at the size the function would produce.
 """
 
 import sys
-from functools import cache
 
 import matplotlib.pyplot as plt
 import numpy
@@ -19,14 +18,6 @@ from tile_utils import tile_raster_images  # noqa: E402
 
 MNIST_SHAPE = (28, 28)
 DPI = 100
-
-
-@cache
-def first_training_images():
-    """The first 100 training images of the shipped MNIST, read once for all
-    the figures (reading the file is the slow part of drawing them)."""
-    images, _ = mnist(split=0, n=100)
-    return images
 
 
 def pixel_canvas(shape, scale):
@@ -46,7 +37,7 @@ def show(ax, image, cmap="gray"):
 
 def draw_tiled_mnist(path):
     """The first 100 training images, tiled 10 x 10 with one pixel between."""
-    images = first_training_images()
+    images = mnist(split=0, n=100)[0]
     tiles = tile_raster_images(images, img_shape=MNIST_SHAPE, tile_shape=(10, 10), tile_spacing=(1, 1))
     fig, ax = pixel_canvas(tiles.shape, scale=2)
     show(ax, tiles)
@@ -56,7 +47,7 @@ def draw_tiled_mnist(path):
 def draw_row_scaling(path):
     """Six copies of one digit at six brightnesses, tiled with and without
     scaling each row to the unit interval."""
-    images = first_training_images()
+    images = mnist(split=0, n=100)[0]
     factors = numpy.array([0.1, 0.25, 0.4, 0.55, 0.75, 1.0], dtype="float32")
     faded = images[0][None, :] * factors[:, None]
     layout = dict(img_shape=MNIST_SHAPE, tile_shape=(1, 6), tile_spacing=(1, 1))
@@ -72,7 +63,7 @@ def draw_row_scaling(path):
 def draw_rgba_tiles(path):
     """The tuple form: training images 0-24 in the red channel, 25-49 in the
     green one, blue and alpha left to their defaults."""
-    images = first_training_images()
+    images = mnist(split=0, n=100)[0]
     layout = dict(img_shape=MNIST_SHAPE, tile_shape=(5, 5), tile_spacing=(1, 1))
     rgba = tile_raster_images((images[:25], images[25:50], None, None), **layout)
     fig, ax = pixel_canvas(rgba.shape, scale=3)
