@@ -58,6 +58,9 @@ setup(
         # the sweep's local parallel runs (python -m deeplearning_tutorials.sweep);
         # pure Python, no dependencies of its own
         "joblib>=1.4",
+        # MIDI files in and out for the RNN-RBM (rnnrbm: the Nottingham tunes,
+        # the generated pieces); pure Python
+        "mido>=1.3",
     ],
     extras_require={
         # the tests build the website too (tests/test_docs.py) and open it in

@@ -67,13 +67,13 @@ def test_nothing_cites_notes_the_repository_does_not_have():
 
 def test_the_package_top_level_is_the_table_of_contents():
     """Opening deeplearning_tutorials/ shows the tutorial: one module per
-    chapter with the original's names, the two commands, and the
+    chapter with the original's names (and lstm's data module, imdb), the two commands, and the
     subpackages (the shared machinery, the Ops, the porting kit)."""
     package = REPO / "deeplearning_tutorials"
     modules = {p.stem for p in package.glob("*.py")} - {"__init__"}
     chapters = {"logistic_sgd", "logistic_cg", "mlp", "convolutional_mlp", "dA", "SdA", "rbm", "DBN"}
     assert chapters <= modules
-    assert modules - chapters <= {"hmc", "cA", "rnnslu", "rnnrbm", "lstm", "sweep", "reproduce"}
+    assert modules - chapters <= {"hmc", "cA", "rnnslu", "rnnrbm", "lstm", "imdb", "sweep", "reproduce"}
     folders = {p.name for p in package.iterdir() if (p / "__init__.py").is_file()}
     assert folders == {"machinery", "nnet", "rng_mrg", "theano_compat"}
 
