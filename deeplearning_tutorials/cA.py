@@ -197,6 +197,7 @@ def train_cA(
     batch_size,
     checkpoint_dir=None,
     resume=False,
+    dataset=None,
 ):
     """Train a fresh 784-500 cA on the training set; return it and its costs.
 
@@ -269,6 +270,7 @@ def train_cA(
         contraction_level=contraction_level,
         learning_rate=learning_rate,
         batch_size=batch_size,
+        dataset=dataset,  # a resume checks the data's content
     )
     result = pretraining.pretrain_layers(
         [step],
@@ -326,6 +328,7 @@ def test_cA(
         batch_size,
         checkpoint_dir,
         resume,
+        dataset,
     )
     print(
         "The code for file %s ran for %.2fm"

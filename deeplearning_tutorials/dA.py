@@ -151,6 +151,7 @@ def train_dA(
     checkpoint_dir=None,
     resume=False,
     rng="mrg",
+    dataset=None,
 ):
     """Train a fresh 784-500 dA on the training set; return it and its costs.
 
@@ -198,6 +199,7 @@ def train_dA(
         learning_rate=learning_rate,
         batch_size=batch_size,
         rng=rng,
+        dataset=dataset,  # a resume checks the data's content
     )
     result = pretraining.pretrain_layers(
         [train_da],
@@ -270,6 +272,7 @@ def test_dA(
             checkpoint_dir,
             resume,
             rng,
+            dataset,
         )
         print(
             "The %s code for file %s ran for %.2fm"

@@ -120,13 +120,30 @@ def test_without_a_blas_the_fallback_note_comes_once_after_the_run(
     assert "Optimization complete" in proc.stdout
 
 
-def test_without_a_blas_an_error_is_still_one_line(small_dataset, tmp_path):
+@pytest.mark.parametrize(
+    "flags, words",
+    [
+        (["--batch-size", "1000"], "batch"),  # found after the data is read
+        (["--dataset", "no-such-file.pkl.gz"], "file not found"),
+        (["--learning-rate", "-1"], "--learning-rate"),  # refused by the parser
+        (["--checkpoint-dir", "{held}"], "in use by another run"),
+        (["--results-json", "/proc/version"], "takes no new file"),
+    ],
+)
+def test_without_a_blas_every_error_is_still_one_line(
+    small_dataset, tmp_path, flags, words
+):
+    """Every path to an error: the parser's, the data's, the output paths',
+    the checkpoint folder's lock, with no BLAS to note."""
+    from deeplearning_tutorials.machinery import runlock
+
     env = {"PYTENSOR_FLAGS": f"base_compiledir={tmp_path / 'compiled'},{NO_BLAS}"}
-    proc = run_module("mlp", "--dataset", small_dataset, "--batch-size", "1000",
-                      env=env)
+    flags = [f.replace("{held}", str(tmp_path)) for f in flags]
+    with runlock.holding(tmp_path):  # another "run" holds tmp_path
+        proc = run_module("mlp", "--dataset", small_dataset, *flags, env=env)
     assert proc.returncode == 2
     lines = proc.stderr.splitlines()
-    assert len(lines) == 1 and "error" in lines[0] and "note" not in lines[0]
+    assert len(lines) == 1 and words in lines[0] and "note" not in lines[0], lines
 
 
 def test_ci_proves_the_path_without_a_system_blas():

@@ -836,9 +836,11 @@ def test_start_over_deletes_only_checkpoints(tmp_path, small_dataset):
     args = cli.make_parser("x", "x").parse_args(
         ["--checkpoint-dir", str(directory), "--start-over"]
     )
-    cli._prepare_folders(args)
-    cli._start_over(args)
+    with contextlib.ExitStack() as held:
+        cli._prepare_folders(args, held)
+        cli._start_over(args)
     assert sorted(p.name for p in directory.iterdir()) == [
+        ".lock",  # the run's lock file (runlock), which outlives no run
         "best_model.npz",
         "notes.npz",
     ]

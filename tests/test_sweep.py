@@ -347,6 +347,10 @@ def test_help_explains_every_flag(capsys):
         (["logistic_sgd", "--grid", "learning-rate=0.1,-1"], "--learning-rate"),
         (["logistic_sgd", "--set", "results-json=a.json"], "sets --results-json"),
         (["logistic_sgd", "--set", "cv-fold=1"], "sets --cv-fold"),
+        # a file written in the trial's temporary folder would be lost
+        (["logistic_sgd", "--set", "model-path=m.npz"], "--model-path would be lost"),
+        (["dA", "--set", "output-folder=plots"], "--output-folder would be lost"),
+        (["mlp", "--set", "checkpoint-dir=ck"], "sets --checkpoint-dir"),
         (["logistic_sgd", "--sample", "learning-rate=normal:0:1"], "KIND:LOW:HIGH"),
         (["logistic_sgd", "--sample", "learning-rate=uniform:0:1"], "needs --trials"),
         (["logistic_sgd", "--cv-folds", "1"], "at least 2 folds"),
@@ -402,6 +406,28 @@ def test_a_diverged_trial_is_a_result_and_a_failed_one_is_retried(tmp_path):
     assert rows[1]["wall_seconds"]["mean"] == 1.5
     table = sweep.markdown_table(plan, rows, "python -m ...")
     assert "| 100 | 0/1 (1 diverged) | — | — | 1.5 |" in table
+    # every trial without a result is in the table, with its status, exit
+    # status and the last line it printed (its log's, read back)
+    assert "| 1000 | 0/1 (1 failed) | — | — | 1.5 |" in table
+    assert f"- `{failed.id}`: failed (exit status 137): `epoch 1 ...`" in table
+    assert f"- `{diverged.id}`: diverged (exit status 3): `epoch 1 ...`" in table
+
+
+def test_interrupted_and_unrun_trials_are_listed_as_such(tmp_path):
+    plan = plan_of("logistic_sgd", "--grid", "learning-rate=0.1,0.2,0.3")
+    (tmp_path / "trials").mkdir()
+    stopped, killed, _ = plan.trials
+    log = "... training\ndeeplearning_tutorials.logistic_sgd: interrupted by SIGTERM\n"
+    outcome = {"log": log, "seconds": 2.0, "host": "h", "record": None}
+    sweep.save_outcome(tmp_path, dict(outcome, id=stopped.id, status=143))
+    sweep.save_outcome(tmp_path, dict(outcome, id=killed.id, status=-9))
+    rows = sweep.summarize(plan, tmp_path)
+    assert [[s["status"] for s in r["unfinished"]] for r in rows] == [
+        ["interrupted"], ["interrupted"], ["not run"]
+    ]
+    table = sweep.markdown_table(plan, rows, "python -m ...")
+    assert "interrupted (exit status 143): `deeplearning_tutorials.logistic_sgd: interrupted by SIGTERM`" in table
+    assert "| 0.3 | 0/1 (1 not run) |" in table
 
 
 def test_the_final_cost_of_an_unsupervised_run():

@@ -21,6 +21,7 @@ or the new one, never a partial one.
 import collections
 import contextlib
 import dataclasses
+import hashlib
 import json
 import math
 import os
@@ -69,6 +70,21 @@ def check_output_path(path, flag=None):
         raise OutputPathError(
             f"{where}cannot write {path} (folder missing or read-only)"
         )
+    # the permission bits do not tell all (a root user in /proc, a file
+    # system that refuses new files): try what the write will do, a
+    # temporary file beside the target
+    try:
+        fd, probe = tempfile.mkstemp(
+            prefix=_temporary_prefix(os.path.basename(path)), dir=folder
+        )
+    except OSError as exc:
+        raise OutputPathError(
+            f"{where}cannot write {path}: its folder takes no new file "
+            f"({exc.strerror})"
+        ) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
 
 
 class OutputPathError(InputError):
@@ -462,6 +478,61 @@ def checkpoint_files(directory):
     ]
 
 
+# data_fingerprint's digests, by (resolved path, size, modification time)
+_DIGESTS = {}
+
+
+def _files_of(path):
+    """The regular files that make up the data at ``path``: itself, or those
+    under a folder (by name, in order)."""
+    if not os.path.isdir(path):
+        return [path]
+    return sorted(
+        os.path.join(folder, name)
+        for folder, _, names in os.walk(path)
+        for name in names
+    )
+
+
+def _digest(path, size, mtime_ns):
+    key = (path, size, mtime_ns)
+    if key not in _DIGESTS:
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                digest.update(chunk)
+        _DIGESTS[key] = digest.hexdigest()
+    return _DIGESTS[key]
+
+
+def data_fingerprint(path):
+    """What a checkpoint remembers of the data a run trains on: its resolved
+    path, its size in bytes and the SHA-256 of its content (of a folder: of
+    its files' names and digests). Each file is read once per process for a
+    given path, size and modification time."""
+    resolved = os.path.realpath(path)
+    if not os.path.isdir(resolved):
+        info = os.stat(resolved)
+        digest = _digest(resolved, info.st_size, info.st_mtime_ns)
+        return {"path": resolved, "size": info.st_size, "sha256": digest}
+    digest, size = hashlib.sha256(), 0
+    for name in _files_of(resolved):
+        info = os.stat(name)
+        size += info.st_size
+        digest.update(os.fsencode(os.path.relpath(name, resolved)) + b"\0")
+        digest.update(_digest(name, info.st_size, info.st_mtime_ns).encode())
+    return {"path": resolved, "size": size, "sha256": digest.hexdigest()}
+
+
+def _is_fingerprint(value):
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("path"), str)
+        and is_count(value.get("size"))
+        and isinstance(value.get("sha256"), str)
+    )
+
+
 class Checkpointer:
     """Save and restore the complete state of one training run.
 
@@ -473,16 +544,22 @@ class Checkpointer:
         same run
     :param file_name: the file in ``directory``; a run with two phases
         (unsupervised pre-training, then fine-tuning) keeps one file each
+    :param data: the :func:`data_fingerprint` of the data the run trains
+        on; a restore on data whose content differs is refused, and one on
+        the same content under another path is accepted
     """
 
     FILE_NAME = "checkpoint.npz"
 
-    def __init__(self, directory, model_name, params, settings, file_name=FILE_NAME):
+    def __init__(
+        self, directory, model_name, params, settings, file_name=FILE_NAME, data=None
+    ):
         self.directory = Path(directory)
         self.path = self.directory / file_name
         self.model_name = model_name
         self.params = list(params)
         self.settings = json.loads(json.dumps(settings))  # as it reads back
+        self.data = data
 
     def exists(self):
         return self.path.exists()
@@ -497,7 +574,14 @@ class Checkpointer:
             arrays[f"best_{i}_{param.name}"] = value
         # the header names the arrays: a damaged zip directory that drops one
         # (the best values, say) reads as a valid archive without it
-        header = json.dumps({"state": state, "settings": self.settings, "arrays": sorted(arrays)})
+        header = json.dumps(
+            {
+                "state": state,
+                "settings": self.settings,
+                "data": self.data,
+                "arrays": sorted(arrays),
+            }
+        )
         atomic_write(
             self.path,
             lambda f: numpy.savez(
@@ -530,6 +614,7 @@ class Checkpointer:
         listed = header.get("arrays")  # absent in checkpoints of older versions
         if listed is not None and (not isinstance(listed, list) or sorted(map(str, listed)) != sorted(stored)):
             raise ModelFileError(f"{self.path}: damaged: its arrays are not those it names")
+        self._check_data(header.get("data"), settings)
         changed = sorted(
             key
             for key in set(settings) | set(self.settings)
@@ -550,3 +635,38 @@ class Checkpointer:
         for param, value in zip(self.params, values):
             param.set_value(value)
         return state, best
+
+    def check(self):
+        """Refuse, before any work, a checkpoint in the way that this run
+        could not continue (another model's, other shapes, settings or
+        data): restore it and put the parameters back as they were."""
+        if self.exists():
+            values = [p.get_value() for p in self.params]
+            try:
+                self.restore()
+            finally:
+                for param, value in zip(self.params, values):
+                    param.set_value(value)
+
+    def _check_data(self, saved, settings):
+        """Refuse data whose content differs from the checkpoint's (``saved``,
+        its fingerprint). Checkpoints of older versions remember only the
+        ``dataset`` path among their settings: the same file is accepted."""
+        if self.data is None:
+            return
+        old_path = settings.pop("dataset", None)
+        if saved is None:
+            if old_path is None or os.path.realpath(old_path) == self.data["path"]:
+                return
+            saved = {"path": old_path, "size": "?", "sha256": "?"}
+        elif not _is_fingerprint(saved):
+            raise ModelFileError(f"{self.path}: damaged: its data fingerprint is not one")
+        elif (saved["size"], saved["sha256"]) == (self.data["size"], self.data["sha256"]):
+            return
+        raise ModelFileError(
+            f"{self.path}: made on other data: {_short(saved['path'])} held "
+            f"{saved['size']} bytes, SHA-256 {saved['sha256'][:16]}..., and "
+            f"{_short(self.data['path'])} holds {self.data['size']} bytes, SHA-256 "
+            f"{self.data['sha256'][:16]}...; resume on the data the run started "
+            "with, or pass --start-over to discard the checkpoint"
+        )

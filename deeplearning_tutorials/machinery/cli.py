@@ -21,7 +21,7 @@ import signal
 import sys
 import traceback
 
-from deeplearning_tutorials.machinery import checkpoint, config, data, noise, training
+from deeplearning_tutorials.machinery import checkpoint, config, data, noise, runlock, training
 from deeplearning_tutorials.machinery.data import DEFAULT_DATASET
 from deeplearning_tutorials.machinery.errors import (
     InputError,
@@ -377,9 +377,12 @@ def driver_arguments(driver, args):
     return {name: value for name, value in vars(args).items() if name in names}
 
 
-def _prepare_folders(args):
+def _prepare_folders(args, held):
     """Create ``--checkpoint-dir`` and ``--output-folder``; check them writable;
-    refuse to replace the checkpoints of an earlier run unless told how."""
+    take the checkpoint folder's lock for the run (in ``held``, an
+    ``ExitStack``), so that a second run on it is refused before either
+    compiles; refuse to replace the checkpoints of an earlier run unless
+    told how."""
     resume = getattr(args, "resume", False)
     start_over = getattr(args, "start_over", False)
     if (resume or start_over) and args.checkpoint_dir is None:
@@ -401,6 +404,7 @@ def _prepare_folders(args):
             ) from None
         check_writable(os.path.join(directory, "any-file"), flag)
     if args.checkpoint_dir is not None:
+        held.enter_context(runlock.holding(args.checkpoint_dir))
         _check_checkpoint_dir(args.checkpoint_dir, replace=resume or start_over)
 
 
@@ -428,12 +432,20 @@ def _start_over(args):
 
 
 def _shell_word(word):
-    """``word`` quoted for a POSIX shell, on one line: ``$'...'`` (bash, zsh,
-    ksh) where it holds a line break or another control character."""
+    """``word`` quoted for a POSIX shell, on one line and byte for byte.
+
+    A printable word is single-quoted. Otherwise it is written ``$'...'``
+    (bash, zsh, ksh) with every byte outside printable ASCII as ``\\xHH``:
+    a line break, another control character, or a file name that is not
+    UTF-8, which Python carries as surrogate escapes and which
+    ``os.fsencode`` gives back as the bytes the file system holds (printed
+    as characters, it would name another folder)."""
     if word.isprintable():
         return shlex.quote(word)
-    escaped = one_line(word.replace("\\", "\\\\")).replace("'", "\\'")
-    return f"$'{escaped}'"
+    return "$'" + "".join(
+        chr(byte) if 0x20 <= byte < 0x7F and byte not in b"\\'" else f"\\x{byte:02x}"
+        for byte in os.fsencode(word)
+    ) + "'"
 
 
 def _resume_command(prog, argv):
@@ -500,12 +512,13 @@ def run(driver, args, writable=None):
         with (
             training.stop_signals_exit(lambda signum: _stop_message(signum, args)),
             config.notes_after_run(),
+            contextlib.ExitStack() as held,
         ):
             outputs = {"--results-json": getattr(args, "results_json", None)}
             outputs.update(writable or {})
             for flag, path in outputs.items():
                 check_writable(path, flag)
-            _prepare_folders(args)
+            _prepare_folders(args, held)
             config.configure(
                 floatX=args.floatX, mode=args.mode, default_mode=args.default_mode
             )

@@ -92,6 +92,18 @@ def pretrain_then_finetune(
     name = type(net).__name__
     n_batches = training.count_batches(datasets, batch_size)
     pretrained_params = net.params + list(visible_biases)
+    pretraining_checkpointer = training.checkpointer_for(
+        checkpoint_dir, name, pretrained_params, file_name="pretraining.npz", **settings
+    )
+    finetuning_checkpointer = training.checkpointer_for(
+        checkpoint_dir, name, net.params, **settings
+    )
+    if resume and checkpoint_dir is not None:
+        # both phases' files are checked now: one this run could not
+        # continue (another model's, other settings or data) is refused
+        # before the pre-training, not after it
+        pretraining_checkpointer.check()
+        finetuning_checkpointer.check()
     pretraining.warm_up_steps(steps, pretrained_params, net.theano_rng)
     pretrained = pretraining.pretrain_layers(
         steps,
@@ -100,13 +112,7 @@ def pretrain_then_finetune(
         log_line=log_line,
         params=pretrained_params,
         random_streams=net.theano_rng,
-        checkpointer=training.checkpointer_for(
-            checkpoint_dir,
-            name,
-            pretrained_params,
-            file_name="pretraining.npz",
-            **settings,
-        ),
+        checkpointer=pretraining_checkpointer,
         resume=resume,
     )
     print(
@@ -128,9 +134,7 @@ def pretrain_then_finetune(
         patience_increase=2.0,  # wait this much longer when a new best is found
         improvement_threshold=0.995,  # a relative improvement this large counts
         params=net.params,
-        checkpointer=training.checkpointer_for(
-            checkpoint_dir, name, net.params, **settings
-        ),
+        checkpointer=finetuning_checkpointer,
         resume=resume,
         batch_size=batch_size,  # for exact error means under JAX
     )

@@ -35,6 +35,7 @@ record run. A trial that diverged (exit status 3) is a result too and is not
 run again; any other failure is retried.
 """
 
+import collections
 import contextlib
 import hashlib
 import importlib
@@ -58,6 +59,7 @@ import numpy
 
 from deeplearning_tutorials.machinery import cli, provenance
 from deeplearning_tutorials.machinery.checkpoint import atomic_write
+from deeplearning_tutorials.machinery.errors import one_line
 from deeplearning_tutorials.machinery.errors import (
     STOP_SIGNALS,
     InputError,
@@ -77,15 +79,24 @@ DRIVERS = (
     "rbm",
     "DBN",
 )
-# Flags the sweep gives every trial itself.
-RESERVED = (
-    "results-json",
-    "checkpoint-dir",
-    "resume",
-    "start-over",
-    "cv-folds",
-    "cv-fold",
+# Flags a trial may not be given, and why: the sweep gives every trial its
+# own, or the trial would write a file the sweep does not keep (a trial runs
+# in a temporary folder; only its record and its log come back).
+SETS_ITSELF = "the sweep sets --{flag} of every trial itself"
+NOT_KEPT = (
+    "each trial runs in a temporary folder that the sweep removes, keeping "
+    "only its record and log: a --{flag} would be lost"
 )
+RESERVED = {
+    "results-json": SETS_ITSELF,
+    "checkpoint-dir": SETS_ITSELF,
+    "resume": SETS_ITSELF,
+    "start-over": SETS_ITSELF,
+    "cv-folds": SETS_ITSELF,
+    "cv-fold": SETS_ITSELF,
+    "model-path": NOT_KEPT,
+    "output-folder": NOT_KEPT,
+}
 EXIT_DIVERGED = cli.EXIT_DIVERGED
 EXTRA = "pip install 'deeplearning-tutorials[sweep]'"
 # The line the sweep appends to a trial's log.
@@ -285,9 +296,8 @@ def make_plan(args):
         reserved = [r for r in RESERVED if r == name]
         reserved += [r for r in RESERVED if r.startswith(name)]
         if reserved:
-            raise SweepError(
-                f"--{name}: the sweep sets --{reserved[0]} of every trial itself"
-            )
+            why = RESERVED[reserved[0]].format(flag=reserved[0])
+            raise SweepError(f"--{name}: {why}")
     if samples and args.trials is None:
         raise SweepError("--sample needs --trials N (random search)")
     if args.trials is not None and not (grid or samples):
@@ -468,6 +478,42 @@ def wall_seconds(out, trial):
     """The trial's wall time (start-up and compilation included), or None."""
     end = log_end(out, trial)
     return None if end is None else end[1]
+
+
+# A trial's exit statuses that mean it was stopped, not that it failed:
+# Ctrl-C, SIGTERM, SIGHUP (128 + the signal's number), or killed outright (a
+# negative status: the signal that killed it).
+INTERRUPTED = {130, 143, 129}
+
+
+def last_line(out, trial):
+    """The last line the trial printed (before the sweep's own), or ''."""
+    try:
+        text = log_path(out, trial).read_text(errors="replace")
+    except OSError:
+        return ""
+    lines = [l for l in text.splitlines() if l.strip() and not LOG_END.match(l)]
+    return lines[-1].strip() if lines else ""
+
+
+def trial_status(out, trial):
+    """``{"trial", "status", "exit_status", "last_line"}`` of one trial:
+    ``done`` (its record is there), ``diverged``, ``failed`` (another exit
+    status), ``interrupted`` (stopped by a signal) or ``not run``."""
+    end = log_end(out, trial)
+    code = None if end is None else end[0]
+    if read_record(out, trial) is not None:
+        status = "done"
+    elif code is None:
+        status = "not run"
+    elif code == EXIT_DIVERGED:
+        status = "diverged"
+    elif code < 0 or code in INTERRUPTED:
+        status = "interrupted"
+    else:
+        status = "failed"
+    line = "" if status in ("done", "not run") else last_line(out, trial)
+    return {"trial": trial.id, "status": status, "exit_status": code, "last_line": line}
 
 
 def is_done(out, trial):
@@ -675,11 +721,13 @@ def summarize(plan, out):
         trials = [t for t in plan.trials if t.setting_index == index]
         records = [read_record(out, t) for t in trials]
         found = [r for r in records if r is not None]
+        statuses = [trial_status(out, t) for t in trials]
         row = {
             "setting": setting,
             "trials": len(trials),
             "finished": len(found),
-            "diverged": sum(log_status(out, t) == EXIT_DIVERGED for t in trials),
+            "diverged": sum(s["status"] == "diverged" for s in statuses),
+            "unfinished": [s for s in statuses if s["status"] != "done"],
             "records": [
                 f"trials/{t.id}.json" for t, r in zip(trials, records) if r is not None
             ],
@@ -728,15 +776,43 @@ def markdown_table(plan, rows, command):
     best = best_row(rows)
     for i, row in enumerate(rows):
         values = [row["setting"].get(name, "defaults") for name in swept]
-        count = f"{row['finished']}/{row['trials']}"
-        if row["diverged"]:
-            count += f" ({row['diverged']} diverged)"
+        count = f"{row['finished']}/{row['trials']}" + _unfinished_words(row)
         cells = [*values, count]
         cells += [format_cell(row[key], digits) for key, _, _, digits in metrics]
         if i == best:
             cells = [f"**{cell}**" for cell in cells]
         lines.append("| " + " | ".join(cells) + " |")
+    unfinished = [s for row in rows for s in row.get("unfinished", ())]
+    if unfinished:
+        lines += ["", "Trials without a result:", ""]
+        lines += [
+            f"- `{s['trial']}`: {_status_words(s)}"
+            + (f": `{_cell_text(s['last_line'])}`" if s["last_line"] else "")
+            for s in unfinished
+        ]
     return "\n".join(lines) + "\n"
+
+
+def _status_words(status):
+    """``failed (exit status 2)``, ``interrupted (exit status 143)``, ..."""
+    if status["exit_status"] is None:
+        return status["status"]
+    return f"{status['status']} (exit status {status['exit_status']})"
+
+
+def _unfinished_words(row):
+    """`` (1 diverged, 1 failed)``: how many trials of a row did not finish,
+    by status; '' when all did."""
+    counts = collections.Counter(s["status"] for s in row.get("unfinished", ()))
+    if not counts:
+        return ""
+    return " (" + ", ".join(f"{n} {status}" for status, n in counts.items()) + ")"
+
+
+def _cell_text(line, limit=200):
+    """A log line as Markdown code text: one line, no backtick, not too long."""
+    line = one_line(line).replace("`", "'")
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def describe_sweep(plan):

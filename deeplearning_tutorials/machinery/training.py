@@ -407,17 +407,38 @@ def _restored_loop_state(path, saved, validation_frequency):
 
 
 def checkpointer_for(
-    checkpoint_dir, model_name, params, file_name=Checkpointer.FILE_NAME, **settings
+    checkpoint_dir,
+    model_name,
+    params,
+    file_name=Checkpointer.FILE_NAME,
+    dataset=None,
+    **settings,
 ):
     """A :class:`~deeplearning_tutorials.machinery.checkpoint.Checkpointer` for a run,
     or ``None`` when no ``checkpoint_dir`` is given. ``floatX`` is added to
-    the settings a resumed run must share."""
+    the settings a resumed run must share. ``dataset``, the data file (or
+    folder) the run trains on, is remembered by its content
+    (:func:`~deeplearning_tutorials.machinery.checkpoint.data_fingerprint`),
+    not by the spelling of its path."""
     if checkpoint_dir is None:
         return None
     settings["floatX"] = pytensor.config.floatX
     if data.active_fold() is not None:
         settings["cross_validation"] = data.active_fold()
-    return Checkpointer(checkpoint_dir, model_name, params, settings, file_name)
+    fingerprint = None
+    if dataset is not None:
+        fingerprint = checkpoint.data_fingerprint(_data_path(dataset))
+    return Checkpointer(
+        checkpoint_dir, model_name, params, settings, file_name, data=fingerprint
+    )
+
+
+def _data_path(dataset):
+    """The file ``dataset`` names: itself, or where the bare default name
+    of MNIST was found."""
+    if os.path.exists(dataset):
+        return dataset
+    return data.resolve_dataset(dataset, download=False)
 
 
 def report_with_iteration(
