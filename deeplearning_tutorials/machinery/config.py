@@ -35,7 +35,7 @@ import os
 import sys
 import warnings
 
-from deeplearning_tutorials.machinery import errors
+from deeplearning_tutorials.machinery import environment, errors
 from deeplearning_tutorials.machinery.errors import InputError, one_line
 
 
@@ -54,7 +54,8 @@ def _bad_environment(exc):
 
 _PROGRAM = sys.argv[:1] == ["-m"]  # a tutorial started as a program
 if _PROGRAM:
-    errors.stop_signals_from_the_start()
+    errors.stop_signals_from_the_start(environment.program_name())
+    environment.refuse(environment.problems_before_import())
 
 try:
     import pytensor
@@ -62,6 +63,11 @@ except Exception as exc:
     if not os.environ.get("PYTENSOR_FLAGS"):
         raise
     _bad_environment(exc)
+
+if _PROGRAM:
+    environment.refuse(
+        [p for p in [environment.compile_dir_problem(pytensor.config.base_compiledir)] if p]
+    )
 
 FLOATX_CHOICES = ("float32", "float64")
 MODE_CHOICES = ("NUMBA", "CVM", "JAX")

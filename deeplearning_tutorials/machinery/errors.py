@@ -10,6 +10,8 @@ import contextlib
 import os
 import signal
 import sys
+import threading
+import time
 import unicodedata
 
 
@@ -96,11 +98,53 @@ def stop_signals_from_the_start(prog="deeplearning_tutorials"):
     """For a tutorial started as a program, from its first import on: Ctrl-C,
     SIGTERM and SIGHUP end it at once (unless ignored, as under ``nohup``)
     with one line and exit status 128 + the signal's number instead of a
-    traceback, until the command line takes over."""
+    traceback, until the command line takes over; and they do so even while
+    Python is held inside a library's C code (:func:`_watch_stops`)."""
     handler = ExitAtOnce(lambda signum: f"{prog}: interrupted by {signal_name(signum)}")
     for signum in STOP_SIGNALS:
         if signal.getsignal(signum) != signal.SIG_IGN:
             signal.signal(signum, handler)
+    _watch_stops()
+
+
+# How long a stop signal may wait for Python's own handler before the
+# watcher ends the program itself.
+STUCK_SECONDS = 3.0
+
+
+def _watch_stops():
+    """A Python signal handler runs only between two bytecodes of the main
+    thread: while that thread is inside C code that does not return (a BLAS
+    library that spins on a failed allocation under a memory limit was seen
+    to), SIGTERM would be held back for ever. The C-level handler also
+    writes the signal's number to a "wakeup" pipe; a daemon thread reads it
+    and, if the program is still there :data:`STUCK_SECONDS` later and the
+    stop is still one that ends the program at once (:class:`ExitAtOnce`,
+    outside a file being written), ends it as the handler would have."""
+    try:
+        read_end, write_end = os.pipe()
+        os.set_blocking(write_end, False)
+        signal.set_wakeup_fd(write_end, warn_on_full_buffer=False)
+    except (OSError, ValueError):  # not the main thread, or no pipe left
+        return
+    threading.Thread(target=_watcher, args=(read_end,), daemon=True).start()
+
+
+def _watcher(read_end):
+    while True:
+        try:
+            received = os.read(read_end, 64)
+        except OSError:
+            return
+        for signum in received:
+            handler = signal.getsignal(signum) if signum in STOP_SIGNALS else None
+            if not isinstance(handler, ExitAtOnce):
+                continue  # the training loop's stop, or another signal
+            time.sleep(STUCK_SECONDS)
+            while _deferred["depth"]:
+                time.sleep(0.05)
+            if signal.getsignal(signum) is handler:
+                exit_interrupted(signum, handler.message(signum))
 
 
 def exit_interrupted(signum, message):
