@@ -23,7 +23,10 @@ HERE = Path(__file__).resolve().parent
 OUT = HERE.parent / "_generated" / "figures"
 
 # the chapters' figure modules, in the order of the site
-MODULES = ["gettingstarted", "mlp", "lenet", "autoencoders", "rbm", "hamiltonian", "contractive", "utilities", "favicon"]
+MODULES = [
+    "gettingstarted", "mlp", "lenet", "autoencoders", "rbm", "hamiltonian", "contractive",
+    "slot_filling", "music", "sentiment", "utilities", "favicon",
+]
 
 
 def figures():
