@@ -19,7 +19,7 @@ Two ways in (doc/porting.md, "Change the imports"):
 This package *is* the kit's ``theano`` module (``theano`` below is the
 package itself): ``function``, ``shared``, ``scan``, ``In``, ``Param``, ``Mode``,
 ``config``, ``grad``, ``tensor``, ``sandbox``, ``printing``, ``gradient``,
-``ifelse``. Each submodule states which Theano version's signatures and
+``ifelse``, ``compat``. Each submodule states which Theano version's signatures and
 defaults it follows; a name the kit does not offer raises
 :class:`~.errors.TheanoNameError` saying what to do instead.
 """
@@ -27,12 +27,19 @@ defaults it follows; a name the kit does not offer raises
 import sys
 
 import pytensor
-from pytensor import Out, grad, shared  # noqa: F401
+from pytensor import Out, shared  # noqa: F401
 from pytensor.tensor import dot  # noqa: F401
 from pytensor.printing import pp  # noqa: F401
 
 import deeplearning_tutorials  # noqa: F401 - the project's defaults (floatX float32, Numba)
-from deeplearning_tutorials.theano_compat import gradient, ifelse, printing, sandbox, tensor
+from deeplearning_tutorials.theano_compat import (
+    compat,
+    gradient,
+    ifelse,
+    printing,
+    sandbox,
+    tensor,
+)
 from deeplearning_tutorials.theano_compat.compile import (
     FrozenNoiseError,
     In,
@@ -42,7 +49,12 @@ from deeplearning_tutorials.theano_compat.compile import (
     function,
 )
 from deeplearning_tutorials.theano_compat.config import apply_theano_flags, config
-from deeplearning_tutorials.theano_compat.errors import TheanoNameError, missing_names
+from deeplearning_tutorials.theano_compat.gradient import grad
+from deeplearning_tutorials.theano_compat.errors import (
+    TheanoImportError,
+    TheanoNameError,
+    missing_names,
+)
 from deeplearning_tutorials.theano_compat.importhook import install, installed, uninstall
 from deeplearning_tutorials.theano_compat.scan_module import scan
 
@@ -55,8 +67,8 @@ theano = sys.modules[__name__]
 apply_theano_flags()
 
 __all__ = [
-    "FrozenNoiseError", "In", "Mode", "Out", "Param", "ShapeMismatchError", "TheanoNameError",
-    "config", "dot", "function", "grad", "gradient", "ifelse", "install", "installed",
+    "FrozenNoiseError", "In", "Mode", "Out", "Param", "ShapeMismatchError", "TheanoImportError",
+    "TheanoNameError", "compat", "config", "dot", "function", "grad", "gradient", "ifelse", "install", "installed",
     "printing", "sandbox", "scan", "shared", "tensor", "theano", "uninstall",
 ]
 

@@ -31,6 +31,12 @@ Theano's mode names and ``Mode``
     ``theano.Mode(linker='cvm')`` (:class:`Mode`, Theano 0.6-1.0's
     signature) compiles in the current default mode too.
 
+Theano's ``shared_randomstreams`` draws
+    A draw of the kit's ``shared_randomstreams.RandomStreams`` is made by a
+    NumPy ``RandomState``, as Theano's was, so that it gives Theano's
+    numbers; under Numba it runs in object mode. JAX has none: under
+    ``device='gpu'`` a function that draws runs on the CPU, with a warning.
+
 ``device='gpu'``
     Once ``theano.config.device`` is mapped onto JAX (:mod:`.device`), a
     function in Theano's default mode is compiled for JAX, its
@@ -42,11 +48,12 @@ import warnings
 
 import pytensor
 from pytensor.compile.mode import Mode as PyTensorMode
-from pytensor.compile.mode import get_default_mode
+from pytensor.compile.mode import get_default_mode, get_mode
 from pytensor.graph.replace import clone_replace
 from pytensor.tensor.random.type import RandomType
 
-from deeplearning_tutorials.theano_compat import device
+from deeplearning_tutorials.theano_compat import device, test_values
+from deeplearning_tutorials.theano_compat.tensor.raw_random import contains_random_function
 
 
 class FrozenNoiseError(RuntimeError):
@@ -175,7 +182,7 @@ class LegacyFunction:
         if self._diagnostic is None:
             inputs, outputs, givens, updates, kwargs = self._rebuild
             probe = _as_list(outputs) + [new for _, new in _pairs(updates)]
-            with warnings.catch_warnings():
+            with warnings.catch_warnings(), test_values.suspended():
                 warnings.simplefilter("ignore", DeprecationWarning)
                 self._diagnostic = pytensor.function(
                     inputs, probe, givens=givens, no_default_updates=True,
@@ -204,7 +211,12 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
              no_default_updates=False, accept_inplace=False, name=None,
              rebuild_strict=True, allow_input_downcast=None, profile=None,
              on_unused_input=None):
-    """Theano 1.0's ``theano.function`` (the signature of 0.6-1.0) on PyTensor."""
+    """Theano 1.0's ``theano.function`` (the signature of 0.6-1.0) on PyTensor.
+
+    ``updates`` and ``givens`` may be any iterable of pairs (Python 2's
+    ``zip(params, new)`` was a list; Python 3's is an iterator, read once here).
+    """
+    updates, givens = _listed(updates), _listed(givens)
     variables, names, defaults = [], [], {}
     for position, item in enumerate(inputs):
         if isinstance(item, In):
@@ -225,14 +237,38 @@ def function(inputs, outputs=None, mode=None, updates=None, givens=None,
     )
     rebuild = (variables, outputs, givens, updates, kwargs)
     if device.mapped_device() and kwargs["mode"] is None:
-        return _function_for_jax(rebuild, names, defaults, no_default_updates)
+        with test_values.suspended():  # what the kit builds here is its own
+            return _function_for_jax(rebuild, names, defaults, no_default_updates)
     fn = _compile(variables, outputs, kwargs)
     check_streams_advance(fn, no_default_updates)
     return LegacyFunction(fn, names, defaults, rebuild)
 
 
+#: the linkers without an object mode, which cannot run a NumPy RandomState's draw
+_LINKERS_WITHOUT_PYTHON = ("JAXLinker", "PytorchLinker", "MLXLinker")
+
+
+def _refuse_draws_where_python_cannot_run(outputs, kwargs):
+    """A ``NotImplementedError`` (which sends a JAX function to the CPU) for
+    a function that draws from ``shared_randomstreams`` under a backend
+    without an object mode. Numba runs the draw in its object mode."""
+    linker = type(get_mode(kwargs["mode"]).linker).__name__
+    if linker not in _LINKERS_WITHOUT_PYTHON:
+        return
+    roots = [getattr(o, "variable", o) for o in _as_list(outputs)]
+    roots += [new for _, new in _pairs(kwargs["updates"])]
+    roots += [new for _, new in _pairs(kwargs["givens"])]
+    op = contains_random_function(roots)
+    if op is not None:
+        raise NotImplementedError(
+            f"{op} draws from a NumPy RandomState (theano.tensor.shared_randomstreams, "
+            f"replayed as Theano drew), which {linker} cannot run"
+        )
+
+
 def _compile(variables, outputs, kwargs):
-    with warnings.catch_warnings():
+    _refuse_draws_where_python_cannot_run(outputs, kwargs)
+    with warnings.catch_warnings(), test_values.suspended():
         # PyTensor deprecates no_default_updates; the kit's own warning follows
         warnings.filterwarnings("ignore", "The no_default_updates", DeprecationWarning)
         return pytensor.function(variables, outputs, **kwargs)
@@ -336,7 +372,27 @@ def _as_list(outputs):
     return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
 
 
+def _listed(pairs):
+    """A dict, list or tuple of pairs as it is; another iterable (a ``zip``,
+    a dict view, a generator) as a list."""
+    if pairs is None or isinstance(pairs, (dict, list, tuple)):
+        return pairs
+    return list(pairs)
+
+
 def _pairs(updates):
     if updates is None:
         return []
     return list(updates.items()) if hasattr(updates, "items") else list(updates)
+
+
+from deeplearning_tutorials.theano_compat.errors import missing_names  # noqa: E402
+
+__getattr__ = missing_names(
+    __name__,
+    {
+        "sharedvalue": "use theano.shared",
+        "function_module": "use theano.function",
+        "SharedVariable": "PyTensor's is pytensor.compile.sharedvalue.SharedVariable",
+    },
+)

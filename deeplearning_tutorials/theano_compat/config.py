@@ -1,11 +1,11 @@
 """``theano.config``: PyTensor's configuration, with Theano's GPU switch accepted.
 
 Reading or setting an attribute reads or sets ``pytensor.config`` (``floatX``,
-``mode``, ``optimizer``, ``compute_test_value`` ...), so ::
+``mode``, ``optimizer`` ...), so ::
 
     theano.config.floatX = 'float32'
 
-works as it did. Two Theano habits need more:
+works as it did. Some Theano habits need more:
 
 ``device``
     Theano 0.x/1.0 chose the GPU with ``device='gpu'`` (old back end) or
@@ -16,9 +16,19 @@ works as it did. Two Theano habits need more:
     ``'cpu'`` (as Theano's did when it could not initialise its GPU) and a
     :class:`UserWarning` says why. :mod:`.device` tells the whole story.
 
+``compute_test_value``
+    PyTensor dropped test values; the kit computes them as Theano did
+    (:mod:`.test_values`), so ``'raise'`` reports a shape error where the
+    graph is built.
+
+Names PyTensor lacks
+    Reading one raises :class:`~.errors.TheanoNameError`; setting one warns
+    that it has no effect. Theano's dotted names (``config.blas.ldflags``,
+    ``config.gcc.cxxflags``) are PyTensor's ``blas__ldflags`` ...
+
 ``THEANO_FLAGS``
-    ``floatX``, ``mode`` and ``device`` in ``THEANO_FLAGS`` are honoured when
-    the kit is imported (``PYTENSOR_FLAGS`` wins where both are set). The
+    ``floatX``, ``mode``, ``device`` and ``compute_test_value`` in
+    ``THEANO_FLAGS`` are honoured when the kit is imported (``PYTENSOR_FLAGS`` wins where both are set). The
     default ``floatX`` is this project's ``float32``, where Theano's was
     ``float64``: set ``floatX=float64`` for Theano's.
 """
@@ -29,6 +39,9 @@ import warnings
 import pytensor
 
 from deeplearning_tutorials.theano_compat import device as _device
+from deeplearning_tutorials.theano_compat import test_values as _test_values
+from deeplearning_tutorials.theano_compat.errors import GUIDE, TheanoNameError
+
 _THEANO_MODES = {"FAST_RUN": None, "FAST_COMPILE": "FAST_COMPILE", "DebugMode": "DebugMode"}
 
 
@@ -45,21 +58,78 @@ class TheanoConfig:
         accept_device(value)
 
     @property
+    def compute_test_value(self):
+        """Theano's test values (:mod:`.test_values`): ``'off'``, ``'ignore'``,
+        ``'warn'``, ``'raise'`` or ``'pdb'``."""
+        return _test_values.mode()
+
+    @compute_test_value.setter
+    def compute_test_value(self, value):
+        _test_values.set_mode(value)
+
+    @property
     def pytensor(self):
         """PyTensor's own configuration, for what Theano did not have."""
         return pytensor.config
 
     def __getattr__(self, name):
-        return getattr(pytensor.config, name)
+        if name.startswith("__"):
+            raise AttributeError(name)
+        if _is_setting(name):
+            return getattr(pytensor.config, name)
+        if _is_section(name):
+            return _Section(name)
+        ignored = self.__dict__.get("_ignored", {})
+        if name in ignored:
+            return ignored[name]
+        raise TheanoNameError(
+            f"theano.config.{name} is not supported by the porting kit "
+            f"(deeplearning_tutorials.theano_compat): PyTensor has no such setting "
+            f"(theano.config.pytensor lists PyTensor's; see {GUIDE})"
+        )
 
     def __setattr__(self, name, value):
         if name == "device":
             accept_device(value)
-        else:
+        elif name == "compute_test_value":
+            _test_values.set_mode(value)
+        elif _is_setting(name):
             setattr(pytensor.config, name, value)
+        else:
+            warnings.warn(
+                f"theano.config.{name} = {value!r}: PyTensor has no such setting, so it "
+                f"has no effect (kept only to be read back; see {GUIDE})",
+                UserWarning,
+                stacklevel=2,
+            )
+            self.__dict__.setdefault("_ignored", {})[name] = value
 
     def __dir__(self):
-        return sorted({"device", "pytensor", *dir(pytensor.config)})
+        return sorted({"device", "compute_test_value", "pytensor", *dir(pytensor.config)})
+
+
+class _Section:
+    """Theano's dotted settings (``theano.config.blas.ldflags``), on PyTensor's
+    flat names (``blas__ldflags``)."""
+
+    def __init__(self, prefix):
+        object.__setattr__(self, "_prefix", prefix)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(config, f"{self._prefix}__{name}")
+
+    def __setattr__(self, name, value):
+        setattr(config, f"{self._prefix}__{name}", value)
+
+
+def _is_setting(name):
+    return name in pytensor.config._config_var_dict
+
+
+def _is_section(name):
+    return any(key.startswith(name + "__") for key in pytensor.config._config_var_dict)
 
 
 def accept_device(value):
@@ -87,6 +157,8 @@ def apply_theano_flags(environ=None):
         pytensor.config.mode = mode
     if "device" in flags:
         accept_device(flags["device"])
+    if "compute_test_value" in flags:
+        _test_values.set_mode(flags["compute_test_value"])
 
 
 config = TheanoConfig()

@@ -2,3 +2,7 @@
 Theano 0.6-1.0."""
 
 from pytensor.ifelse import IfElse, ifelse  # noqa: F401
+
+from deeplearning_tutorials.theano_compat.errors import missing_names  # noqa: E402
+
+__getattr__ = missing_names(__name__, {})

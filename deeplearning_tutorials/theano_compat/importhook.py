@@ -4,7 +4,8 @@ After :func:`install`, every ``import theano...`` in the process -- in the
 script and in every module it imports -- is answered by the kit's module of
 the same path (``theano.tensor.nnet.conv`` is
 ``deeplearning_tutorials.theano_compat.tensor.nnet.conv``). A path the kit does not have
-fails with ``ModuleNotFoundError`` that says so. :func:`uninstall` removes
+fails with :class:`~.errors.TheanoImportError` (a ``ModuleNotFoundError``)
+that says what to do instead. :func:`uninstall` removes
 the hook and the ``theano`` modules it made.
 
 A real Theano, if installed, is shadowed while the hook is in place.
@@ -15,7 +16,7 @@ import importlib.abc
 import importlib.util
 import sys
 
-KIT = "deeplearning_tutorials.theano_compat"
+from deeplearning_tutorials.theano_compat.errors import KIT, TheanoImportError
 
 
 class _Alias(importlib.abc.Loader):
@@ -38,11 +39,17 @@ class TheanoFinder(importlib.abc.MetaPathFinder):
         if fullname != "theano" and not fullname.startswith("theano."):
             return None
         target = KIT + fullname[len("theano"):]
-        if importlib.util.find_spec(target) is None:
-            raise ModuleNotFoundError(
+        try:
+            spec = importlib.util.find_spec(target)
+        except TheanoImportError:
+            raise  # a name the kit knows it lacks: its advice
+        except ModuleNotFoundError:
+            spec = None
+        if spec is None:
+            raise TheanoImportError(
                 f"{fullname} is not supported by the porting kit ({KIT}); "
                 "see doc/porting.md for what to use instead",
-                name=fullname,
+                name=None,
             )
         return importlib.util.spec_from_loader(fullname, _Alias(target))
 

@@ -38,15 +38,28 @@ Python 2 -> 3 mechanics:
 * a file opened ``'wb'`` into a name that the script ``.write()``\\ s and
   never hands to ``dump`` -> ``'w'`` (Python 2 wrote ``str``, which was bytes).
 
+An import of a Theano module or name that the kit lacks
+(``import theano.sandbox.cuda``, ``from theano.tensor.nnet import neighbours``)
+is left as it is -- the rewriter never writes an import that does not exist --
+and :class:`PortWarning` names its line and what to do instead (the kit's
+advice for that name).
+
 What the rules do not cover (backticks, ``<>``, octal literals, ``exec``
 statements, string/bytes mixing) is left as it is; the porting guide lists it.
 """
 
+import importlib
+import importlib.util
 import io
 import re
 import tokenize
+import warnings
 
 KIT = "deeplearning_tutorials.theano_compat"
+
+
+class PortWarning(UserWarning):
+    """A line the rewriter left as it was: the kit lacks what it imports."""
 
 #: ``import X`` -> ``import Y as X``
 _RENAMED_MODULES = {"cPickle": "pickle", "cStringIO": "io", "StringIO": "io", "Queue": "queue"}
@@ -77,6 +90,11 @@ def port_source(text, kit=KIT):
     for logical in _logical_lines(text):
         first = logical[0].string
         if first in ("import", "from"):
+            lacking = _kit_lacks(logical, kit)
+            if lacking:
+                warnings.warn(f"line {logical[0].start[0]} left as it is: {lacking}",
+                              PortWarning, stacklevel=2)
+                continue
             edits += _import_edits(logical, lines, kit, theano_bound)
             continue
         if first == "print" and not print_function:
@@ -179,6 +197,59 @@ def _import_edits(tokens, lines, kit, theano_bound):
     if kept:
         statements.append("import " + ", ".join(kept))
     return [(first.start[0], first.start[1], last.end[1], "; ".join(statements))]
+
+
+def _kit_lacks(tokens, kit):
+    """What the kit says about a Theano module or name this import asks for
+    and the kit lacks (None when it has them all, or the line is not Theano's)."""
+    words = [t.string for t in tokens if t.type == tokenize.NAME or t.string in ".,*"]
+    if tokens[0].string == "from":
+        cut = words.index("import")
+        module = "".join(words[1:cut])
+        if not (module == "theano" or module.startswith("theano.")):
+            return None
+        names, skip = [], False
+        for word in words[cut + 1:]:
+            if word in (",", "as"):
+                skip = word == "as"
+                continue
+            if not skip and word != "*":
+                names.append(word)
+            skip = False
+        return _lacks(kit + module[len("theano"):], names)
+    modules, current, skip = [], "", False
+    for word in words[1:] + [","]:
+        if word == ",":
+            if current:
+                modules.append(current)
+            current, skip = "", False
+        elif word == "as":
+            skip = True
+        elif not skip:
+            current += word
+    for module in modules:
+        if module.startswith("theano."):
+            lacking = _lacks(kit + module[len("theano"):], [])
+            if lacking:
+                return lacking
+    return None
+
+
+def _lacks(target, names):
+    try:
+        spec = importlib.util.find_spec(target)
+    except ImportError as error:
+        return str(error)
+    if spec is None:
+        return f"{target} does not exist"
+    module = importlib.import_module(target)
+    for name in names:
+        if not hasattr(module, name):
+            try:
+                importlib.import_module(f"{target}.{name}")
+            except ImportError as error:
+                return str(error)
+    return None
 
 
 def _itertools_edit(tokens, lines):

@@ -14,9 +14,11 @@ name                        behaviour of
 ``unbroadcast``,            two return their input's values unchanged)
 ``patternbroadcast``
 ``abs_``                    Theano 0.6-1.0 (``abs``)
+``grad``                    Theano 0.6-1.0, ``wrt`` any iterable (:mod:`..gradient`)
 ``nnet``                    :mod:`.nnet`
 ``signal``                  :mod:`.signal` (``pool``, ``downsample``)
-``shared_randomstreams``    :mod:`.shared_randomstreams`
+``shared_randomstreams``    :mod:`.shared_randomstreams` (Theano 0.6-1.0's numbers)
+``raw_random``              :mod:`.raw_random` (its ``RandomState`` Op)
 ==========================  ====================================================
 
 A Theano name that is neither raises
@@ -35,9 +37,13 @@ from deeplearning_tutorials.theano_compat.errors import missing_names
 # ``signal``, which the line above brought in, and stop there
 nnet = _importlib.import_module(__name__ + ".nnet")
 signal = _importlib.import_module(__name__ + ".signal")
+raw_random = _importlib.import_module(__name__ + ".raw_random")
 shared_randomstreams = _importlib.import_module(__name__ + ".shared_randomstreams")
 
 abs_ = _pt.abs
+
+# Theano's grad, with any iterable as ``wrt`` (``theano.gradient``)
+from deeplearning_tutorials.theano_compat.gradient import grad  # noqa: E402
 
 
 def flatten(x, outdim=1, ndim=None):
@@ -73,6 +79,5 @@ __getattr__ = missing_names(
     {
         "shared": "use theano.shared (deeplearning_tutorials.theano_compat.shared)",
         "opt": "Theano's graph optimisations are PyTensor's rewrites (pytensor.graph.rewriting)",
-        "raw_random": "draw through theano.tensor.shared_randomstreams.RandomStreams",
     },
 )
