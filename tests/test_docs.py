@@ -32,9 +32,10 @@ import dlt_generate  # noqa: E402
 # The chapters, in the order of the index; each is doc/<name>.md in English
 # and doc/zh/<name>.md in Chinese.
 # the tutorials that train on MNIST and have a learning curve, and all of
-# them: those, the contractive autoencoder and the HMC sampler
+# them: those, the contractive autoencoder, the HMC sampler and the three
+# sequence chapters
 TRAINED = ["logistic_sgd", "logistic_cg", "mlp", "convolutional_mlp", "dA", "SdA", "rbm", "DBN"]
-TUTORIALS = [*TRAINED[:6], "cA", "rbm", "DBN", "hmc"]
+TUTORIALS = [*TRAINED[:6], "cA", "rbm", "DBN", "hmc", "rnnslu", "lstm", "rnnrbm"]
 CHAPTERS = [
     "gettingstarted",
     *TUTORIALS,

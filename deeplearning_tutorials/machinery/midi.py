@@ -132,7 +132,9 @@ def piano_roll_of(notes, r, dt):
     piano_roll = numpy.zeros((length, r[1] - r[0]))
     for number, start, end in notes:
         try:
-            piano_roll[int(numpy.ceil(start / dt)) : int(numpy.ceil(end / dt)), number - r[0]] = 1
+            piano_roll[
+                int(numpy.ceil(start / dt)) : int(numpy.ceil(end / dt)), number - r[0]
+            ] = 1
         except IndexError:
             raise MidiFileError(
                 f"note {number} lies outside the range r = {tuple(r)}"
@@ -145,10 +147,11 @@ def _name_of(filename):
 
 
 def open_midi(filename):
-    """A ``mido.MidiFile`` from a path or a binary file object; a damaged
-    file is a :class:`MidiFileError` naming it."""
+    """A ``mido.MidiFile`` from a path or a binary file object (read from
+    its start); a damaged file is a :class:`MidiFileError` naming it."""
     try:
         if hasattr(filename, "read"):
+            filename.seek(0)
             return mido.MidiFile(file=filename)
         return mido.MidiFile(os.fspath(filename))
     except FileNotFoundError:
@@ -186,14 +189,18 @@ def midi_messages(piano_roll, r=(21, 109), dt=0.2, patch=0):
         for note in notes:
             if i == 0 or note not in samples[i - 1]:
                 messages.append(
-                    mido.Message("note_on", channel=0, note=note, velocity=90, time=ticks)
+                    mido.Message(
+                        "note_on", channel=0, note=note, velocity=90, time=ticks
+                    )
                 )
                 ticks = 0
         ticks += int(dt * 200)
         for note in notes:
             if i == len(samples) - 1 or note not in samples[i + 1]:
                 messages.append(
-                    mido.Message("note_off", channel=0, note=note, velocity=0, time=ticks)
+                    mido.Message(
+                        "note_off", channel=0, note=note, velocity=0, time=ticks
+                    )
                 )
                 ticks = 0
     messages.append(mido.MetaMessage("end_of_track", time=0))
@@ -214,7 +221,9 @@ def midiwrite(filename, piano_roll, r=(21, 109), dt=0.2, patch=0):
             f"r = {tuple(r)} ({r[1] - r[0]} columns)"
         )
     if r[0] < 0 or r[1] > 128:
-        raise MidiFileError(f"the range r = {tuple(r)} is not within MIDI's notes 0 to 127")
+        raise MidiFileError(
+            f"the range r = {tuple(r)} is not within MIDI's notes 0 to 127"
+        )
     track = b"".join(
         _variable_length(message.time) + bytes(message.bin())
         for message in midi_messages(piano_roll, r, dt, patch)
@@ -225,7 +234,9 @@ def midiwrite(filename, piano_roll, r=(21, 109), dt=0.2, patch=0):
         with open(filename, "wb") as f:
             f.write(content)
     except OSError as exc:
-        raise OutputError(f"{_name_of(filename)}: cannot write ({exc.strerror or exc})") from None
+        raise OutputError(
+            f"{_name_of(filename)}: cannot write ({exc.strerror or exc})"
+        ) from None
 
 
 def _variable_length(value):
@@ -296,11 +307,21 @@ def _zip_members(path, split):
         with zipfile.ZipFile(path) as archive:
             for name in sorted(archive.namelist()):
                 parts = name.split("/")
-                if len(parts) >= 2 and parts[-2] == split and parts[-1].lower().endswith(".mid"):
+                if (
+                    len(parts) >= 2
+                    and parts[-2] == split
+                    and parts[-1].lower().endswith(".mid")
+                ):
                     buffer = io.BytesIO(archive.read(name))
                     buffer.name = f"{path}:{name}"
                     files.append(buffer)
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+    ) as exc:
         raise MidiFileError(f"{path}: not a readable zip archive ({exc})") from None
     return files
 
@@ -308,7 +329,7 @@ def _zip_members(path, split):
 def _cached_nottingham(url=NOTTINGHAM_URL, sha256=NOTTINGHAM_SHA256):
     target = _CACHE_DIR / "Nottingham.zip"
     if not target.is_file():
-        _download(url, target)
+        _download(url, target, sha256)
     actual = _sha256_of(target)
     if actual != sha256:
         raise MidiFileError(
@@ -327,21 +348,34 @@ def _sha256_of(path):
     return digest.hexdigest()
 
 
-def _download(url, target, timeout=60):
-    """Download ``url`` to ``target`` through a temporary file, so that an
-    interrupted download leaves nothing behind."""
+def _download(url, target, sha256, timeout=60):
+    """Download ``url`` to ``target`` through a temporary file, renamed only
+    once its SHA-256 is ``sha256``: an interrupted or damaged download leaves
+    nothing behind."""
     print(f"Downloading data from {url}")
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, part = tempfile.mkstemp(dir=target.parent, suffix=".part")
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:
+        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(
+            url, timeout=timeout
+        ) as response:
             for block in iter(lambda: response.read(1 << 20), b""):
                 out.write(block)
+        actual = _sha256_of(part)
+        if actual != sha256:
+            raise MidiFileError(
+                f"Nottingham.zip: the file downloaded from {url} does not have the "
+                f"expected sha256 {sha256} (checksum mismatch: {actual}); it was discarded"
+            )
         os.replace(part, target)
     except (OSError, ValueError) as exc:
-        os.unlink(part)
+        if isinstance(exc, MidiFileError):
+            raise
         raise MidiFileError(
             f"Nottingham.zip: not found locally and the download from {url} failed "
             f"({exc}). Offline? Pass --data-dir DIR, a folder holding Nottingham.zip "
-            f"(sha256 {NOTTINGHAM_SHA256}) or its train/, valid/ and test/ folders"
+            f"(sha256 {sha256}) or its train/, valid/ and test/ folders"
         ) from None
+    finally:
+        if os.path.exists(part):
+            os.unlink(part)
