@@ -698,7 +698,9 @@ def train_lstm(
     decay_c=0.0,  # Weight decay for the classifier applied to the U weights.
     lrate=0.0001,  # Learning rate for sgd (not used for adadelta and rmsprop)
     n_words=10000,  # Vocabulary size
-    optimizer=adadelta,  # sgd, adadelta and rmsprop available, sgd very hard to use, not recommanded (probably need momentum and decaying learning rate).
+    # sgd, adadelta and rmsprop available, sgd very hard to use, not
+    # recommanded (probably need momentum and decaying learning rate).
+    optimizer=adadelta,
     encoder="lstm",  # TODO: can be removed must be lstm.
     saveto="lstm_model.npz",  # The best model will be saved there
     validFreq=370,  # Compute the validation error after this number of update.
@@ -803,7 +805,9 @@ def _train(model_options, data_dir, checkpoint_dir, resume, results_json):
     load_data, prepare_data = get_dataset(o["dataset"])
 
     print("Loading data")
-    path = imdb.DEFAULT_DATASET if data_dir is None else os.path.join(data_dir, imdb.DEFAULT_DATASET)
+    path = imdb.DEFAULT_DATASET
+    if data_dir is not None:
+        path = os.path.join(data_dir, imdb.DEFAULT_DATASET)
     path = imdb.get_dataset_file(path, imdb.DEFAULT_DATASET, imdb.IMDB_URL)
     train, valid, test = load_data(
         path=path, n_words=o["n_words"], valid_portion=0.05, maxlen=o["maxlen"]
@@ -1193,7 +1197,9 @@ _STATE_RULES = {
         v,
     ),
     "costs": lambda v: checkpoint.is_list_of(
-        lambda c: isinstance(c, list) and len(c) == 3 and all(isinstance(n, (int, float)) for n in c),
+        lambda c: isinstance(c, list)
+        and len(c) == 3
+        and all(isinstance(n, (int, float)) for n in c),
         v,
     ),
     "has_best": lambda v: type(v) is bool,
@@ -1297,11 +1303,12 @@ def main(argv=None):
         "original lstm.py does, and print its lines.",
         data=False,
         # Measured on the generated reviews with the default sizes (dim_proj
-        # 128, minibatches of 16, one validation per epoch; results/lstm.json):
-        # CVM 1.26-1.30 s per epoch, NUMBA 1.33-1.85 s, and CVM compiles in
-        # half the time on a cold cache. The matrices of a step are small
-        # (16 x 128 by 128 x 512): a second BLAS thread made an epoch 7 to 15
-        # times slower, its threads waiting for each other.
+        # 128, minibatches of 16, one validation per epoch;
+        # results/lstm_speed.json): CVM 0.94 s per epoch (median), NUMBA
+        # 1.25 s (the original: 1.82 s), and CVM compiles in half NUMBA's
+        # time on a cold cache. A step's matrices are small (16 x 128 by
+        # 128 x 512): a second BLAS thread made an epoch 7 to 15 times
+        # slower, its threads waiting for each other.
         default_mode="CVM",
         default_blas_threads=1,
     )
@@ -1318,7 +1325,7 @@ def main(argv=None):
     add("--max-epochs", type=cli.positive_int, default=100,
         help="the maximum number of epochs (the original's command line; "
         "train_lstm's own default is 5000)")
-    add("--disp-freq", dest="dispFreq", type=cli.positive_int, default=10,
+    add("--disp-freq", dest="dispFreq", metavar="N", type=cli.positive_int, default=10,
         help="print the cost every N updates")
     add("--decay-c", type=cli.non_negative_float, default=0.0,
         help="weight decay of the classifier's U weights")
@@ -1332,9 +1339,9 @@ def main(argv=None):
     add("--saveto", metavar="PATH", default="lstm_model.npz",
         help="where the best parameters are saved (.npz) and the options "
         "(PATH.pkl); an empty string saves nothing")
-    add("--valid-freq", dest="validFreq", type=_frequency, default=370,
+    add("--valid-freq", dest="validFreq", metavar="N", type=_frequency, default=370,
         help="compute the errors every N updates (-1: once per epoch)")
-    add("--save-freq", dest="saveFreq", type=_frequency, default=1110,
+    add("--save-freq", dest="saveFreq", metavar="N", type=_frequency, default=1110,
         help="save the parameters every N updates (-1: once per epoch)")
     add("--maxlen", type=cli.non_negative_int, default=100,
         help="training reviews of this many words or more are left out (0: none)")

@@ -146,9 +146,9 @@ def test_the_audit_finds_a_figure_its_record_does_not_hold(tmp_path, monkeypatch
     doc.write_text(
         "Two threads: 5.922 ms (`results/bench_threads.json`), 5.93 ms too.\n\n"
         "| step | time |\n|---|---|\n| a | 2.428 ms |\n\n"
-        "Uncited: 3 min. Published: 97.34 min.\n"
+        "Uncited: 3.25 min. Published: 97.34 min.\n"
     )
     assert record.exists()
     missing, uncited = audit(doc)
     assert [m.split(" not in")[0] for m in missing] == ["5.93 ms"]
-    assert [u.split(":")[0] for u in uncited] == ["3 min"]
+    assert [u.split(":")[0] for u in uncited] == ["3.25 min"]

@@ -95,9 +95,10 @@ def test_committed_records_are_consistent_and_in_the_readme(path):
         return
     if published.costs_at_epochs is not None:
         costs = saved["costs_per_epoch"]
-        # the original prints each epoch's mean cost on the line after "Epoch i/N"
+        # the original prints each epoch's mean cost on the line after "Epoch
+        # i/N"; a longer run resumed from the record's may follow in the log
         printed = [float(l) for l in log if l.strip().lstrip("-").replace(".", "", 1).isdigit()]
-        assert printed[-len(costs):] == pytest.approx(costs, rel=1e-9)
+        assert printed[: len(costs)] == pytest.approx(costs, rel=1e-9)
         assert f"{costs[0]:.2f} … {costs[-1]:.2f}" in readme
         return
     if published.costs_per_epoch is not None:

@@ -549,7 +549,9 @@ def test_tiny_training_in_float32_prints_what_the_original_did():
 
 @pytest.mark.slow
 def test_two_epochs_at_the_defaults_are_the_originals(float64):
-    """The tutorial's defaults in float64 (the published run's precision),
+    """The tutorial's defaults in float64 (Theano's default floatX; the
+    chapter does not say which its run used: the printed mean is a float64
+    either way, since the monitor is divided by an int64 length),
     two epochs on Nottingham's training set in the default backend: the
     costs the original printed (rnnrbm_nottingham_2epochs_float64.stdout:
     -15.03576657174194 and -10.485618490985505; the chapter's run, whose
