@@ -39,7 +39,6 @@ above 0.3, and ``ceil`` moves some note ends one step later, in the original
 as here.
 """
 
-import hashlib
 import io
 import os
 import struct
@@ -52,6 +51,7 @@ from pathlib import Path
 import mido
 import numpy
 
+from deeplearning_tutorials.machinery.data import sha256_of
 from deeplearning_tutorials.machinery.errors import InputError, OutputError
 
 #: microseconds per quarter note before any tempo event (120 beats per minute)
@@ -330,7 +330,7 @@ def _cached_nottingham(url=NOTTINGHAM_URL, sha256=NOTTINGHAM_SHA256):
     target = _CACHE_DIR / "Nottingham.zip"
     if not target.is_file():
         _download(url, target, sha256)
-    actual = _sha256_of(target)
+    actual = sha256_of(target)
     if actual != sha256:
         raise MidiFileError(
             f"{target}: checksum mismatch (sha256 {actual}, expected {sha256}); "
@@ -338,14 +338,6 @@ def _cached_nottingham(url=NOTTINGHAM_URL, sha256=NOTTINGHAM_SHA256):
             "to download it again, or pass --data-dir DIR"
         )
     return target
-
-
-def _sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _download(url, target, sha256, timeout=60):
@@ -361,7 +353,7 @@ def _download(url, target, sha256, timeout=60):
         ) as response:
             for block in iter(lambda: response.read(1 << 20), b""):
                 out.write(block)
-        actual = _sha256_of(part)
+        actual = sha256_of(part)
         if actual != sha256:
             raise MidiFileError(
                 f"Nottingham.zip: the file downloaded from {url} does not have the "
