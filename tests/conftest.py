@@ -59,9 +59,18 @@ def _restore_pytensor_settings():
 
     names = ("mode", "floatX", "numba__fastmath")
     saved = {name: getattr(pytensor.config, name) for name in names}
+    # ``--blas-threads N`` (or a tutorial's default of one thread) is also
+    # written to OPENBLAS_NUM_THREADS for the process, and every program a
+    # later test starts would inherit it: a float64 line compared to the last
+    # digit (cA's) then came out of one thread's sums instead of two
+    threads = os.environ.get("OPENBLAS_NUM_THREADS")
     yield
     for name, value in saved.items():
         setattr(pytensor.config, name, value)
+    if threads is None:
+        os.environ.pop("OPENBLAS_NUM_THREADS", None)
+    else:
+        os.environ["OPENBLAS_NUM_THREADS"] = threads
 
 
 @pytest.fixture
