@@ -5,7 +5,8 @@ The references:
 * MIDI: the original reader and writer (``midi.utils`` of the tutorial's
   ``midi.zip``, Python 2) run by tests/oracle/run_original_rnnrbm.sh: the
   rolls of every Nottingham file (rnnrbm_midiread_nottingham.json), of the
-  small files of tests/fixtures/rnnrbm/ (rnnrbm_midiread_synthetic.json),
+  small files tests/fixtures/rnnrbm/make_midi_files.py writes
+  (rnnrbm_midiread_synthetic.json),
   and the file its ``midiwrite`` wrote (rnnrbm_midiwrite.json);
 * the model: the original ``code/rnnrbm.py`` under Theano 1.0.5
   (original_rnnrbm_driver.py): a tiny model trained two epochs on three
@@ -22,6 +23,7 @@ find them through tests/shared_data.py and skip where they are absent.
 
 import contextlib
 import hashlib
+import importlib.util
 import io
 import json
 import shutil
@@ -99,23 +101,35 @@ def test_midiread_makes_the_original_readers_rolls_of_all_of_nottingham():
 SYNTHETIC = json.loads((ORACLE / "rnnrbm_midiread_synthetic.json").read_text())["reads"]
 
 
+@pytest.fixture(scope="module")
+def midi_files(tmp_path_factory):
+    """The three small MIDI files of tests/fixtures/rnnrbm/make_midi_files.py,
+    written afresh (the same bytes the original reader was run on)."""
+    spec = importlib.util.spec_from_file_location(
+        "make_midi_files", FIXTURES / "make_midi_files.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.write(tmp_path_factory.mktemp("midi"))
+
+
 @pytest.mark.parametrize(
     "read", SYNTHETIC, ids=[f"{e['file']}-{e['r']}-{e['dt']}" for e in SYNTHETIC]
 )
-def test_midiread_follows_the_original_reader_in_its_corners(read):
+def test_midiread_follows_the_original_reader_in_its_corners(read, midi_files):
     """Tempo changes carried from track to track, notes started twice,
     note-offs with nothing sounding, velocity-0 note-ons, unended notes,
     notes below the range (a negative column): the same notes, to the float,
     and the same roll."""
-    got = midi.midiread(FIXTURES / read["file"], tuple(read["r"]), read["dt"])
+    got = midi.midiread(midi_files / read["file"], tuple(read["r"]), read["dt"])
     assert got.notes == read["note_list"]
     assert list(got.piano_roll.shape) == read["shape"]
     assert roll_digest(got.piano_roll) == read["sha256"]
 
 
-def test_midiread_refuses_damaged_files_in_one_sentence(tmp_path):
+def test_midiread_refuses_damaged_files_in_one_sentence(tmp_path, midi_files):
     damaged = tmp_path / "damaged.mid"
-    damaged.write_bytes((FIXTURES / "overlaps.mid").read_bytes()[:30])
+    damaged.write_bytes((midi_files / "overlaps.mid").read_bytes()[:30])
     with pytest.raises(
         midi.MidiFileError, match="damaged.mid: not a readable MIDI file"
     ):
@@ -125,7 +139,7 @@ def test_midiread_refuses_damaged_files_in_one_sentence(tmp_path):
     with pytest.raises(midi.MidiFileError, match="no complete note"):
         midi.midiread(silent)
     with pytest.raises(midi.MidiFileError, match="note 99 lies outside the range"):
-        midi.midiread(FIXTURES / "below_range.mid", (21, 99))
+        midi.midiread(midi_files / "below_range.mid", (21, 99))
 
 
 # ------------------------------------------------------------------ midiwrite
