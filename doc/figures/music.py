@@ -303,7 +303,9 @@ def sample_file(record):
     if not samples:
         raise FileNotFoundError(f"{RECORD} lists no generated piece")
     relative = samples[0]
-    if not (REPO / relative).is_file():
+    # the repository keeps the PNG that generate saved beside the MIDI file,
+    # not the MIDI file (not ours to redistribute): either one is enough
+    if not any((REPO / relative).with_suffix(s).is_file() for s in (".mid", ".png")):
         raise FileNotFoundError(f"{relative} (listed by {RECORD}) does not exist")
     return relative
 
