@@ -17,7 +17,6 @@ file, and checked, so that a damaged or wrong file is refused with one
 sentence (:class:`~deeplearning_tutorials.machinery.data.DatasetError`).
 """
 
-import hashlib
 import os
 import tempfile
 import urllib.request
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy
 
-from deeplearning_tutorials.machinery.data import DatasetError, _unpickle
+from deeplearning_tutorials.machinery.data import DatasetError, _unpickle, sha256_of
 from deeplearning_tutorials.machinery.errors import InputError
 
 # The original's data/download.sh fetched the folds from here; the SHA-256 of
@@ -63,17 +62,12 @@ def _fold_path(fold, data_dir):
     path = CACHE_DIR / name
     if not path.is_file():
         _download(ATIS_URL % fold, path, ATIS_SHA256[fold])
-    elif _sha256(path) != ATIS_SHA256[fold]:
+    elif (actual := sha256_of(path)) != ATIS_SHA256[fold]:
         raise DatasetError(
-            f"{path}: not the original file (sha256 {_sha256(path)}, expected "
+            f"{path}: not the original file (sha256 {actual}, expected "
             f"{ATIS_SHA256[fold]}); delete it to download it again"
         )
     return path
-
-
-def _sha256(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
 
 
 def _download(url, target, sha256):
@@ -84,7 +78,7 @@ def _download(url, target, sha256):
     try:
         with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
             out.write(response.read())
-        if _sha256(tmp) != sha256:
+        if sha256_of(tmp) != sha256:
             raise DatasetError(
                 f"{target.name}: the file downloaded from {url} does not have the "
                 f"expected sha256 {sha256}; it was discarded"

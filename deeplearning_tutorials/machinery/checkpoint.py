@@ -497,11 +497,9 @@ def _files_of(path):
 def _digest(path, size, mtime_ns):
     key = (path, size, mtime_ns)
     if key not in _DIGESTS:
-        digest = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                digest.update(chunk)
-        _DIGESTS[key] = digest.hexdigest()
+        from deeplearning_tutorials.machinery.data import sha256_of
+
+        _DIGESTS[key] = sha256_of(path)
     return _DIGESTS[key]
 
 
