@@ -63,14 +63,24 @@ def _restore_pytensor_settings():
     # written to OPENBLAS_NUM_THREADS for the process, and every program a
     # later test starts would inherit it: a float64 line compared to the last
     # digit (cA's) then came out of one thread's sums instead of two
-    threads = os.environ.get("OPENBLAS_NUM_THREADS")
+    # (set by a test, or by a module-scoped fixture, which runs before this
+    # one): every test starts and ends with the value the session started with
+    _restore_blas_threads()
     yield
     for name, value in saved.items():
         setattr(pytensor.config, name, value)
-    if threads is None:
+    _restore_blas_threads()
+
+
+# OPENBLAS_NUM_THREADS as the test session found it
+_SESSION_BLAS_THREADS = os.environ.get("OPENBLAS_NUM_THREADS")
+
+
+def _restore_blas_threads():
+    if _SESSION_BLAS_THREADS is None:
         os.environ.pop("OPENBLAS_NUM_THREADS", None)
     else:
-        os.environ["OPENBLAS_NUM_THREADS"] = threads
+        os.environ["OPENBLAS_NUM_THREADS"] = _SESSION_BLAS_THREADS
 
 
 @pytest.fixture
