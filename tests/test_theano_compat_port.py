@@ -1,11 +1,25 @@
 """The porting kit's rewriter (``theano_compat.port.port_source``), rule by
-rule, on small scripts written for these tests."""
+rule, on small scripts written for these tests.
 
+The NumPy 2 rules are held to what NumPy 1.19.5 gave (the oracle's record,
+``tests/oracle/kit_numpy119.json``); the pickle rule to a Python 2 pickle
+(the shipped ``data/mnist.pkl.gz``) and to Python 3's own pickles.
+"""
+
+import json
+import pickle
+import sys
 import textwrap
+import warnings
 
+import numpy as np
 import pytest
+from conftest import REPO
 
-from deeplearning_tutorials.theano_compat.port import port_source
+from deeplearning_tutorials.theano_compat.port import Nep50Warning, PortWarning, port_source
+from deeplearning_tutorials.theano_compat.port import main as port_main
+
+ORACLE = REPO / "tests" / "oracle"
 
 KIT = "deeplearning_tutorials.theano_compat"
 
@@ -120,13 +134,6 @@ def test_print_stays_a_function_after_the_future_import():
     ("except ValueError, e:", "except ValueError as e:"),
     ("except (KeyError, ValueError), e:", "except (KeyError, ValueError) as e:"),
     ("except (KeyError, ValueError):", "except (KeyError, ValueError):"),
-    ("n_train_batches = n_examples / batch_size", "n_train_batches = n_examples // batch_size"),
-    ("num_batches = size(data)/mbs", "num_batches = size(data)//mbs"),
-    ("n_out = fan_in / 4", "n_out = fan_in / 4"),
-    ("pairs = zip(a, b)", "pairs = list(zip(a, b))"),
-    ("idx = range(10)", "idx = list(range(10))"),
-    ("for a, b in zip(x, y): pass", "for a, b in zip(x, y): pass"),
-    ("pairs = zip(a, b)[0]", "pairs = zip(a, b)[0]"),
     ("xrange_s = 'xrange'", "xrange_s = 'xrange'"),
     ("w = it.next()", "w = next(it)"),
     ("p.set_value(i.next())", "p.set_value(next(i))"),
@@ -142,6 +149,39 @@ def test_python2_mechanics(source, expected):
     new, changed = port(source + "\n")
     assert new == expected + "\n"
     assert bool(changed) == (source != expected)
+
+
+#: the first line of a Python 2 script (the rules for Python 2's semantics
+#: apply to Python 2 code only)
+PY2 = "print 'Python 2'\n"
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("n_train_batches = n_examples / batch_size", "n_train_batches = n_examples // batch_size"),
+    ("num_batches = size(data)/mbs", "num_batches = size(data)//mbs"),
+    ("n_out = fan_in / 4", "n_out = fan_in / 4"),
+    ("pairs = zip(a, b)", "pairs = list(zip(a, b))"),
+    ("idx = range(10)", "idx = list(range(10))"),
+    ("for a, b in zip(x, y): pass", "for a, b in zip(x, y): pass"),
+    ("pairs = zip(a, b)[0]", "pairs = zip(a, b)[0]"),
+])
+def test_python2_semantics_in_python2_code(source, expected):
+    new, changed = port(PY2 + source + "\n")
+    assert new == "print('Python 2')\n" + expected + "\n"
+    assert changed == [1] + ([2] if source != expected else [])
+
+
+@pytest.mark.parametrize("source", [
+    "n_train_batches = n_examples / batch_size",
+    "pairs = zip(a, b)",
+    "data = pickle.load(f)",
+])
+def test_python3_code_keeps_its_meaning(source):
+    """Without Python 2 syntax or names (nor ``import cPickle``), a script is
+    Python 3 already: its ``/`` is true division, its ``zip`` an iterator by
+    choice, its pickles Python 3's."""
+    source = "import pickle\n" + source + "\n"
+    assert port(source) == (source, [])
 
 
 def test_next_is_left_alone_in_a_file_that_defines_a_next_method():
@@ -194,3 +234,188 @@ def test_the_port_keeps_every_line_and_runs_under_python_3():
 def test_a_script_without_python_2_or_theano_is_left_alone():
     source = "import numpy as np\n\n\ndef f(x):\n    return x / 2  # halves\n"
     assert port_source(source) == (source, [])
+
+
+# -- NumPy 2's removed names, Python 2's pickles, NEP 50 -----------------------------
+
+#: what legacy NumPy code meant under NumPy 1.19.5: the oracle's record
+#: (tests/oracle/kit_numpy2_cases.py wrote tests/oracle/kit_numpy119.json)
+NUMPY119 = json.loads((ORACLE / "kit_numpy119.json").read_text())
+sys.path.insert(0, str(ORACLE))
+import kit_numpy2_cases  # noqa: E402
+
+
+def test_the_numpy_record_is_numpy_1_19():
+    assert NUMPY119["numpy"] == "1.19.5"
+    assert set(NUMPY119["promotion"]) == set(kit_numpy2_cases.PROMOTION)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("x = numpy.cast['float32'](0.5)", "x = numpy.array(0.5, dtype='float32')"),
+    ("x = np.cast[theano.config.floatX](v)", "x = np.array(v, dtype=theano.config.floatX)"),
+    ("t = np.cast[np.int](a > b)", "t = np.array(a > b, dtype=int)"),
+    ("t = np.cast['int32'](a,)", "t = np.array(a, dtype='int32')"),
+    ("y = np.cast['f'](np.cast['i'](x))", "y = np.array(np.array(x, dtype='i'), dtype='f')"),
+    ("z = np.zeros(3, dtype=np.float)", "z = np.zeros(3, dtype=float)"),
+    ("n = np.int(s) + np.long(t)", "n = int(s) + int(t)"),
+    ("ok = isinstance(v, (np.bool, np.object, np.str, np.unicode, np.complex))",
+     "ok = isinstance(v, (bool, object, str, str, complex))"),
+    ("a = np.zeros(2, np.float_) + np.NaN * np.Inf",
+     "a = np.zeros(2, np.float64) + np.nan * np.inf"),
+    ("lo = np.NINF", "lo = (-np.inf)"),
+    ("ok = np.alltrue(x) and np.sometrue(y)", "ok = np.all(x) and np.any(y)"),
+    ("p = np.product(x) * np.cumproduct(x)[0]", "p = np.prod(x) * np.cumprod(x)[0]"),
+    ("i = np.int0, np.uint0, np.string_, np.unicode_, np.complex_",
+     "i = np.intp, np.uintp, np.bytes_, np.str_, np.complex128"),
+    # left alone: names NumPy 2 has, a shim that restores an alias, other objects
+    ("x = np.float32(a) + np.inf", "x = np.float32(a) + np.inf"),
+    ("np.float = float", "np.float = float"),
+    ("y = table.cast['x'](3) + self.np.float", "y = table.cast['x'](3) + self.np.float"),
+])
+def test_numpy_names_removed_in_numpy_2(source, expected):
+    new, changed = port("import numpy as np, numpy\n" + source + "\n")
+    assert new.splitlines()[1] == expected
+    assert changed == ([2] if source != expected else [])
+
+
+def test_a_cast_over_lines_and_one_not_called():
+    with pytest.warns(PortWarning, match="line 4 left as it is: numpy.cast was removed"):
+        new, changed = port("""
+            import numpy
+            x = numpy.cast['float32'](
+                a + b)
+            f = numpy.cast['float32']
+        """)
+    assert new.splitlines()[1:] == ["x = numpy.array(", "    a + b, dtype='float32')",
+                                    "f = numpy.cast['float32']"]
+    assert changed == [2, 3]
+
+
+def test_numpy_is_only_what_the_script_imports_as_numpy():
+    source = "import numpy as N\nnp = Namespace()\nx = np.float + np.cast['x'](1) + N.float\n"
+    assert port(source)[0].splitlines()[2] == "x = np.float + np.cast['x'](1) + float"
+
+
+def run_numpy(expression):
+    """``expression``'s value under this NumPy, as the oracle's record has it."""
+    return kit_numpy2_cases.evaluate(expression)
+
+
+@pytest.mark.parametrize("name", sorted(kit_numpy2_cases.NAMES))
+def test_each_renamed_name_is_what_numpy_1_19_had(name):
+    """The port of ``np.<name>`` is, under NumPy 2, what NumPy 1.19 had."""
+    expression = kit_numpy2_cases.NAMES[name]
+    ported, _ = port_source(f"import numpy as np\nx = {expression}\n")
+    assert run_numpy(ported.splitlines()[1][len("x = "):]) == NUMPY119["names"][name]
+    if name not in ("bool", "long"):  # NumPy 2 has these, as its own types
+        assert "error" in run_numpy(expression)
+    else:
+        assert run_numpy(expression) != NUMPY119["names"][name]
+
+
+@pytest.mark.parametrize("cast", kit_numpy2_cases.CASTS)
+def test_each_cast_gives_what_numpy_1_19_gave(cast):
+    """``numpy.array(x, dtype=...)`` gives NumPy 1.19's ``numpy.cast`` result,
+    a new array even where ``x`` has the dtype already (as ``cast`` did:
+    ``numpy.asarray`` would hand back ``x`` itself)."""
+    ported, _ = port_source(f"import numpy as np\nx = {cast}\n")
+    expression = ported.splitlines()[1][len("x = "):]
+    assert dict(run_numpy(expression), new_array=kit_numpy2_cases.fresh_cast(expression)) == \
+        NUMPY119["casts"][cast]
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("import cPickle\nd = cPickle.load(f)", "d = cPickle.load(f, encoding='latin1')"),
+    ("import cPickle as pkl\nd = pkl.loads(s)", "d = pkl.loads(s, encoding='latin1')"),
+    ("from cPickle import load\nd = load(f)", "d = load(f, encoding='latin1')"),
+    ("import cPickle\nu = cPickle.Unpickler(f,)", "u = cPickle.Unpickler(f, encoding='latin1')"),
+    ("import pickle\nprint 'x'\nd = pickle.load(f)", "d = pickle.load(f, encoding='latin1')"),
+    ("import cPickle\nd = cPickle.load(f, encoding='bytes')",
+     "d = cPickle.load(f, encoding='bytes')"),
+    ("import cPickle\ncPickle.dump(d, f)", "cPickle.dump(d, f)"),
+    # Python 3 code: its pickles are Python 3's (six's cPickle is a Python 3 spelling)
+    ("import pickle\nd = pickle.load(f)", "d = pickle.load(f)"),
+    ("import six.moves.cPickle as pickle\nd = pickle.load(f)", "d = pickle.load(f)"),
+])
+def test_pickle_loads_in_python2_code_read_python2_strings(source, expected):
+    new, _ = port(source + "\n")
+    assert new.splitlines()[-1] == expected
+
+
+def test_a_python2_pickle_loads_once_ported():
+    """data/mnist.pkl.gz was written by Python 2 (REFERENCE.md): loaded as the
+    legacy line does it fails under Python 3; ported, it gives the data set."""
+    legacy = "import cPickle, gzip\nf = gzip.open(path, 'rb')\nsets = cPickle.load(f)\n"
+    namespace = {"path": str(REPO / "data" / "mnist.pkl.gz")}
+    with pytest.raises(UnicodeDecodeError):
+        exec(legacy.replace("import cPickle", "import pickle as cPickle"), dict(namespace))
+    exec(port_source(legacy)[0], namespace)
+    (train_x, train_y), valid, test = namespace["sets"]
+    assert train_x.shape == (50000, 784) and train_x.dtype == np.float32
+    assert train_x.max() == np.float32(0.99609375) and sorted(set(train_y[:100])) == list(range(10))
+    assert len(valid[0]) == len(test[0]) == 10000
+
+
+@pytest.mark.parametrize("protocol", [2, 3, 4, 5])
+def test_latin1_changes_nothing_in_a_python3_pickle(protocol):
+    """A pickle written by Python 3 holds no Python 2 strings: the keyword the
+    rewriter adds reads it as before (arrays, bytes, text beyond ASCII)."""
+    data = {"w": np.arange(6, dtype=np.float32).reshape(2, 3), "b": bytes(range(256)),
+            "s": "naïve – ünïcode", "i": np.int64(7)}
+    blob = pickle.dumps(data, protocol=protocol)
+    plain, latin1 = pickle.loads(blob), pickle.loads(blob, encoding="latin1")
+    assert plain.keys() == latin1.keys() and plain["b"] == latin1["b"] == data["b"]
+    assert plain["s"] == latin1["s"] == data["s"] and plain["i"] == latin1["i"]
+    np.testing.assert_array_equal(latin1["w"], data["w"])
+
+
+@pytest.mark.parametrize("expression", sorted(kit_numpy2_cases.PROMOTION))
+def test_nep50_changes_are_flagged_where_numpy_2_changes_a_result_silently(expression):
+    """Each case's result under NumPy 1.19 (the oracle's record) against this
+    NumPy 2's: the rewriter flags the line (and leaves it as it is) exactly
+    where the result differs without an error."""
+    before, after = NUMPY119["promotion"][expression], run_numpy(expression)
+    silent_change = before != after and "error" not in after
+    assert kit_numpy2_cases.PROMOTION[expression] == silent_change
+    source = kit_numpy2_cases.SETUP.lstrip() + f"x = {expression}\n"
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        assert port_source(source) == (source, [])
+    flags = [w.message for w in said if isinstance(w.message, Nep50Warning)]
+    assert [f.line for f in flags] == ([source.count("\n")] if silent_change else [])
+
+
+def test_nep50_comparisons_are_flagged_only_with_floats_float32_cannot_hold():
+    source = ("import numpy\nok = numpy.float32(x) == 0.1\nok = numpy.float32(x) < 0.5\n"
+              "ok = a.min() < 0\n")
+    with warnings.catch_warnings(record=True) as said:
+        warnings.simplefilter("always")
+        port_source(source)
+    assert [w.message.line for w in said] == [2]
+
+
+def test_a_script_ready_for_python_3_and_numpy_2_is_left_alone():
+    """The rules change nothing a script does not need: this project's own
+    modules (Python 3, NumPy 2) come out as they went in, without a warning."""
+    for module in ("logistic_sgd.py", "mlp.py", "machinery/data.py", "machinery/checkpoint.py"):
+        source = (REPO / "deeplearning_tutorials" / module).read_text()
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert port_source(source) == (source, []), module
+
+
+def test_the_command_line_writes_the_port_and_names_each_flagged_line(tmp_path, capsys):
+    script = tmp_path / "old.py"
+    script.write_text("import numpy as np\nimport cPickle\nx = np.float32(1) / 3\n"
+                      "d = cPickle.load(f)\nimport theano.sandbox.cuda\n")
+    assert port_main([str(script), "-o", str(tmp_path / "new.py")]) == 0
+    assert (tmp_path / "new.py").read_text().splitlines()[3] == \
+        "d = cPickle.load(f, encoding='latin1')"
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{script}:3: NEP 50: a NumPy float32 scalar")
+    assert err[1].startswith(f"{script}:5: left as it is: theano.sandbox.cuda")
+    assert err[2] == f"{script}: 2 line(s) changed"
+    with pytest.raises(SystemExit) as stopped:
+        port_main([str(tmp_path / "missing.py")])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.startswith(f"port: cannot read {tmp_path / 'missing.py'}")
