@@ -139,7 +139,15 @@ class LegacyFunction:
         self._on_cpu = on_cpu  # for a JAX function: builds the CPU one
 
     def __getattr__(self, name):
+        # only for what the instance lacks; before __init__ (copy and pickle
+        # make an empty instance, then fill its __dict__) it lacks ``fn`` too
+        if name == "fn" or name.startswith("__"):
+            raise AttributeError(name)
         return getattr(self.fn, name)
+
+    def __getstate__(self):
+        # the diagnostic function is compiled again when needed
+        return dict(self.__dict__, _diagnostic=None)
 
     def __call__(self, *args, **kwargs):
         values = self._arguments(args, kwargs)

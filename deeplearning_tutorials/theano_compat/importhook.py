@@ -8,6 +8,10 @@ fails with :class:`~.errors.TheanoImportError` (a ``ModuleNotFoundError``)
 that says what to do instead. :func:`uninstall` removes
 the hook and the ``theano`` modules it made.
 
+The hook hands the whole process to legacy code, so it also gives variables
+Theano 1.0's truth values (``if not W:``, :mod:`.truthiness`) while it is in
+place.
+
 A real Theano, if installed, is shadowed while the hook is in place.
 """
 
@@ -16,6 +20,7 @@ import importlib.abc
 import importlib.util
 import sys
 
+from deeplearning_tutorials.theano_compat import truthiness
 from deeplearning_tutorials.theano_compat.errors import KIT, TheanoImportError
 
 
@@ -55,15 +60,19 @@ class TheanoFinder(importlib.abc.MetaPathFinder):
 
 
 def install():
-    """Make ``import theano`` (and its submodules) resolve to the kit."""
+    """Make ``import theano`` (and its submodules) resolve to the kit, and
+    give variables Theano's truth values."""
     if not any(isinstance(finder, TheanoFinder) for finder in sys.meta_path):
         sys.meta_path.insert(0, TheanoFinder())
+    truthiness.enable()
     return importlib.import_module("theano")
 
 
 def uninstall():
-    """Remove the hook and forget the ``theano`` modules it provided."""
+    """Remove the hook, forget the ``theano`` modules it provided, and give
+    variables PyTensor's truth values again."""
     sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, TheanoFinder)]
+    truthiness.disable()
     for name in [n for n in sys.modules if n == "theano" or n.startswith("theano.")]:
         del sys.modules[name]
 

@@ -1,0 +1,374 @@
+"""Run a module of the original repository, unchanged, through the kit's import hook.
+
+    DLT_ORIGINAL_CODE=<the original's code/ folder> \\
+        python tests/original_through_kit.py RUN WORKDIR
+
+runs one of :data:`RUNS` in ``WORKDIR``: ``theano_compat.install()`` first
+(every ``import theano`` of the original is then the porting kit's), then the
+original module is imported from ``$DLT_ORIGINAL_CODE``
+(lisa-lab/DeepLearningTutorials ``code/``, commit 11c4651) and called as the
+oracle called it under Theano 1.0.5, with the same arguments, so that what it
+prints can be compared, line for line, with what it printed there (the
+reference each run names, in tests/oracle/ or tests/fixtures/original_logs/).
+tests/test_theano_compat_original.py runs each in a subprocess.
+
+What a run may set around the original, none of which changes its code or
+what it computes:
+
+* ``floatX`` through ``THEANO_FLAGS``, as the oracle runs did (the samplers,
+  rbm, DBN, hmc and rnnrbm, in float64, where their runs are not chaotic);
+* the data: the shipped MNIST (``dataset=``, where the oracle let the
+  original find the same file beside its code/ folder), or the slice the
+  reference was made on; ATIS, Nottingham and the generated IMDB as the
+  oracle scripts handed them over;
+* the oracle's own driver where the reference was made through one
+  (rnnslu's and rnnrbm's, in tests/oracle/), run as a script;
+* lstm's initial ``lstm_W`` and ``lstm_U``, the left singular vectors of
+  random matrices, whose signs are LAPACK's choice (NumPy 1.19's and NumPy
+  2's choose differently): the oracle run's, from its ``_init.npz``, as
+  tests/lstm_with_initial_weights.py gives the port;
+* the number of BLAS threads and OpenBLAS's kernels where the reference's
+  last digits depend on them (cA, lstm), as the port's own tests set them;
+* rnnrbm's ``import midi.utils``: the package (Python 2 only, GPL, not on
+  PyPI) is answered by ``tests/original_stand_ins/midi``, the project's
+  reader and writer, which make the original's piano rolls
+  (deeplearning_tutorials/machinery/midi.py); the tiny run uses the oracle's
+  own shim (rolls from an ``.npz``), as its reference did.
+"""
+
+import gzip
+import json
+import os
+import pickle
+import re
+import runpy
+import shutil
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+ORACLE = HERE / "oracle"
+ORIGINAL_LOGS = HERE / "fixtures" / "original_logs"
+MNIST = REPO / "data" / "mnist.pkl.gz"
+#: the environment variable naming the original's code/ folder
+CODE_VARIABLE = "DLT_ORIGINAL_CODE"
+
+#: the original's modules this file runs, each through at least one run
+MODULES = ("logistic_sgd", "logistic_cg", "mlp", "convolutional_mlp", "dA", "SdA", "cA",
+           "rbm", "DBN", "hmc", "rnnslu", "rnnrbm", "lstm")
+
+
+def original_code():
+    """The original's code/ folder that ``$DLT_ORIGINAL_CODE`` names, or None."""
+    value = os.environ.get(CODE_VARIABLE)
+    return Path(value).resolve() if value else None
+
+
+# ----------------------------------------------------------------- the data
+
+
+def mnist_slice(workdir, sizes):
+    """The first ``sizes`` (train, valid, test) examples of the shipped MNIST,
+    as the original's pickle (the cut of tests/fixtures/capture_original_logs.py)."""
+    target = Path(workdir) / ("mnist_%d_%d_%d.pkl.gz" % sizes)
+    with gzip.open(MNIST, "rb") as f:
+        splits = pickle.load(f, encoding="latin1")
+    cut = [(x[:n], y[:n]) for (x, y), n in zip(splits, sizes)]
+    with gzip.open(target, "wb") as f:
+        pickle.dump(cut, f, protocol=2)
+    return str(target)
+
+
+def generated_imdb(workdir):
+    """tests/generated_imdb.py's ``imdb.pkl`` in ``workdir`` (lstm reads it there)."""
+    sys.path.insert(0, str(HERE))
+    import generated_imdb
+
+    generated_imdb.write_generated_imdb(str(workdir))
+
+
+# ----------------------------------------------------------------- the runs
+
+
+def _call(module, call, **data):
+    """A run that imports the original ``module`` and evaluates ``call`` in
+    its namespace (``data`` names the files it needs, made in the workdir)."""
+
+    def run(workdir):
+        namespace = {name: make(workdir) for name, make in data.items()}
+        # ``import hmc.test_hmc``: the package's name, its submodule loaded
+        namespace[module.split(".")[0]] = __import__(module)
+        exec(call, namespace)
+
+    return run
+
+
+SMALL = (1000, 200, 200)  # tests/fixtures/capture_original_logs.py's slice
+
+
+def _slice(sizes):
+    return lambda workdir: mnist_slice(workdir, sizes)
+
+
+def _mnist(workdir):
+    return str(MNIST)
+
+
+def _driver(script, *arguments, env=None, path=()):
+    """A run of an oracle driver script (tests/oracle/), as the oracle ran it;
+    ``arguments`` are formatted with ``workdir``, ``oracle`` and ``data`` (the
+    shared data folder)."""
+
+    def run(workdir):
+        values = dict(workdir=workdir, oracle=ORACLE, data=shared_data_folder())
+        for name, value in (env or {}).items():
+            os.environ[name] = value.format(**values)
+        sys.path[:0] = [str(p).format(**values) for p in path]
+        sys.argv = [str(ORACLE / script)] + [a.format(**values) for a in arguments]
+        runpy.run_path(str(ORACLE / script), run_name="__main__")
+
+    return run
+
+
+def shared_data_folder():
+    """tests/shared_data.py's folder: ``$DLT_SHARED_DATA``, else ../shared/data."""
+    given = os.environ.get("DLT_SHARED_DATA")
+    return Path(given) if given else REPO.parent / "shared" / "data"
+
+
+def _rnnslu(*arguments):
+    def run(workdir):
+        # the original finds conlleval.pl beside its rnnslu.py, which the
+        # driver makes the working directory (as the oracle script linked it)
+        link = Path(workdir) / "conlleval.pl"
+        if not link.exists():
+            link.symlink_to(original_code() / "conlleval.pl")
+        os.chdir(original_code())  # as run_original_rnnslu.sh
+        _driver("original_rnnslu_driver.py", str(workdir), str(Path(workdir) / "values.json"),
+                *arguments, env={"ATISDATA": "{data}/atis"})(workdir)
+
+    return run
+
+
+def _lstm(workdir):
+    """The oracle's smoke run under Python 3 (its zip() iterators as they
+    are), with the oracle run's initial lstm_W and lstm_U."""
+    import numpy
+
+    generated_imdb(workdir)
+    import lstm
+
+    initial = numpy.load(ORACLE / "lstm_smoke_float64_init.npz")
+    draw_params = lstm.init_params
+
+    def init_params(options):
+        params = draw_params(options)  # every draw as the original's
+        for name in ("lstm_W", "lstm_U"):
+            params[name] = initial[name]
+        return params
+
+    lstm.init_params = init_params
+    lstm.train_lstm(n_words=100, maxlen=60, batch_size=16, valid_batch_size=32, dispFreq=5,
+                    dim_proj=16, max_epochs=2, validFreq=10, saveFreq=15)
+
+
+def _rnnrbm_nottingham(workdir):
+    """The oracle's default RnnRbm on the Nottingham training tunes, read by
+    the MIDI stand-in (the project's reader) where the oracle read rolls the
+    original reader had made under Python 2."""
+    import zipfile
+
+    with zipfile.ZipFile(shared_data_folder() / "Nottingham.zip") as archive:
+        archive.extractall(workdir)
+    sys.path.insert(0, str(HERE / "original_stand_ins"))
+    _driver("original_rnnrbm_driver.py", "nottingham", str(Path(workdir) / "Nottingham" / "train"),
+            "2", str(Path(workdir) / "values.json"))(workdir)
+
+
+#: name -> {module, floatX, run, reference, ...}; ``reference`` is the file of
+#: the lines the original printed under Theano 1.0.5 (``smoke:MODEL`` for
+#: tests/oracle/smoke_<floatX>.json's record), ``needs`` the data a run
+#: reads beyond MNIST, ``env`` what the oracle's run set
+RUNS = {
+    "logistic_sgd": dict(
+        module="logistic_sgd", floatX="float32",
+        run=_call("logistic_sgd", "logistic_sgd.sgd_optimization_mnist("
+                  "n_epochs=2, dataset=DATA, batch_size=100)", DATA=_slice(SMALL)),
+        reference=ORIGINAL_LOGS / "logistic_sgd.stdout"),
+    "logistic_cg": dict(
+        module="logistic_cg", floatX="float64",
+        run=_call("logistic_cg", "logistic_cg.cg_optimization_mnist("
+                  "n_epochs=10, mnist_pkl_gz=DATA)", DATA=_mnist),
+        reference=ORACLE / "logistic_cg_float64.stdout"),
+    "mlp": dict(
+        module="mlp", floatX="float32",
+        run=_call("mlp", "mlp.test_mlp(n_epochs=2, dataset=DATA, batch_size=20, n_hidden=20)",
+                  DATA=_slice(SMALL)),
+        reference=ORIGINAL_LOGS / "mlp.stdout"),
+    "convolutional_mlp": dict(
+        module="convolutional_mlp", floatX="float32",
+        run=_call("convolutional_mlp", "convolutional_mlp.evaluate_lenet5("
+                  "n_epochs=3, dataset=DATA, nkerns=[2, 3], batch_size=20)", DATA=_slice(SMALL)),
+        reference=ORIGINAL_LOGS / "convolutional_mlp.stdout"),
+    "dA": dict(
+        module="dA", floatX="float32",
+        run=_call("dA", "dA.test_dA(training_epochs=2, dataset=DATA, batch_size=20, "
+                  "output_folder='dA_plots')", DATA=_slice(SMALL)),
+        reference=ORIGINAL_LOGS / "dA.stdout"),
+    "SdA": dict(
+        module="SdA", floatX="float32",
+        run=_call("SdA", "SdA.test_SdA(pretraining_epochs=1, training_epochs=2, dataset=DATA, "
+                  "batch_size=20)", DATA=_slice(SMALL)),
+        reference=ORIGINAL_LOGS / "SdA.stdout"),
+    # the epoch line is made of the first two minibatches alone (tests/test_cA.py)
+    "cA": dict(
+        module="cA", floatX="float64",
+        run=_call("cA", "cA.test_cA(training_epochs=1, dataset=DATA, output_folder='cA_plots')",
+                  DATA=_slice((20, 20, 20))),
+        reference=ORACLE / "cA_1epoch_float64.stdout",
+        # its last digit depends on how BLAS splits the sums: two threads, as
+        # on the machines where the port's line was matched (tests/test_cA.py)
+        env={"OPENBLAS_NUM_THREADS": "2"}),
+    "rbm": dict(
+        module="rbm", floatX="float64",
+        run=_call("rbm", "rbm.test_rbm(training_epochs=1, batch_size=300, n_chains=1, "
+                  "n_samples=1, n_hidden=20, output_folder='tmp_rbm_plots', dataset=DATA)",
+                  DATA=_mnist),
+        reference="smoke:rbm"),
+    "DBN": dict(
+        module="DBN", floatX="float64",
+        run=_call("DBN", "DBN.test_DBN(pretraining_epochs=1, training_epochs=1, "
+                  "batch_size=300, dataset=DATA)", DATA=_mnist),
+        reference="smoke:DBN"),
+    # test_hmc() printed what the oracle's driver printed (hmc_threads_check.txt)
+    "hmc": dict(
+        module="hmc", floatX="float64",
+        run=_call("hmc.test_hmc", "hmc.test_hmc.test_hmc()"),
+        reference=ORACLE / "hmc_float64.stdout"),
+    "rnnslu_small": dict(
+        module="rnnslu", floatX="float64", needs="atis",
+        run=_rnnslu("--nepochs", "2", "--subset", "100,30,30", "--nhidden", "10",
+                    "--lr", "0.5", "--lists", "--capture-models"),
+        reference=ORACLE / "rnnslu_small_2epochs_float64.stdout"),
+    # no better validation F1 after epoch 0: the rate decays, and at the first
+    # decay the run goes back to the copy.deepcopy of the best model
+    "rnnslu_decay": dict(
+        module="rnnslu", floatX="float64", needs="atis",
+        run=_rnnslu("--nepochs", "14", "--subset", "20,10,10", "--nhidden", "10",
+                    "--lists", "--capture-models"),
+        reference=ORACLE / "rnnslu_decay_14epochs_float64.stdout"),
+    "rnnrbm_tiny": dict(
+        module="rnnrbm", floatX="float64",
+        run=_driver("original_rnnrbm_driver.py", "tiny", "2", "{workdir}/values.json",
+                    path=[ORACLE / "rnnrbm_midi_shim"]),
+        reference=ORACLE / "rnnrbm_tiny_float64.stdout",
+        # the costs are float64 means whose gradients were summed in another
+        # order than Theano's: the last digit may differ (as the port's own
+        # test allows, tests/test_rnnrbm.py)
+        rtol=1e-13),
+    "rnnrbm_nottingham": dict(
+        module="rnnrbm", floatX="float64", needs="Nottingham.zip",
+        run=_rnnrbm_nottingham,
+        reference=ORACLE / "rnnrbm_nottingham_2epochs_float64.stdout", rtol=1e-13),
+    "lstm": dict(
+        module="lstm", floatX="float64",
+        run=_lstm,
+        reference=ORACLE / "lstm_smoke_py3zip_float64.stdout",
+        # the products rounded as the oracle's OpenBLAS 0.3.13 rounded them
+        # (tests/oracle/run_original_lstm.sh)
+        env={"OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "1"}),
+}
+
+
+# --------------------------------------------------------- the printed lines
+
+#: what changes from run to run in a line: wall times, an object's address
+_VARYING = [
+    (re.compile(r"(with |in |ran for |took )[0-9.]+"), r"\1<time>"),
+    (re.compile(r" at 0x[0-9a-f]+"), " at <address>"),
+]
+#: rnnslu's progress update, rewritten in place with a carriage return
+_PROGRESS = r"\[learning\] epoch \d+ >> [ 0-9.]+% completed in [0-9.]+ \(sec\) <<\r"
+
+
+def comparable(text):
+    """``text``'s lines with times and addresses masked, and rnnslu's
+    progress updates cut to the last of each epoch (as the oracle script cut
+    them)."""
+    text = re.sub("(?:%s)+(?=%s)" % (_PROGRESS, _PROGRESS), "", text)
+    lines = []
+    for line in text.splitlines():
+        for pattern, replacement in _VARYING:
+            line = pattern.sub(replacement, line)
+        lines.append(line)
+    return lines
+
+
+#: printed by the original when pylab (matplotlib) is missing, as it was in
+#: the oracle's environment: a fact of the environment, not of Theano
+_WITHOUT_PYLAB = (
+    "pylab isn't available. If you use its functionality, it will crash.",
+    "It can be installed with 'pip install -q Pillow'",
+)
+_NUMBER = re.compile(r"-?\d+\.\d+(?:e[-+]?\d+)?|-?\d+")
+
+
+def differences(name, printed):
+    """How the lines of ``printed`` differ from the reference's: an empty
+    list where they are the same. Each line must be the reference's, its
+    numbers written alike (as strings), or, where the run names an ``rtol``,
+    equal to that relative tolerance."""
+    got, expected = ([line for line in lines if line not in _WITHOUT_PYLAB]
+                     for lines in (comparable(printed), reference_lines(name)))
+    rtol = RUNS[name].get("rtol", 0)
+    problems = []
+    if len(got) != len(expected):
+        problems.append(f"{len(got)} lines printed, the original printed {len(expected)}")
+    for number, (line, reference) in enumerate(zip(got, expected), 1):
+        if line == reference:
+            continue
+        if rtol and _NUMBER.sub("#", line) == _NUMBER.sub("#", reference) and all(
+            abs(float(a) - float(b)) <= rtol * abs(float(b))
+            for a, b in zip(_NUMBER.findall(line), _NUMBER.findall(reference))
+        ):
+            continue
+        problems.append(f"line {number}: {line!r}, the original printed {reference!r}")
+    return problems
+
+
+def reference_lines(name):
+    """The lines the original printed in the reference run of ``name``."""
+    reference = RUNS[name]["reference"]
+    if isinstance(reference, str) and reference.startswith("smoke:"):
+        floatX = RUNS[name]["floatX"]
+        record = json.loads((ORACLE / f"smoke_{floatX}.json").read_text())
+        assert record["theano"] == "1.0.5" and record["floatX"] == floatX
+        text = "\n".join(record["runs"][reference.split(":", 1)[1]]["printed"])
+    else:
+        text = Path(reference).read_text()
+    return comparable(text)
+
+
+def main(argv):
+    name, workdir = argv
+    spec = RUNS[name]
+    # before NumPy loads OpenBLAS and the kit reads THEANO_FLAGS
+    os.environ.update(spec.get("env", {}))
+    os.environ["THEANO_FLAGS"] = f"floatX={spec['floatX']}"
+    code = original_code()
+    if code is None or not (code / "logistic_sgd.py").is_file():
+        raise SystemExit(f"{CODE_VARIABLE} does not name the original's code/ folder")
+    workdir = Path(workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    os.chdir(workdir)
+    sys.dont_write_bytecode = True  # no __pycache__ in the original's folder
+    sys.path.insert(0, str(code))
+    from deeplearning_tutorials import theano_compat
+
+    theano_compat.install()
+    spec["run"](workdir)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,200 @@
+"""The original repository, unchanged, runs through the porting kit (issue 33).
+
+Every module of lisa-lab/DeepLearningTutorials ``code/`` (commit 11c4651)
+that the tutorials teach with -- logistic_sgd, logistic_cg, mlp,
+convolutional_mlp, dA, SdA, cA, rbm, DBN, hmc, rnnslu, rnnrbm, lstm, and the
+imdb and utils modules they import -- runs with its ``import theano`` lines
+answered by the kit's import hook, at the smoke settings of the project's
+tests, and must print the lines it printed under Theano 1.0.5 (the
+references in tests/oracle/ and tests/fixtures/original_logs/, each made by
+the script named beside it). tests/original_through_kit.py holds the runs;
+the samplers (rbm, DBN, hmc, rnnrbm) run in float64, where their runs are
+not chaotic. These runs take minutes: they are marked ``slow`` (``pytest -m
+slow tests/test_theano_compat_original.py``) and need the original's
+``code/`` folder named by ``$DLT_ORIGINAL_CODE`` (skipped with the reason
+where it is not set; CI has no checkout).
+
+What the original needs from the kit beyond what other legacy code needed is
+checked here first, cheaply, against Theano 1.0.5 itself
+(tests/oracle/kit_original_semantics_theano.json, made by
+tests/oracle/kit_make_original_semantics_reference.py from the cases of
+tests/oracle/kit_original_semantics_cases.py, run here on the kit):
+
+* the truth value of a variable (``if not W:`` in dA, cA and rbm);
+* ``theano.scalar.upcast`` (the HMC sampler's ``mean_dtype``);
+* ``copy.deepcopy``, ``copy.copy`` and ``pickle`` of compiled functions and
+  of a model holding them (rnnslu's ``best_rnn = copy.deepcopy(rnn)``).
+"""
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+
+import pytensor
+import pytest
+from conftest import REPO
+
+from deeplearning_tutorials import theano_compat
+from deeplearning_tutorials.theano_compat import truthiness
+
+ORACLE = REPO / "tests" / "oracle"
+REFERENCE = json.loads((ORACLE / "kit_original_semantics_theano.json").read_text())
+
+sys.path.insert(0, str(ORACLE))
+sys.path.insert(0, str(REPO / "tests"))
+import original_through_kit as through_kit  # noqa: E402
+from kit_original_semantics_cases import (  # noqa: E402
+    copy_cases,
+    truth_cases,
+    upcast_cases,
+)
+
+#: sha256 of the original's files at commit 11c4651, the commit the oracle ran
+ORIGINAL_FILES = {
+    "logistic_sgd.py": "0f7f2af7e36366e195ec744acbd717177af65e9609d0f5b67a876b2a9033eaaf",
+    "logistic_cg.py": "447f1eb273d3bd2a9966361cd1a8138df2b8e6b6e240f09c605717f1565fe8c9",
+    "mlp.py": "88e2e056b3860440de2bf65833be93a9c1066605a3213f3c477cd0279a875eac",
+    "convolutional_mlp.py": "b902293b53555f830412d58bb8d8891722e79b2c654a6c4d7b9656accf05fa15",
+    "dA.py": "e6ac759bbb0d1de1d8da886755170acd401aafffe4bb2b55e5d29d86c8aba347",
+    "SdA.py": "6741fff39bc04d22f96393e87b213fa818b9cca31de91187d40c1750d67de3de",
+    "cA.py": "ec72c5d5ccc98f764f03ae05d43e93af270cdaefa610771507e55151c70c0b4a",
+    "rbm.py": "9fff96a02f46e03897671239544300bac072adae29f3dacf5f86faccbf3e4dba",
+    "DBN.py": "6ec3eb8a5dfa6264a6a6060d1df118651d8f819425e8f23fe86cf2d0e03819d4",
+    "hmc/hmc.py": "accd15f4a918a9f3db5d7f0736be0d7afd9d8ada704e8e27d395ea83ebe2f58f",
+    "hmc/test_hmc.py": "c88eedab3158d3bdd5a35788298355bacbe7f59689796fe029edf13e4f524817",
+    "rnnslu.py": "277a1c610ae9d218cfe34bf46c06373679a3584abb17e89902d450f81e5c535b",
+    "rnnrbm.py": "f7a3fe6432c7393271455fb81553b9e3e64bbe77311481b071f280a7d83931a0",
+    "lstm.py": "c61e8f55838ba1d1c62102ac529638b3518e17466e40538dc0df99c183e97664",
+    "imdb.py": "e2d8f954d5673dd1c810021528cb88d374ba9ee02dffb783b617ad36af72d71f",
+    "utils.py": "a58d60d7e528ea64c7bde30a86c130b425ddb6794c05177f5d63c1dd29537387",
+    "conlleval.pl": "45d5391ece8151b5c824584ed6bd4b07727017423a77966ff86084def431f956",
+}
+
+
+@pytest.fixture
+def kit():
+    """``import theano`` answered by the kit, compiling on the Python linker
+    (these tests are about semantics, not speed), in float64 as the
+    reference ran (conftest restores the settings)."""
+    pytensor.config.floatX = "float64"
+    pytensor.config.mode = "FAST_COMPILE"
+    theano = theano_compat.install()
+    import theano.scalar  # noqa: F401 - theano.scalar.float64, .upcast
+    import theano.tensor as T
+
+    yield theano, T
+    theano_compat.uninstall()
+
+
+def test_the_reference_is_theanos():
+    assert REFERENCE["theano"] == "1.0.5" and REFERENCE["numpy"] == "1.19.5"
+    assert REFERENCE["floatX"] == "float64" and REFERENCE["cast_policy"] == "custom"
+
+
+# -------------------------------------------------------------- truth values
+
+
+def test_variables_have_theanos_truth_values(kit):
+    """True, except the result of ``<``, ``<=``, ``>``, ``>=`` on tensors,
+    whose truth value raises (so ``0 < x < 1`` fails), as in Theano 1.0.5."""
+    assert truth_cases(*kit) == REFERENCE["truth"]
+
+
+def test_pytensor_truth_values_come_back_with_uninstall(kit):
+    """The hook switches Theano's truth values on; once it is removed the
+    project's modules see PyTensor's (every variable's raises)."""
+    theano, T = kit
+    x = T.matrix("x")
+    assert truthiness.enabled() and bool(x)
+    theano_compat.uninstall()
+    assert not truthiness.enabled()
+    with pytest.raises(TypeError, match="cannot be converted to Python boolean"):
+        bool(x)
+    with pytest.raises(TypeError):
+        bool(pytensor.scalar.float64("c"))
+    theano_compat.install()  # for the fixture's uninstall
+
+
+# ------------------------------------------------------------ theano.scalar
+
+
+def test_scalar_upcast_is_theanos(kit):
+    """Every pair of dtypes, and a few triples, as Theano 1.0.5 upcast them."""
+    theano, _ = kit
+    assert upcast_cases(theano) == REFERENCE["upcast"]
+
+
+def test_scalar_has_theanos_names_and_refuses_the_rest_with_advice(kit):
+    theano, _ = kit
+    import theano.scalar.basic as basic
+
+    assert basic is theano.scalar
+    assert theano.scalar.Scalar is pytensor.scalar.ScalarType
+    assert theano.scalar.inv is pytensor.scalar.reciprocal
+    assert theano.scalar.sgn is pytensor.scalar.sign
+    with pytest.raises(theano_compat.TheanoNameError, match="pytensor.scalar.math"):
+        theano.scalar.basic_scipy
+
+
+# ------------------------------------------------- copies of compiled functions
+
+
+def test_copies_and_pickles_of_functions_behave_as_theanos(kit):
+    """A deep copy (and a pickle) of a model trains its own copy of the
+    parameters; a shallow copy shares them: the values Theano 1.0.5 gave."""
+    assert copy_cases(*kit) == REFERENCE["copies"]
+
+
+# ---------------------------------------------- the original repository's runs
+
+
+def test_every_module_of_the_original_has_a_run():
+    """Each module the original's tutorials teach (and test.py runs, plus
+    cA and hmc) is run by at least one entry of the runner."""
+    covered = {spec["module"] for spec in through_kit.RUNS.values()}
+    assert covered == set(through_kit.MODULES)
+    for spec in through_kit.RUNS.values():
+        reference = spec["reference"]
+        if not str(reference).startswith("smoke:"):
+            assert reference.is_file(), reference
+
+
+def original_code_or_skip():
+    code = through_kit.original_code()
+    if code is None:
+        pytest.skip(f"{through_kit.CODE_VARIABLE} is not set: it names the original's "
+                    "code/ folder (lisa-lab/DeepLearningTutorials at 11c4651)")
+    changed = [name for name, digest in ORIGINAL_FILES.items()
+               if not (code / name).is_file()
+               or hashlib.sha256((code / name).read_bytes()).hexdigest() != digest]
+    assert not changed, (f"{code} is not the original's code/ at commit 11c4651, the one "
+                         f"the references were made with: {changed} differ")
+    return code
+
+
+def data_or_skip(name):
+    needs = through_kit.RUNS[name].get("needs")
+    if needs and not (through_kit.shared_data_folder() / needs).exists():
+        pytest.skip(f"{needs} is not here: set DLT_SHARED_DATA to a folder holding it "
+                    "(the project may not redistribute it)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(through_kit.RUNS))
+def test_the_original_prints_what_it_printed_under_theano(name, tmp_path):
+    """The original module, unchanged, through the import hook, prints the
+    reference's lines (times and addresses aside; where the run names an
+    ``rtol``, its numbers to that tolerance)."""
+    code = original_code_or_skip()
+    data_or_skip(name)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "tests" / "original_through_kit.py"), name,
+         str(tmp_path / "work")],
+        capture_output=True, timeout=3600,
+        env=dict(os.environ, **{through_kit.CODE_VARIABLE: str(code)}),
+    )
+    # bytes: rnnslu's progress updates end in a carriage return
+    assert done.returncode == 0, done.stderr.decode()[-3000:]
+    assert through_kit.differences(name, done.stdout.decode()) == []
