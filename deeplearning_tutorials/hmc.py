@@ -71,7 +71,7 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor import function, shared
 
-from deeplearning_tutorials.machinery import cli, pretraining, training
+from deeplearning_tutorials.machinery import cli, pretraining, startup, training
 from deeplearning_tutorials.rng_mrg import MRG_RandomStreams
 
 
@@ -465,6 +465,7 @@ def sampler_on_nd_gaussian(sampler_cls, burnin, n_samples, dim=10):
     )
 
     # Start with a burn-in process
+    startup.first_step()
     garbage = [sampler.draw() for r in range(burnin)]  # noqa: F841 burn-in Draw
     # `n_samples`: result is a 3D tensor of dim [n_samples, batchsize,
     # dim]

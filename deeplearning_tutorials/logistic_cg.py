@@ -41,7 +41,7 @@ import pytensor.tensor as pt
 import scipy.optimize
 
 from deeplearning_tutorials import logistic_sgd
-from deeplearning_tutorials.machinery import cli, training
+from deeplearning_tutorials.machinery import cli, startup, training
 from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch_givens
 
 
@@ -174,6 +174,7 @@ def cg_optimization_mnist(
     def train_fn(theta_value):
         """The mean cost over the training minibatches at ``theta_value``."""
         set_theta(theta_value)
+        startup.first_step()
         train_losses = [batch_cost(i) for i in range(n_train_batches)]
         # in float64, as SciPy computes (in float64 runs: the original's mean)
         return numpy.mean(train_losses, dtype="float64")

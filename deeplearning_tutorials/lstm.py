@@ -78,7 +78,7 @@ from pytensor import config
 from pytensor.compile.builders import OpFromGraph
 
 from deeplearning_tutorials import imdb
-from deeplearning_tutorials.machinery import checkpoint, cli, training
+from deeplearning_tutorials.machinery import checkpoint, cli, startup, training
 from deeplearning_tutorials.machinery.checkpoint import ModelFileError
 from deeplearning_tutorials.machinery.errors import InputError
 from deeplearning_tutorials.machinery.training import (
@@ -1060,6 +1060,7 @@ class _TrainingLoop:
         # Return something of shape (minibatch maxlen, n samples)
         x, mask, y = self.prepare_data(x, y)
 
+        startup.first_step()
         cost = self.f_grad_shared(x, mask, y)
         self.f_update(o["lrate"])
         if bar is not None:

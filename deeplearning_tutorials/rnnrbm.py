@@ -58,7 +58,7 @@ import pytensor
 import pytensor.tensor as pt
 from pytensor.link.basic import JITLinker
 
-from deeplearning_tutorials.machinery import checkpoint, cli, training
+from deeplearning_tutorials.machinery import checkpoint, cli, startup, training
 from deeplearning_tutorials.machinery.errors import InputError, signal_name
 from deeplearning_tutorials.machinery.midi import (
     midiread,
@@ -419,6 +419,7 @@ class RnnRbm:
                 bar = training._progress(n_updates, state.epoch + 1, 0)
                 for sequence in (dataset[index] for index in order):
                     for i in range(0, len(sequence), batch_size):
+                        startup.first_step()
                         cost = self.train_function(sequence[i : i + batch_size])
                         costs.append(cost)
                         if bar is not None:

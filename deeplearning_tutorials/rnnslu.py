@@ -93,7 +93,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials.machinery import atis, checkpoint, cli, training
+from deeplearning_tutorials.machinery import atis, checkpoint, cli, startup, training
 from deeplearning_tutorials.machinery import conlleval as chunk_scores
 from deeplearning_tutorials.machinery.checkpoint import ModelFileError
 from deeplearning_tutorials.machinery.errors import InputError
@@ -665,6 +665,7 @@ def _train_one_epoch(rnn, train_lex, train_y, e, param, tic, stop):
     nsentences = len(train_lex)
     progress = _ProgressLine(e, nsentences, tic)
     for i, (x, y) in enumerate(zip(train_lex, train_y)):
+        startup.first_step()
         cost = rnn.train(x, y, param["win"], param["clr"])
         if not numpy.isfinite(cost):
             raise training.TrainingDiverged(

@@ -2,6 +2,7 @@
 
 import importlib.util
 import json
+import time
 
 import pytest
 from conftest import REPO, error_lines, run_module
@@ -134,6 +135,7 @@ def test_predict_without_a_model(tmp_path, small_dataset):
 
 def test_results_json_record(tmp_path, small_dataset):
     record_path = tmp_path / "r.json"
+    started = time.time()
     proc = run_module(
         "mlp",
         "--dataset",
@@ -157,6 +159,12 @@ def test_results_json_record(tmp_path, small_dataset):
     assert f"{record['best_validation_error_percent']:f} %" in last
     assert f"{record['test_error_percent']:f} %" in last
     assert len(record["validation_history"]) == 2
+    # the command to the first training step, within the wall time this test
+    # measured around the whole command (machinery/startup.py)
+    startup = record["startup"]
+    assert 0 < startup["startup_seconds"] < time.time() - started
+    assert 0 <= startup["compile_seconds"] < startup["startup_seconds"]
+    assert startup["compile_cache"] in ("empty", "filled")
 
 
 def _short_logistic_run(floatX, mode, tmp_path, n_epochs=3):

@@ -35,7 +35,7 @@ import os
 import sys
 import warnings
 
-from deeplearning_tutorials.machinery import environment, errors
+from deeplearning_tutorials.machinery import environment, errors, startup
 from deeplearning_tutorials.machinery.errors import InputError, one_line
 
 
@@ -207,6 +207,7 @@ def apply_defaults():
     command line start from the same settings. It never raises: a bad value in
     ``PYTENSOR_FLAGS`` is reported by :func:`configure` when a driver starts.
     """
+    startup.begin(pytensor.config.base_compiledir)
     env = flags_from_environment()
     if "numba__fastmath" not in env:
         pytensor.config.numba__fastmath = False

@@ -13,12 +13,13 @@ end, and ``resume=True`` continues from there: an interrupted run and a
 resumed one draw the same noise as one uninterrupted run would.
 """
 
+import functools
 import timeit
 from dataclasses import asdict, dataclass, field
 
 import numpy
 
-from deeplearning_tutorials.machinery import checkpoint
+from deeplearning_tutorials.machinery import checkpoint, compile_ahead, startup
 from deeplearning_tutorials.machinery.checkpoint import ModelFileError
 from deeplearning_tutorials.machinery.training import (
     TrainingDiverged,
@@ -121,6 +122,7 @@ def _one_epoch(step, n_train_batches, state, stop):
     bar = _progress(n_train_batches, state.epoch, 0)
     costs = []
     for index in range(n_train_batches):
+        startup.first_step()
         cost = step(index)
         if not numpy.isfinite(cost):
             raise TrainingDiverged(
@@ -226,7 +228,10 @@ def warm_up_steps(steps, params, random_streams=None):
     """
     saved = [param.get_value(borrow=False) for param in params]
     rng_states = random_streams.get_state() if random_streams is not None else None
-    for step in steps:
+    first, *others = steps
+    with compile_ahead.in_background(functools.partial(step, 0) for step in others):
+        first(0)
+    for step in others:
         step(0)
     for param, value in zip(params, saved):
         param.set_value(value, borrow=True)

@@ -15,6 +15,7 @@ diffed against the published logs::
 """
 
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -27,7 +28,14 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials.machinery import checkpoint, config, data, provenance
+from deeplearning_tutorials.machinery import (
+    checkpoint,
+    compile_ahead,
+    config,
+    data,
+    provenance,
+    startup,
+)
 from deeplearning_tutorials.machinery.checkpoint import Checkpointer, ModelFileError
 from deeplearning_tutorials.machinery.errors import STOP_SIGNALS, ExitAtOnce, signal_name
 from deeplearning_tutorials.machinery.data import minibatch_givens, n_batches
@@ -297,6 +305,7 @@ def train_with_early_stopping(
             if log_every and iter % log_every == 0:
                 # the original's print('training @ iter = ', iter): two spaces
                 _say(f"training @ iter =  {iter}", bar)
+            startup.first_step()
             cost = train_model(minibatch_index)
             if not numpy.isfinite(cost):
                 raise TrainingDiverged(
@@ -524,6 +533,8 @@ def write_record(path, result, **settings):
     if fold is not None:
         record["cross_validation"] = fold
     record["machine"] = provenance.machine()
+    if startup.record() is not None:
+        record["startup"] = startup.record()
     command = provenance.command_line()
     if command is not None:
         record["command"] = command
@@ -570,16 +581,23 @@ def compile_sgd_functions(datasets, batch_size, x, y, cost, errors, updates):
         outputs=errors,
         givens=minibatch_givens(x, y, test_x, test_y, index, batch_size),
     )
-    warm_up(train_model, [variable for variable, _ in updates])
-    warm_up(validate_model)
-    warm_up(test_model)
+    warm_up_models(
+        [train_model, validate_model, test_model], [variable for variable, _ in updates]
+    )
     return train_model, validate_model, test_model
 
 
 def warm_up_models(models, params):
     """:func:`warm_up` ``train_model``, ``validate_model`` and ``test_model``;
-    ``params`` are the variables ``train_model`` updates."""
-    for model in models:
+    ``params`` are the variables ``train_model`` updates.
+
+    While this process compiles the first, a forked child compiles the others
+    into the cache (:mod:`~deeplearning_tutorials.machinery.compile_ahead`),
+    from which their own warm-up then loads them."""
+    first, *others = models
+    with compile_ahead.in_background(functools.partial(model, 0) for model in others):
+        warm_up(first, params)
+    for model in others:
         warm_up(model, params)
 
 
