@@ -14,6 +14,9 @@ name                        behaviour of
 ``unbroadcast``,            two return their input's values unchanged)
 ``patternbroadcast``
 ``abs_``                    Theano 0.6-1.0 (``abs``)
+``round``, ``iround``       Theano 0.9-1.0: half to even by default; half away
+                            from zero (``mode=``, ``round_half_away_from_zero``)
+                            exact, and compiled under Numba (:mod:`.rounding`)
 ``grad``                    Theano 0.6-1.0, ``wrt`` any iterable (:mod:`..gradient`)
 ``nnet``                    :mod:`.nnet`
 ``signal``                  :mod:`.signal` (``pool``, ``downsample``)
@@ -41,6 +44,14 @@ raw_random = _importlib.import_module(__name__ + ".raw_random")
 shared_randomstreams = _importlib.import_module(__name__ + ".shared_randomstreams")
 
 abs_ = _pt.abs
+
+# Theano 1.0's rounding; half away from zero compiled under Numba (.rounding)
+from deeplearning_tutorials.theano_compat.tensor.rounding import (  # noqa: E402
+    iround,
+    round,
+    round_half_away_from_zero,
+    round_half_to_even,
+)
 
 # Theano's grad, with any iterable as ``wrt`` (``theano.gradient``)
 from deeplearning_tutorials.theano_compat.gradient import grad  # noqa: E402
