@@ -1,0 +1,233 @@
+"""How long each tutorial takes to start training, cold and warm, side by side
+with the original under Theano 1.0.5.
+
+Not a test: the table it prints is the measurement.
+
+    python benchmarks/start_times.py --json results/start_times.json
+
+For each model, in turn, four runs of this project and four of the original,
+each a fresh process with its default settings:
+
+* *cold*: a compile directory made empty for the run (``base_compiledir``
+  for PyTensor and for Theano), as on a new machine;
+* *warm*: the same command again, finding what the cold run compiled;
+
+and for each the seconds from starting the process to its **first training
+step** (this project: the moment its training loop calls
+``startup.first_step``, as its records' ``startup_seconds`` say; the original:
+the first call of any compiled Theano function, since Theano compiles every
+function when it is made and the original calls none before it trains). The
+process is stopped there. For ``logistic_sgd`` and ``mlp`` a fifth and sixth
+run, cold and warm, go on to their **first epoch line** (``epoch 1,
+minibatch ...``), timed from the start of the command as a user sees it.
+
+The original runs in its own environment (``--original-python``,
+``--original-code``; by default ``/tmp/oracle``, built as
+``../shared/oracle/README.md`` says); without it, its columns are left out,
+with a note. Both sides get one BLAS thread and the machine's load average is
+recorded before and after: the two columns of a row ran minutes apart, not
+at the same moment, so compare them on a quiet machine.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+from deeplearning_tutorials.machinery import provenance  # noqa: E402
+
+ORACLE = "/tmp/oracle"
+MNIST = os.path.join(ROOT, "data", "mnist.pkl.gz")
+
+#: model: (this project's extra flags, the original's call)
+MODELS = {
+    "logistic_sgd": ([], "import logistic_sgd; logistic_sgd.sgd_optimization_mnist()"),
+    "logistic_cg": ([], "import logistic_cg; logistic_cg.cg_optimization_mnist()"),
+    "mlp": ([], "import mlp; mlp.test_mlp()"),
+    "convolutional_mlp": ([], "import convolutional_mlp; convolutional_mlp.evaluate_lenet5()"),
+    "dA": ([], "import dA; dA.test_dA()"),
+    "SdA": ([], "import SdA; SdA.test_SdA()"),
+    "cA": ([], "import cA; cA.test_cA()"),
+    "rbm": ([], "import rbm; rbm.test_rbm()"),
+    "DBN": ([], "import DBN; DBN.test_DBN()"),
+    "hmc": ([], "from hmc import test_hmc; test_hmc.test_hmc()"),
+}
+#: the models whose first epoch line is timed too
+FIRST_EPOCH = ("logistic_sgd", "mlp")
+EPOCH_LINE = re.compile(r"^epoch 1, minibatch")
+
+# Runs this project's module as ``python -m`` would, and leaves at the first
+# training step, printing the seconds since the process started.
+OURS = textwrap.dedent(
+    """
+    import json, os, runpy, sys, time
+    from deeplearning_tutorials.machinery import startup
+
+    def first_step():
+        print("START " + json.dumps(time.time() - startup.process_start()), flush=True)
+        os._exit(0)
+
+    startup.first_step = first_step
+    module = sys.argv[1]
+    sys.argv = [module, *sys.argv[2:]]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+    """
+)
+
+# Runs the original's call under Theano, and leaves at the first call of a
+# compiled function.
+ORIGINAL = textwrap.dedent(
+    """
+    import json, os, sys, time
+    started = time.time() - (
+        float(open("/proc/uptime").read().split()[0])
+        - int(open("/proc/self/stat").read().rsplit(")", 1)[1].split()[19])
+        / os.sysconf("SC_CLK_TCK"))
+    from theano.compile import function_module
+
+    def first_call(self, *args, **kwargs):
+        print("START " + json.dumps(time.time() - started), flush=True)
+        os._exit(0)
+
+    function_module.Function.__call__ = first_call
+    exec(sys.argv[1])
+    """
+)
+
+
+def run_until(command, env, cwd, pattern, timeout):
+    """Seconds from starting ``command`` to its first line matching
+    ``pattern`` (or the number a ``START`` line carries); the process is
+    stopped there. None if it ended or timed out first."""
+    started = time.time()
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env, cwd=cwd, bufsize=1,
+    )
+    try:
+        for line in proc.stdout:
+            if line.startswith("START "):
+                return float(line.split()[1])
+            if pattern is not None and pattern.search(line):
+                return time.time() - started
+            if time.time() - started > timeout:
+                break
+        return None
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def our_times(model, flags, scratch, timeout):
+    """{"cold": s, "warm": s} to the first step, and to the first epoch line."""
+    cache = tempfile.mkdtemp(prefix=f"ours-{model}-", dir=scratch)
+    env = dict(os.environ, PYTENSOR_FLAGS=f"base_compiledir={cache}",
+               OPENBLAS_NUM_THREADS="1", PYTHONPATH=ROOT)
+    step = [sys.executable, "-c", OURS, f"deeplearning_tutorials.{model}", *flags]
+    times = {
+        "first_step_cold": run_until(step, env, scratch, None, timeout),
+        "first_step_warm": run_until(step, env, scratch, None, timeout),
+    }
+    if model in FIRST_EPOCH:
+        epoch = [sys.executable, "-m", f"deeplearning_tutorials.{model}", *flags]
+        env["PYTENSOR_FLAGS"] = f"base_compiledir={tempfile.mkdtemp(dir=scratch)}"
+        times["first_epoch_cold"] = run_until(epoch, env, scratch, EPOCH_LINE, timeout)
+        times["first_epoch_warm"] = run_until(epoch, env, scratch, EPOCH_LINE, timeout)
+    return times
+
+
+def original_times(model, call, original, scratch, timeout):
+    python, code = original
+    cache = tempfile.mkdtemp(prefix=f"theano-{model}-", dir=scratch)
+    work = tempfile.mkdtemp(prefix=f"work-{model}-", dir=scratch)
+    os.symlink(MNIST, os.path.join(work, "mnist.pkl.gz"))
+    env = dict(
+        os.environ, PYTHONPATH=code, OPENBLAS_NUM_THREADS="1",
+        THEANO_FLAGS=f"floatX=float32,device=cpu,base_compiledir={cache}",
+    )
+    step = [python, "-u", "-c", ORIGINAL, call]
+    times = {
+        "first_step_cold": run_until(step, env, work, None, timeout),
+        "first_step_warm": run_until(step, env, work, None, timeout),
+    }
+    if model in FIRST_EPOCH:
+        epoch = [python, "-u", "-c", call]
+        env["THEANO_FLAGS"] = env["THEANO_FLAGS"].replace(cache, tempfile.mkdtemp(dir=scratch))
+        times["first_epoch_cold"] = run_until(epoch, env, work, EPOCH_LINE, timeout)
+        times["first_epoch_warm"] = run_until(epoch, env, work, EPOCH_LINE, timeout)
+    return times
+
+
+def find_original(python, code):
+    python = python or os.path.join(ORACLE, "venv37", "bin", "python")
+    code = code or os.path.join(ORACLE, "src", "code")
+    if os.path.exists(python) and os.path.isdir(code):
+        return python, os.path.abspath(code)
+    return None
+
+
+def cell(seconds):
+    return "—" if seconds is None else f"{seconds:.1f} s"
+
+
+def table(results):
+    columns = ["first_step_cold", "first_step_warm", "first_epoch_cold", "first_epoch_warm"]
+    lines = [
+        "| model | first step, cold | warm | first epoch line, cold | warm |",
+        "|---|---|---|---|---|",
+    ]
+    for model, sides in results.items():
+        for side, times in sides.items():
+            cells = [cell(times.get(c)) if c in times else "" for c in columns]
+            lines.append(f"| {model} ({side}) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
+    parser.add_argument("--json", help="write the record here")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds a run may take")
+    parser.add_argument("--original-python", help=f"Theano 1.0.5's Python (default {ORACLE}/venv37/bin/python)")
+    parser.add_argument("--original-code", help=f"the original's code/ folder (default {ORACLE}/src/code)")
+    parser.add_argument("--no-original", action="store_true", help="time this project only")
+    args = parser.parse_args(argv)
+    original = None if args.no_original else find_original(args.original_python, args.original_code)
+    if original is None:
+        print("note: the original under Theano is not timed (no environment found)")
+    load_before = list(os.getloadavg())
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="start-times-") as scratch:
+        for model in args.models:
+            flags, call = MODELS[model]
+            results[model] = {"this project": our_times(model, flags, scratch, args.timeout)}
+            if original is not None:
+                results[model]["Theano 1.0.5"] = original_times(
+                    model, call, original, scratch, args.timeout
+                )
+            print(model, json.dumps(results[model]), flush=True)
+    print(table(results))
+    if args.json:
+        command = ["python", "benchmarks/start_times.py", *sys.argv[1:]]
+        record = {
+            "command": " ".join(command),
+            "machine": provenance.machine(),
+            "load_average_before_after": [load_before, list(os.getloadavg())],
+            "seconds": results,
+        }
+        with open(args.json, "w") as f:
+            json.dump(record, f, indent=2)
+            f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
