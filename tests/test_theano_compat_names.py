@@ -4,20 +4,27 @@ iterable, and what the kit says about the names it lacks.
 References from outside the kit: the names Theano 1.0.5's ``theano.compat``
 and Theano 0.6-0.7's ``theano.compat.python2x`` exported (their ``__all__``,
 copied below), Python's own ``collections``/``itertools``, and gradients
-computed by hand with NumPy.
+computed by hand with NumPy; and, for the calls whose PyTensor twins changed
+and for the names of Theano's modules, Theano 1.0.5 itself (below).
 """
 
 import collections
 import itertools
+import json
 import pickle
+import sys
 import warnings
 
 import numpy as np
+import pytensor
 import pytest
+from conftest import REPO
 
 from deeplearning_tutorials import theano_compat
 from deeplearning_tutorials.theano_compat import TheanoImportError, TheanoNameError
 from deeplearning_tutorials.theano_compat.port import PortWarning, port_source
+
+ORACLE = REPO / "tests" / "oracle"
 
 #: ``theano.compat.__all__`` of Theano 1.0.5
 THEANO_1_0_5_COMPAT = [
@@ -193,3 +200,74 @@ def test_a_legacy_fallback_on_import_error_still_works(kit):
         exec("try:\n    from theano.sandbox.cuda import dnn\n    GPU = True\n"
              "except ImportError:\n    GPU = False\n", namespace)
     assert namespace["GPU"] is False
+
+
+# -- Theano 1.0's signatures where PyTensor's twin changed -----------------------------
+#
+# Reference: Theano 1.0.5 itself. tests/oracle/kit_signature_cases.py ran its
+# cases and listed the public names of each Theano module the kit stands in
+# for; it wrote tests/oracle/kit_signature_theano.json.
+
+SIGNATURES = json.loads((ORACLE / "kit_signature_theano.json").read_text())
+sys.path.insert(0, str(ORACLE))
+import kit_signature_cases  # noqa: E402
+
+
+@pytest.fixture
+def kit32(kit):
+    """The kit in float32 (the reference's floatX), on the Python linker."""
+    saved = pytensor.config.floatX, pytensor.config.mode
+    pytensor.config.floatX, pytensor.config.mode = "float32", "FAST_COMPILE"
+    yield kit
+    pytensor.config.floatX, pytensor.config.mode = saved
+
+
+def test_the_signature_reference_is_theano_1_0_5():
+    assert (SIGNATURES["theano"], SIGNATURES["floatX"]) == ("1.0.5", "float32")
+    assert set(SIGNATURES["cases"]) == set(kit_signature_cases.CASES)
+
+
+@pytest.mark.parametrize("case", sorted(kit_signature_cases.CASES))
+def test_a_legacy_call_whose_pytensor_twin_changed_gives_theanos_answer(kit32, case):
+    got = kit_signature_cases.run(kit32, kit_signature_cases.CASES[case])
+    expected = SIGNATURES["cases"][case]
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        if isinstance(e, dict):
+            assert (g["dtype"], g["shape"]) == (e["dtype"], e["shape"])
+            np.testing.assert_allclose(g["values"], e["values"], rtol=1e-6, atol=1e-7)
+        else:
+            assert g == e
+
+
+def test_the_old_stack_form_warns_as_theano_1_0_did(kit):
+    import theano.tensor as T
+
+    with pytest.warns(DeprecationWarning, match=r"stack\(\*tensors\) interface is deprecated"):
+        T.stack(T.scalar(), T.scalar())
+
+
+def test_a_legacy_call_the_kit_cannot_follow_says_what_to_write(kit):
+    import theano.tensor as T
+
+    with pytest.raises(NotImplementedError, match="write T.mean"):
+        T.mean(T.matrix(), op=True)
+    with pytest.raises(TheanoNameError, match="use pytensor.tensor.linalg"):
+        T.nlinalg
+
+
+@pytest.mark.parametrize("module", sorted(SIGNATURES["names"]))
+def test_every_name_of_theano_1_0_5_is_the_kits_or_its_error(kit, module):
+    """Every public name of the Theano 1.0.5 module: the kit has it, or
+    getattr raises TheanoNameError with advice -- never a bare AttributeError."""
+    import importlib
+
+    kit_module = importlib.import_module(module)  # through the hook
+    lacking = []
+    for name in SIGNATURES["names"][module]:
+        try:
+            getattr(kit_module, name)
+        except TheanoNameError as error:
+            assert "not supported by the porting kit" in str(error)
+            lacking.append(name)
+    assert len(lacking) < len(SIGNATURES["names"][module])

@@ -14,6 +14,9 @@ name                        behaviour of
 ``unbroadcast``,            two return their input's values unchanged)
 ``patternbroadcast``
 ``abs_``                    Theano 0.6-1.0 (``abs``)
+``stack``, ``split``,       Theano 1.0's signatures (:mod:`.signatures`)
+``tile``, ``tensor``,
+``dot``, ``mean``, ``inv``
 ``round``, ``iround``       Theano 0.9-1.0: half to even by default; half away
                             from zero (``mode=``, ``round_half_away_from_zero``)
                             exact, and compiled under Numba (:mod:`.rounding`)
@@ -53,6 +56,17 @@ from deeplearning_tutorials.theano_compat.tensor.rounding import (  # noqa: E402
     round_half_to_even,
 )
 
+# Theano 1.0's signatures where PyTensor's changed (.signatures)
+from deeplearning_tutorials.theano_compat.tensor.signatures import (  # noqa: E402
+    dot,
+    inv,
+    mean,
+    split,
+    stack,
+    tensor,
+    tile,
+)
+
 # Theano's grad, with any iterable as ``wrt`` (``theano.gradient``)
 from deeplearning_tutorials.theano_compat.gradient import grad  # noqa: E402
 
@@ -90,5 +104,8 @@ __getattr__ = missing_names(
     {
         "shared": "use theano.shared (deeplearning_tutorials.theano_compat.shared)",
         "opt": "Theano's graph optimisations are PyTensor's rewrites (pytensor.graph.rewriting)",
+        "nlinalg": "use pytensor.tensor.linalg (matrix_inverse, det, svd, eigh ... by the same "
+                   "names)",
+        "slinalg": "use pytensor.tensor.linalg (cholesky, solve, expm ... by the same names)",
     },
 )
