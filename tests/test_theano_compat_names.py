@@ -271,3 +271,41 @@ def test_every_name_of_theano_1_0_5_is_the_kits_or_its_error(kit, module):
             assert "not supported by the porting kit" in str(error)
             lacking.append(name)
     assert len(lacking) < len(SIGNATURES["names"][module])
+
+
+# -- a probe of Theano's tensor API ------------------------------------------------------
+#
+# Reference: tests/oracle/kit_probe_cases.py evaluated its expressions under
+# Theano 1.0.5 and wrote tests/oracle/kit_probe_theano.json.
+
+PROBE = json.loads((ORACLE / "kit_probe_theano.json").read_text())
+import kit_probe_cases  # noqa: E402
+
+#: the probe's answers that the kit leaves PyTensor's (doc/porting.md's
+#: table), under the default backend and on the Python linker
+NOT_THEANOS = {
+    "NUMBA": {
+        "TensorType str": "PyTensor names the same type otherwise",
+        "x.sum acc_dtype": "Numba sums int8 in int64 whatever acc_dtype asks",
+        "x.round default": "half to even of -0.5 is -0.0 (NumPy's); Theano's C code gave +0.0",
+        "T.mean op": "op=True is refused, with what to write",
+        "int div by zero": "0, where Theano's C code raised ZeroDivisionError",
+    },
+}
+NOT_THEANOS["FAST_COMPILE"] = {
+    **{k: v for k, v in NOT_THEANOS["NUMBA"].items() if k != "x.sum acc_dtype"},
+    "T.largest": "a zero's sign: NumPy's maximum of -0.0 and 0.0",
+    "T.smallest": "a zero's sign: NumPy's minimum",
+    "T.log1p exp": "NumPy's float32 log1p, one ulp from the C library's",
+    "T.int ** neg": "NumPy refuses integers to negative integer powers",
+}
+
+
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", pytest.param("NUMBA", marks=pytest.mark.slow)])
+def test_the_probe_of_theanos_tensor_api_gets_theanos_answers(kit32, mode):
+    assert (PROBE["theano"], PROBE["floatX"]) == ("1.0.5", "float32")
+    assert set(PROBE["answers"]) == set(kit_probe_cases.CASES)
+    pytensor.config.mode = mode
+    differ = {name for name, expression in kit_probe_cases.CASES.items()
+              if kit_probe_cases.evaluate(kit32, expression) != PROBE["answers"][name]}
+    assert differ == set(NOT_THEANOS[mode])
