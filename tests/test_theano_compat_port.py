@@ -419,3 +419,26 @@ def test_the_command_line_writes_the_port_and_names_each_flagged_line(tmp_path, 
         port_main([str(tmp_path / "missing.py")])
     assert stopped.value.code == 2
     assert capsys.readouterr().err.startswith(f"port: cannot read {tmp_path / 'missing.py'}")
+
+
+def shown(record):
+    """A recorded scalar as the porting guide's NEP 50 table writes it."""
+    if record["dtype"] == "bool":
+        return str(record["value"])
+    if isinstance(record["value"], int):
+        return f"{record['dtype']} {record['value']}"
+    value = np.dtype(record["dtype"]).type(float.fromhex(record["value"]))
+    return record["dtype"] + " " + str(value)  # str: the dtype's shortest digits
+
+
+@pytest.mark.parametrize("language", ["", "zh/"])
+def test_the_guides_nep50_table_shows_both_numpys_answers(language):
+    """Each scalar case's row in doc/porting.md (and its Chinese twin) gives
+    NumPy 1.19.5's answer (the oracle's record) and this NumPy 2's."""
+    guide = (REPO / "doc" / f"{language}porting.md").read_text(encoding="utf-8")
+    for expression, before in NUMPY119["promotion"].items():
+        after = run_numpy(expression)
+        row = next(line for line in guide.splitlines() if line.startswith(f"| `{expression}` |"))
+        for record in (before, after):
+            if record.get("type") == "scalar":
+                assert shown(record) in row, (expression, shown(record))
