@@ -25,7 +25,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials.machinery import cli, practices, training
+from deeplearning_tutorials.machinery import cli, practices, reuse, training
 from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch_givens
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
 
@@ -217,6 +217,12 @@ def test_mlp(
         **practice.hidden_layer(rng, n_in, n_hidden),
     )
 
+    # the penalties' weights as shared variables, so that the trials of a
+    # sweep that differ only in them reuse one compiled function (a weight of
+    # 0 stays the number 0: its term is dropped, as in the original)
+    weights = dict(L1_reg=L1_reg, L2_reg=L2_reg)
+    L1_reg, L2_reg = (reuse.hyperparameter(v, name) for name, v in weights.items())
+
     # start-snippet-4
     # the cost we minimise: negative log-likelihood (or the --loss chosen)
     # plus the regularisers
@@ -277,8 +283,7 @@ def test_mlp(
     # the hyper-parameters, recorded in results and checkpoints
     settings = dict(
         learning_rate=learning_rate,
-        L1_reg=L1_reg,
-        L2_reg=L2_reg,
+        **weights,
         batch_size=batch_size,
         n_hidden=n_hidden,
         dataset=str(dataset),

@@ -259,11 +259,15 @@ def test_the_decay_schedule_keeps_the_patience_rule():
     assert result.epochs == 3 and len(rates) == 7  # stopped by patience
 
 
-def test_a_schedule_makes_the_learning_rate_shared_and_only_then():
-    assert schedules.make_schedule("constant", 0.13).learning_rate == 0.13
-    shared = schedules.make_schedule("decay", 0.13).learning_rate
-    assert isinstance(shared, pytensor.compile.SharedVariable)
-    assert shared.dtype == pytensor.config.floatX
+def test_the_learning_rate_is_shared_and_only_a_schedule_changes_it():
+    constant = schedules.make_schedule("constant", 0.13)
+    for schedule in (constant, schedules.make_schedule("decay", 0.13)):
+        shared = schedule.learning_rate
+        assert isinstance(shared, pytensor.compile.SharedVariable)
+        assert shared.dtype == pytensor.config.floatX
+        assert shared.get_value() == numpy.asarray(0.13, dtype=shared.dtype)
+    assert constant.apply(5, [0.5] * 20) is True
+    assert constant.learning_rate.get_value() == numpy.asarray(0.13, shared.dtype)
     with pytest.raises(InputError, match="lr_schedule must be one of"):
         Practices(lr_schedule="cosine")
 

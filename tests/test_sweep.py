@@ -1,25 +1,37 @@
-"""The sweep (python -m deeplearning_tutorials.sweep) and the drivers'
+"""The sweep (python -m deeplearning_tutorials.sweep), the reuse of compiled
+functions and data in its workers (machinery/reuse.py), and the drivers'
 cross-validation flags (--cv-folds K --cv-fold I).
 
 The sweeps here run logistic_sgd for one epoch on a tiny MNIST-shaped file:
-once through joblib on this machine, two trials at a time (so two trials
-load and compile at once, sharing PyTensor's compile cache), once on a Dask
-cluster the test starts itself, and again after an interruption.
+once on this machine in two workers (so two workers load and compile at
+once, sharing PyTensor's compile cache, and each then reuses what it
+compiled), once on a Dask cluster the test starts itself, one ordinary
+process per trial (the reference the workers' trials are held to), and
+again after an interruption. The reuse itself is tested on small graphs
+compiled in FAST_COMPILE mode, against NumPy and against the ordinary
+``pytensor.function``.
 """
 
 import argparse
+import collections
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
 import sys
 
 import numpy
+import pytensor
+import pytensor.tensor as pt
 import pytest
 from conftest import REPO, make_splits, write_pickle_gz
 
-from deeplearning_tutorials.machinery import cli, data, sweep
+from deeplearning_tutorials.machinery import cli, data, reuse, sweep
+from deeplearning_tutorials.machinery.sweep import plan as sweep_plan
+from deeplearning_tutorials.machinery.sweep import run as sweep_run
+from deeplearning_tutorials.machinery.sweep import worker as sweep_worker
 
 GRID = ["--grid", "learning-rate=0.05,0.5", "--cv-folds", "2"]
 
@@ -201,17 +213,80 @@ def test_the_joblib_sweep_writes_records_logs_table_and_plot(joblib_sweep):
     assert (joblib_sweep / "summary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_a_local_dask_cluster_gives_the_same_table(tiny_mnist, joblib_sweep, tmp_path):
+def test_each_worker_compiles_once_and_its_later_trials_reuse(joblib_sweep):
+    """Two workers, four trials of one graph (the learning rate and the fold
+    are values): each worker compiles train, validate and test for its first
+    trial, and its later trials compile nothing and reuse the three. The
+    log's last line says so."""
+    by_worker = collections.defaultdict(list)
+    for path in sorted((joblib_sweep / "trials").glob("*.json")):
+        record = json.loads(path.read_text())
+        by_worker[record["sweep"]["worker"]].append(record["sweep"])
+        end = path.with_suffix(".log").read_text().splitlines()[-1]
+        assert re.search(r"\(worker \d+, its trial \d: [03] functions compiled", end)
+        assert record["wall_seconds"] >= record["train_seconds"] == record["seconds"]
+    assert len(by_worker) == 2
+    for trials in by_worker.values():
+        trials.sort(key=lambda t: t["worker_trial"])
+        assert [(t["compiled"], t["reused"]) for t in trials] == [(3, 0)] + [
+            (0, 3)
+        ] * (len(trials) - 1)
+        assert trials[0]["worker_startup_seconds"] > 0
+        assert all("worker_startup_seconds" not in t for t in trials[1:])
+    summary = json.loads((joblib_sweep / "summary.json").read_text())
+    assert summary["overhead"]["reused"]["trials"] == 2
+    assert summary["overhead"]["all"]["trials"] == 4
+
+
+@pytest.fixture(scope="module")
+def dask_sweep(tiny_mnist, tmp_path_factory):
+    """The tiny sweep on a Dask cluster: each trial an ordinary process."""
     distributed = pytest.importorskip("dask.distributed")
+    out = tmp_path_factory.mktemp("sweep") / "dask"
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
-        args = [*tiny_sweep_args(tiny_mnist, tmp_path / "dask", "--no-plot")]
+        args = [*tiny_sweep_args(tiny_mnist, out, "--no-plot")]
         args += ["--dask-scheduler", cluster.scheduler_address]
         assert sweep.main(args) == 0
         ran_there = [p for p in cluster.scheduler.task_prefixes if "run_trial" in p]
     assert ran_there  # the trials were tasks of the cluster
-    assert table_without_times(tmp_path / "dask") == table_without_times(joblib_sweep)
+    return out
+
+
+def test_a_local_dask_cluster_gives_the_same_table(dask_sweep, joblib_sweep):
+    assert table_without_times(dask_sweep) == table_without_times(joblib_sweep)
+
+
+# what a run prints that changes from run to run: its speed and times
+TIMES = re.compile(r"epochs/sec|ran for|^\[sweep\]")
+
+
+def test_trials_that_reused_compiled_functions_print_what_a_process_of_their_own_does(
+    dask_sweep, joblib_sweep
+):
+    """The reference: each trial run as an ordinary program, a process of its
+    own that compiles everything (the Dask sweep's trials). A worker's trial
+    that reused the functions its first trial compiled, with another
+    learning rate and fold, prints the same lines and records the same
+    errors, digit for digit."""
+    reused = 0
+    for path in sorted((joblib_sweep / "trials").glob("*.json")):
+        ours, theirs = json.loads(path.read_text()), json.loads(
+            (dask_sweep / "trials" / path.name).read_text()
+        )
+        reused += ours["sweep"]["reused"] == 3
+        assert "sweep" not in theirs  # a process of its own
+        for key in ("best_validation_error_percent", "test_error_percent",
+                    "best_iteration", "validation_history", "command"):  # fmt: skip
+            assert ours[key] == theirs[key], key
+        lines = [
+            [line for line in folder.joinpath("trials", path.stem + ".log")
+             .read_text().splitlines() if not TIMES.search(line)]
+            for folder in (joblib_sweep, dask_sweep)
+        ]  # fmt: skip
+        assert lines[0] == lines[1]
+    assert reused == 2
 
 
 def test_an_interrupted_sweep_runs_only_the_missing_trials(
@@ -434,3 +509,243 @@ def test_the_final_cost_of_an_unsupervised_run():
     assert sweep.final_cost({"costs_per_epoch": [[-90.6, -81.2, -74.9]]}) == -74.9
     assert sweep.final_cost({"costs_per_epoch": [[1.0, 2.0], [3.0, 0.5]]}) == 0.5
     assert sweep.final_cost({"best_validation_error_percent": 7.5}) is None
+
+
+# --------------------------------------------------------------------------
+# Reusing compiled functions (machinery/reuse.py), on small graphs
+# --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def memo(monkeypatch):
+    """``pytensor.function`` reusing what it compiles, as in a sweep's worker,
+    for one test (FAST_COMPILE: these tests are about what is reused, not
+    about speed); ``memo.compiles`` counts the real compilations."""
+    compiles = []
+    original = pytensor.function
+
+    def counted(*args, **kwargs):
+        compiles.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(reuse, "_functions", {})
+    monkeypatch.setattr(reuse, "_data", collections.OrderedDict())
+    monkeypatch.setattr(reuse, "_trial", None)
+    monkeypatch.setattr(reuse, "_compile", counted)
+    monkeypatch.setattr(pytensor, "function", reuse.function)
+    monkeypatch.setattr(pytensor.config, "mode", "FAST_COMPILE")
+    monkeypatch.setattr(pytensor.config, "floatX", "float64")
+    return argparse.Namespace(compiles=compiles, original=original)
+
+
+def sgd_trial(data, learning_rate, batch_size, compile=None):
+    """What a driver does, in small: shared data and weights, the learning
+    rate as a hyper-parameter, a minibatch of the data through ``givens``,
+    a training function with ``updates`` (compiled by ``compile``, by
+    default ``pytensor.function``)."""
+    reuse.begin_trial()
+    data_x = pytensor.shared(data, borrow=True)
+    W = pytensor.shared(numpy.zeros(data.shape[1]), name="W")
+    rate = reuse.hyperparameter(learning_rate, "learning_rate")
+    index, x = pt.lscalar(), pt.matrix("x")
+    cost = ((x @ W - 1.0) ** 2).mean()
+    compile = compile or pytensor.function
+    train = compile(
+        [index],
+        cost,
+        updates=[(W, W - rate * pytensor.grad(cost, W))],
+        givens={x: data_x[index * batch_size : (index + 1) * batch_size]},
+    )
+    return train, W
+
+
+def numpy_sgd(data, learning_rate, batch_size, steps):
+    """The same steps in NumPy: the gradient of mean((x W - 1)^2) is
+    2/n x^T (x W - 1)."""
+    W = numpy.zeros(data.shape[1])
+    for i in range(steps):
+        x = data[i * batch_size : (i + 1) * batch_size]
+        W = W - learning_rate * 2.0 / len(x) * x.T @ (x @ W - 1.0)
+    return W
+
+
+def test_a_second_trial_reuses_the_function_and_trains_its_own_values(memo):
+    rng = numpy.random.RandomState(0)
+    first, second = rng.rand(6, 3), rng.rand(6, 3)
+    train, _ = sgd_trial(first, 0.1, batch_size=2)
+    for i in range(3):
+        train(i)
+    assert reuse.trial_counts() == {"compiled": 1, "reused": 0}
+    train, W = sgd_trial(second, 0.7, batch_size=2)
+    assert reuse.trial_counts() == {"compiled": 0, "reused": 1}
+    assert len(memo.compiles) == 1
+    for i in range(3):
+        train(i)
+    # the new rate and data, against NumPy and against a function compiled
+    # afresh by the ordinary pytensor.function, bit for bit
+    numpy.testing.assert_allclose(W.get_value(), numpy_sgd(second, 0.7, 2, 3), rtol=1e-12)
+    fresh, fresh_W = sgd_trial(second, 0.7, batch_size=2, compile=memo.original)
+    for i in range(3):
+        fresh(i)
+    assert W.get_value().tobytes() == fresh_W.get_value().tobytes()
+    W.set_value(numpy.ones(3))  # the trial's variable and the function agree
+    assert train(0) == pytest.approx(((second[:2] @ numpy.ones(3) - 1) ** 2).mean())
+
+
+def test_another_minibatch_size_is_another_graph(memo):
+    data = numpy.random.RandomState(1).rand(6, 3)
+    sgd_trial(data, 0.1, batch_size=2)
+    train, W = sgd_trial(data, 0.1, batch_size=3)
+    assert reuse.trial_counts() == {"compiled": 1, "reused": 0}
+    train(1)
+    numpy.testing.assert_allclose(W.get_value(), numpy_sgd(data[3:], 0.1, 3, 1))
+
+
+def error_functions(valid, test):
+    """A trial's validation and test functions: one graph, two data sets."""
+    reuse.begin_trial()
+    W = pytensor.shared(numpy.ones(3))
+    x = pt.matrix("x")
+    functions = [
+        pytensor.function([], (x @ W).sum(), givens={x: pytensor.shared(d)})
+        for d in (valid, test)
+    ]
+    return functions, W
+
+
+def test_functions_of_one_graph_in_one_trial_keep_their_own_data(memo):
+    rng = numpy.random.RandomState(2)
+    error_functions(rng.rand(4, 3), rng.rand(5, 3))
+    assert reuse.trial_counts() == {"compiled": 2, "reused": 0}
+    valid, test = rng.rand(4, 3), rng.rand(5, 3)
+    (f_valid, f_test), W = error_functions(valid, test)
+    assert reuse.trial_counts() == {"compiled": 0, "reused": 2}
+    W.set_value(numpy.full(3, 2.0))
+    assert f_valid() == pytest.approx(2 * valid.sum())
+    assert f_test() == pytest.approx(2 * test.sum())
+
+
+def test_a_variable_bound_by_an_earlier_compile_makes_a_later_call_compile(memo):
+    """The cached function reads its own storage for W; a trial whose W
+    already feeds a function compiled in this trial cannot give W that
+    storage too: the call compiles, and both functions read one W."""
+    reuse.begin_trial()
+    W = pytensor.shared(numpy.ones(2))
+    pytensor.function([], W * 2.0)
+    reuse.begin_trial()
+    W = pytensor.shared(numpy.ones(2))
+    triple = pytensor.function([], W * 3.0)  # a new graph: compiled
+    double = pytensor.function([], W * 2.0)  # cached, but W is bound
+    assert reuse.trial_counts() == {"compiled": 2, "reused": 0}
+    W.set_value(numpy.array([1.0, 5.0]))
+    assert double().tolist() == [2.0, 10.0] and triple().tolist() == [3.0, 15.0]
+
+
+def test_a_zero_weight_stays_a_number_and_others_are_shared():
+    assert reuse.hyperparameter(0.0, "L1_reg") == 0.0
+    weight = reuse.hyperparameter(0.0001, "L2_reg")
+    assert isinstance(weight, pytensor.compile.SharedVariable)
+    assert weight.get_value() == numpy.asarray(0.0001, dtype=pytensor.config.floatX)
+
+
+def test_load_data_reads_a_file_once_per_worker(memo, small_dataset, monkeypatch, capsys):
+    reads = []
+    read = data.read_dataset
+    monkeypatch.setattr(data, "read_dataset", lambda path: reads.append(1) or read(path))
+    with data.cross_validation(3, 1):
+        first = data.load_data(small_dataset)
+        second = data.load_data(small_dataset)
+    plain = data.load_data(small_dataset)
+    assert len(reads) == 1  # the fold and the file's split from one read
+    assert capsys.readouterr().out.count("cross-validation fold 1 (of 0 to 2)") == 2
+    for a, b in zip(first, second):
+        x = a[0].get_value(borrow=True)
+        assert x is b[0].get_value(borrow=True) and not x.flags.writeable
+    (expected, _), _, _ = data.read_dataset(small_dataset)
+    assert numpy.array_equal(plain[0][0].get_value(), expected)
+
+
+# --------------------------------------------------------------------------
+# The worker: output, exit statuses, scheduling
+# --------------------------------------------------------------------------
+
+
+def test_a_trials_log_holds_what_it_wrote_to_file_descriptors_1_and_2(
+    tmp_path, monkeypatch, capfd
+):
+    # in a worker sys.stdout writes to file descriptor 1, as in any program
+    stdout = open(1, "w", closefd=False)
+    monkeypatch.setattr(sys, "stdout", stdout)
+    log = tmp_path / "trial.log"
+    with sweep_worker._output_to(str(log)):
+        print("from Python")
+        os.write(1, b"from C code\n")
+        os.write(2, b"to stderr\n")
+    print("after the trial", flush=True)  # back where it was
+    # (Python's buffered lines reach the file when flushed, as in a program
+    # whose output is a file)
+    assert sorted(log.read_text().splitlines()) == ["from C code", "from Python", "to stderr"]
+    assert capfd.readouterr().out == "after the trial\n"
+
+
+def failing(exc):
+    def main(argv):
+        raise exc
+
+    return main
+
+
+@pytest.mark.parametrize(
+    "main, status",
+    [
+        (lambda argv: None, 0),
+        (failing(SystemExit(None)), 0),
+        (failing(SystemExit(3)), 3),
+        (failing(SystemExit(130)), 130),
+        (failing(SystemExit("a message")), 1),
+        (failing(ValueError("a bug")), 1),
+    ],
+    ids=["returns", "exit-None", "exit-3", "exit-130", "exit-text", "exception"],
+)
+def test_a_trials_exit_status_is_the_programs(main, status, capsys):
+    """What Python gives ``python -m`` of a program whose main does this."""
+    assert sweep_worker.exit_status(main, []) == status
+
+
+def test_a_worker_reports_bad_input_and_its_own_death_as_the_trials_status(tmp_path):
+    worker = sweep_run.Worker("logistic_sgd", (None, None, 1))
+    try:
+        assert worker.ready
+        bad = sweep_plan.Trial(0, None, None, ["--dataset=/no/such/file.pkl.gz"], id="bad")
+        outcome = worker.run("logistic_sgd", bad)
+        assert outcome["status"] == 2 and outcome["record"] is None
+        assert outcome["log"].strip().splitlines()[-1].startswith(
+            "deeplearning_tutorials.logistic_sgd: error: "
+        )
+        assert worker.ready  # a refused input leaves the worker sound
+        worker.process.kill()
+        worker.process.wait()
+        outcome = worker.run("logistic_sgd", bad)
+        assert outcome["status"] == -signal.SIGKILL  # as a killed process's
+    finally:
+        worker.close()
+
+
+def test_workers_get_the_trials_of_the_graphs_they_compiled():
+    def trial(group, process=("float32",)):
+        return sweep_plan.Trial(0, None, None, [], id=f"{group}", process=process,
+                                group=(process, group))  # fmt: skip
+
+    trials = [trial(g) for g in "ababab"] + [trial("c", ("float64",))]
+    queue = sweep_run.TrialQueue(trials)
+    first, second = queue.take(0, None), queue.take(1, None)
+    assert (first.id, second.id) == ("a", "b")  # one group each
+    workers = {}
+    for worker_id, taken in ((0, first), (1, second)):
+        workers[worker_id] = argparse.Namespace(
+            process_settings=taken.process, groups={taken.group}, last_group=taken.group
+        )
+    assert [queue.take(0, workers[0]).id for _ in range(2)] == ["a", "a"]
+    assert [queue.take(1, workers[1]).id for _ in range(2)] == ["b", "b"]
+    # the float64 trial goes last, to a worker that must be replaced for it
+    assert queue.take(0, workers[0]).id == "c" and queue.take(1, workers[1]) is None

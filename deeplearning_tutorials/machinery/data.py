@@ -41,7 +41,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials.machinery import config
+from deeplearning_tutorials.machinery import config, reuse
 from deeplearning_tutorials.machinery.errors import InputError
 
 DEFAULT_DATASET = "mnist.pkl.gz"
@@ -541,6 +541,23 @@ def load_data(dataset=DEFAULT_DATASET, n_features=IMAGE_SIZE):
     # as the original, find (or download) the file before saying so
     path = resolve_dataset(dataset)
     print("... loading data")
+    # a sweep's worker keeps the splits for its next trial (machinery/reuse.py)
+    status = os.stat(path)
+    key = (os.path.realpath(path), status.st_size, status.st_mtime_ns,
+           pytensor.config.floatX, n_features)  # fmt: skip
+    splits = reuse.remembered(key, lambda: _checked_splits(path, dataset, n_features))
+    if _active_fold is not None:
+        whole, fold = splits, _active_fold
+        splits = reuse.remembered(
+            (key, fold), lambda: cross_validation_splits(whole, *fold)
+        )
+        print(_fold_line(splits, *_active_fold))
+    return [shared_dataset(split) for split in splits]
+
+
+def _checked_splits(path, dataset, n_features):
+    """The splits of the file at ``path``, checked and in ``floatX``, or
+    :class:`DatasetError`."""
     splits = read_dataset(path)
     width = splits[0][0].shape[1]
     if width != n_features:
@@ -555,10 +572,7 @@ def load_data(dataset=DEFAULT_DATASET, n_features=IMAGE_SIZE):
             raise DatasetError(
                 f"{dataset}: {name} set: pixel values too large for {floatX}"
             )
-    if _active_fold is not None:
-        splits = cross_validation_splits(splits, *_active_fold)
-        print(_fold_line(splits, *_active_fold))
-    return [shared_dataset(split) for split in splits]
+    return tuple((numpy.asarray(x, dtype=floatX), y) for x, y in splits)
 
 
 # --------------------------------------------------------------------------

@@ -22,10 +22,12 @@ A schedule's rate is a function of two things only, the epochs completed
 and the validation errors so far, both kept in a checkpoint: a resumed run
 computes the rate it stopped with.
 
-With a schedule the rate is a shared variable that the training loop sets
-between minibatches (:func:`deeplearning_tutorials.machinery.training.train_with_early_stopping`);
-without one it stays the plain Python number of the original code, so the
-compiled graph, and every number a default run prints, is the original's.
+The rate is a shared variable: a schedule's is set by the training loop
+between minibatches (:func:`deeplearning_tutorials.machinery.training.train_with_early_stopping`),
+a constant one never changes. Multiplying by a shared ``floatX`` 0.13 gives
+the bits the original's constant 0.13 gave (the default runs print the
+original's lines), and the trials of a sweep that differ only in the rate
+reuse one compiled function (:mod:`deeplearning_tutorials.machinery.reuse`).
 """
 
 import numpy
@@ -42,17 +44,19 @@ SMALLEST_FRACTION = 1.0 / 1024
 
 
 class ConstantRate:
-    """The original: the step size is the number ``eta0`` throughout.
+    """The original: the step size is ``eta0`` throughout.
 
-    ``learning_rate`` is that number itself, not a shared variable, so the
-    update expressions built with it are the original's.
+    ``learning_rate`` is a shared variable holding ``eta0``, which the update
+    expressions read; nothing changes it.
     """
 
     replaces_early_stopping = False
 
     def __init__(self, eta0):
         self.eta0 = eta0
-        self.learning_rate = eta0
+        self.learning_rate = pytensor.shared(
+            numpy.asarray(eta0, dtype=pytensor.config.floatX), name="learning_rate"
+        )
 
     def rate(self, epochs_done, validation_history):
         return self.eta0
@@ -63,16 +67,8 @@ class ConstantRate:
 
 
 class LearningRateSchedule(ConstantRate):
-    """A rate that changes: ``learning_rate`` is a shared variable.
-
-    Subclasses define :meth:`rate`; :meth:`apply` stores it.
-    """
-
-    def __init__(self, eta0):
-        super().__init__(eta0)
-        self.learning_rate = pytensor.shared(
-            numpy.asarray(eta0, dtype=pytensor.config.floatX), name="learning_rate"
-        )
+    """A rate that changes: :meth:`apply` stores the :meth:`rate`, which
+    subclasses define, in the shared ``learning_rate``."""
 
     def rate(self, epochs_done, validation_history):
         """The rate after ``epochs_done`` epochs and the validation errors
