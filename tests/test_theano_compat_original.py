@@ -23,7 +23,14 @@ tests/oracle/kit_original_semantics_cases.py, run here on the kit):
 * the truth value of a variable (``if not W:`` in dA, cA and rbm);
 * ``theano.scalar.upcast`` (the HMC sampler's ``mean_dtype``);
 * ``copy.deepcopy``, ``copy.copy`` and ``pickle`` of compiled functions and
-  of a model holding them (rnnslu's ``best_rnn = copy.deepcopy(rnn)``).
+  of a model holding them (rnnslu's ``best_rnn = copy.deepcopy(rnn)``);
+* the sigmoid and softplus of Theano's C code (clipped: the RBM's free
+  energy, dA's cross-entropy) and its softmax rounding (lstm's costs).
+
+The reference of the numerics was compiled by Theano with
+``gcc.cxxflags=-ffp-contract=off`` (no fused multiply-adds, which PyTensor's
+Numba code does not make either), as the lstm references were
+(tests/oracle/run_original_lstm.sh).
 """
 
 import hashlib
@@ -32,9 +39,11 @@ import os
 import subprocess
 import sys
 
+import numpy
 import pytensor
 import pytest
 from conftest import REPO
+from pytensor.compile.mode import Mode
 
 from deeplearning_tutorials import theano_compat
 from deeplearning_tutorials.theano_compat import truthiness
@@ -46,7 +55,9 @@ sys.path.insert(0, str(ORACLE))
 sys.path.insert(0, str(REPO / "tests"))
 import original_through_kit as through_kit  # noqa: E402
 from kit_original_semantics_cases import (  # noqa: E402
+    NUMERICS_POINTS,
     copy_cases,
+    numerics_cases,
     truth_cases,
     upcast_cases,
 )
@@ -91,6 +102,7 @@ def kit():
 def test_the_reference_is_theanos():
     assert REFERENCE["theano"] == "1.0.5" and REFERENCE["numpy"] == "1.19.5"
     assert REFERENCE["floatX"] == "float64" and REFERENCE["cast_policy"] == "custom"
+    assert REFERENCE["gcc.cxxflags"] == "-ffp-contract=off"
 
 
 # -------------------------------------------------------------- truth values
@@ -145,6 +157,55 @@ def test_copies_and_pickles_of_functions_behave_as_theanos(kit):
     """A deep copy (and a pickle) of a model trains its own copy of the
     parameters; a shallow copy shares them: the values Theano 1.0.5 gave."""
     assert copy_cases(*kit) == REFERENCE["copies"]
+
+
+# ----------------------------------------------------------------- numerics
+
+
+def assert_numerics_are_theanos(got, ulps):
+    """``got`` equal to the reference to ``ulps`` units in the last place of
+    each precision (0: bit for bit)."""
+    for name, expected in REFERENCE["numerics"].items():
+        eps = numpy.finfo(name.split()[-1]).eps
+        if ulps == 0:
+            assert got[name] == expected, name
+        else:
+            numpy.testing.assert_allclose(got[name], expected, rtol=ulps * eps, err_msg=name)
+
+
+def test_sigmoid_softplus_and_softmax_compute_what_theanos_c_code_did(kit):
+    """Clipped where Theano clipped (``sigmoid(19.5) == 1``, ``softplus(17)
+    == 17`` in float64, where PyTensor's differ by 5.6e-9 and 4.1e-8), and
+    ``log(sigmoid(x))``, ``log(1 - sigmoid(x))``, ``log(1 + exp(x))`` made
+    softplus first, on the Python linker with PyTensor's full rewrites: to
+    two units in the last place, as NumPy's ``exp`` (the Python linker's) is
+    not the C library's. The NUMBA backend calls the C library's, and the
+    slow test below holds it to every bit (there, too, the softmax's
+    multiplication by the reciprocal of its sum)."""
+    theano, T = kit
+    mode = Mode(linker="py", optimizer="fast_run")
+    got = numerics_cases(theano, T, mode)
+    assert_numerics_are_theanos(got, ulps=2)
+    # where Theano's clipped, exactly (closer than two units in the last place)
+    at = NUMERICS_POINTS.index
+    assert got["sigmoid float64"][at(19.5)] == got["sigmoid float32"][at(15.5)] == 1.0
+    assert got["softplus float64"][at(17.0)] == 17.0
+    assert got["softplus float32"][at(14.5)] == 14.5
+
+
+@pytest.mark.slow
+def test_the_numerics_are_theanos_to_the_last_bit_under_numba(kit):
+    theano, T = kit
+    assert_numerics_are_theanos(numerics_cases(theano, T, "NUMBA"), ulps=0)
+
+
+def test_the_numerics_are_the_kits_only(kit):
+    """PyTensor's own functions (the project's modules) keep PyTensor's
+    sigmoid: the kit's rewrite is included by the kit's functions only."""
+    x = pytensor.tensor.vector("x", dtype="float64")
+    mode = Mode(linker="py", optimizer="fast_run")
+    (value,) = pytensor.function([x], pytensor.tensor.sigmoid(x), mode=mode)([19.5])
+    assert value == 1 / (1 + numpy.exp(-19.5)) < 1  # not clipped
 
 
 # ---------------------------------------------- the original repository's runs

@@ -18,9 +18,12 @@ Two ways in (doc/porting.md, "Change the imports"):
 
 This package *is* the kit's ``theano`` module (``theano`` below is the
 package itself): ``function``, ``shared``, ``scan``, ``In``, ``Param``, ``Mode``,
-``config``, ``grad``, ``tensor``, ``sandbox``, ``printing``, ``gradient``,
-``ifelse``, ``compat``. Each submodule states which Theano version's signatures and
-defaults it follows; a name the kit does not offer raises
+``config``, ``grad``, ``tensor``, ``scalar``, ``sandbox``, ``printing``,
+``gradient``, ``ifelse``, ``compat`` (``import theano`` made ``theano.scalar``
+and the rest attributes at once, and legacy code relies on it: the HMC
+tutorial calls ``theano.scalar.upcast`` after a bare ``import theano``).
+Each submodule states which Theano version's signatures and defaults it
+follows; a name the kit does not offer raises
 :class:`~.errors.TheanoNameError` saying what to do instead.
 """
 
@@ -38,6 +41,7 @@ from deeplearning_tutorials.theano_compat import (
     ifelse,
     printing,
     sandbox,
+    scalar,
     tensor,
 )
 from deeplearning_tutorials.theano_compat.compile import (
@@ -69,7 +73,7 @@ apply_theano_flags()
 __all__ = [
     "FrozenNoiseError", "In", "Mode", "Out", "Param", "ShapeMismatchError", "TheanoImportError",
     "TheanoNameError", "compat", "config", "dot", "function", "grad", "gradient", "ifelse", "install", "installed",
-    "printing", "sandbox", "scan", "shared", "tensor", "theano", "uninstall",
+    "printing", "sandbox", "scalar", "scan", "shared", "tensor", "theano", "uninstall",
 ]
 
 __getattr__ = missing_names(

@@ -37,6 +37,9 @@ Theano's ``shared_randomstreams`` draws
     numbers; under Numba it runs in object mode. JAX has none: under
     ``device='gpu'`` a function that draws runs on the CPU, with a warning.
 
+Theano's sigmoid and softplus
+    Compiled as Theano 1.0's C code computed them, clipped (:mod:`.numerics`).
+
 ``device='gpu'``
     Once ``theano.config.device`` is mapped onto JAX (:mod:`.device`), a
     function in Theano's default mode is compiled for JAX, its
@@ -53,6 +56,7 @@ from pytensor.graph.replace import clone_replace
 from pytensor.tensor.random.type import RandomType
 
 from deeplearning_tutorials.theano_compat import device, test_values
+from deeplearning_tutorials.theano_compat.numerics import theano_mode
 from deeplearning_tutorials.theano_compat.tensor.raw_random import contains_random_function
 
 
@@ -276,6 +280,8 @@ def _refuse_draws_where_python_cannot_run(outputs, kwargs):
 
 def _compile(variables, outputs, kwargs):
     _refuse_draws_where_python_cannot_run(outputs, kwargs)
+    # Theano's C formulas for sigmoid and softplus (:mod:`.numerics`)
+    kwargs = dict(kwargs, mode=theano_mode(kwargs["mode"]))
     with warnings.catch_warnings(), test_values.suspended():
         # PyTensor deprecates no_default_updates; the kit's own warning follows
         warnings.filterwarnings("ignore", "The no_default_updates", DeprecationWarning)

@@ -5,6 +5,9 @@ PyTensor 3 still returns the pair by default but warns that it will stop
 (``DeprecationWarning``); the kit asks for the pair explicitly, so legacy
 ``outputs, updates = theano.scan(...)`` keeps working silently.
 
+The step is compiled with the kit's rewrites (Theano's sigmoid and
+softplus, :mod:`.numerics`), as the kit's functions are.
+
 With ``theano.config.compute_test_value`` on, the step function's arguments
 get test values, as in Theano (:mod:`.test_values`).
 """
@@ -14,6 +17,7 @@ import warnings
 import pytensor
 
 from deeplearning_tutorials.theano_compat import test_values
+from deeplearning_tutorials.theano_compat.numerics import theano_mode
 
 
 def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None,
@@ -28,7 +32,9 @@ def scan(fn, sequences=None, outputs_info=None, non_sequences=None, n_steps=None
         outputs, updates = pytensor.scan(
             fn, sequences=sequences, outputs_info=outputs_info,
             non_sequences=non_sequences, n_steps=n_steps,
-            truncate_gradient=truncate_gradient, go_backwards=go_backwards, mode=mode,
+            truncate_gradient=truncate_gradient, go_backwards=go_backwards,
+            # the step compiled as the kit's functions are (:mod:`.numerics`)
+            mode=theano_mode(mode),
             name=name, profile=profile, allow_gc=allow_gc, strict=strict,
             return_list=return_list, return_updates=True,
         )

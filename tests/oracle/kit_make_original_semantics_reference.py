@@ -4,11 +4,14 @@ Not part of the test run: this needs the original environment (Python 3.7,
 Theano 1.0.5, numpy 1.19, ../shared/oracle/README.md). It wrote
 ``tests/oracle/kit_original_semantics_theano.json``, from ``/``::
 
-    THEANO_FLAGS=floatX=float64,device=cpu,base_compiledir=/tmp/oracle/theano_compiledir_h1 \\
+    THEANO_FLAGS=floatX=float64,device=cpu,gcc.cxxflags=-ffp-contract=off,base_compiledir=/tmp/oracle/theano_compiledir_h1 \\
         /tmp/oracle/venv37/bin/python <repo>/tests/oracle/kit_make_original_semantics_reference.py \\
         > <repo>/tests/oracle/kit_original_semantics_theano.json
 
-Never edit the JSON by hand.
+``gcc.cxxflags=-ffp-contract=off``: Theano's C code compiled without fused
+multiply-adds (g++ -march=native contracts ``a * b + c`` on a CPU that has
+them; PyTensor's Numba code does not), as tests/oracle/run_original_lstm.sh
+did. Never edit the JSON by hand.
 """
 
 import json
@@ -20,7 +23,12 @@ import theano.scalar  # noqa: F401 - theano.scalar.float64, .upcast
 import theano.tensor as T
 
 sys.path.insert(0, __file__.rsplit("/", 1)[0])
-from kit_original_semantics_cases import copy_cases, truth_cases, upcast_cases  # noqa: E402
+from kit_original_semantics_cases import (  # noqa: E402
+    copy_cases,
+    numerics_cases,
+    truth_cases,
+    upcast_cases,
+)
 
 record = {
     "made_by": "tests/oracle/kit_make_original_semantics_reference.py",
@@ -29,8 +37,10 @@ record = {
     "python": sys.version.split()[0],
     "floatX": theano.config.floatX,
     "cast_policy": theano.config.cast_policy,
+    "gcc.cxxflags": theano.config.gcc.cxxflags,
     "truth": truth_cases(theano, T),
     "upcast": upcast_cases(theano),
     "copies": copy_cases(theano, T),
+    "numerics": numerics_cases(theano, T),
 }
 print(json.dumps(record, indent=1, sort_keys=True))

@@ -13,7 +13,11 @@ kit's through its import hook. Python 3.7 and 3.11 both run this file.
   triples (hmc's ``mean_dtype``);
 * :func:`copy_cases`: what ``copy.deepcopy``, ``copy.copy`` and ``pickle``
   make of a compiled function and of a model holding one (rnnslu keeps its
-  best model with ``copy.deepcopy(rnn)`` and trains it on later).
+  best model with ``copy.deepcopy(rnn)`` and trains it on later);
+* :func:`numerics_cases`: the sigmoid and softplus of Theano's C code
+  (clipped), what its rewrites made of ``log(sigmoid(x))`` and
+  ``log(1 + exp(x))`` (the RBM's free energy and costs, dA's cross-entropy),
+  and its softmax and the softmax's gradient, in float64 and float32.
 """
 
 import copy
@@ -126,4 +130,41 @@ def copy_cases(theano, T):
         "copy step returned": float(step(one)),
         "original w after the copy's step": _state(model),
     }
+    return cases
+
+
+#: points around the thresholds of Theano's C code (sigmoid: -709/19 in
+#: float64, -88/15 in float32; softplus: -745/16, -103/14)
+NUMERICS_POINTS = [-800.0, -745.5, -709.5, -103.5, -88.5, -30.0, -1.0, 0.0, 0.3, 13.9, 14.5,
+                   15.5, 16.5, 17.0, 18.9, 19.5, 30.0, 40.0]
+SOFTMAX_ROWS = [[1.0, 2.0, 3.0, -4.5], [0.5, -1.0, 30.0, 29.5], [1e-3, 2e-3, -1e-3, 0.0]]
+SOFTMAX_WEIGHTS = [[0.5, -1.0, 2.0, 0.25], [1.0, 1.0, -3.0, 0.5], [2.0, 0.0, 1.0, -1.0]]
+
+
+def numerics_cases(theano, T, mode=None):
+    """Elementwise sigmoid, softplus and what Theano's rewrites made of
+    their logarithms, and a softmax with its gradient, in both precisions,
+    compiled in ``mode`` (Theano's default: FAST_RUN, C code)."""
+    cases = {}
+    for dtype in ("float64", "float32"):
+        x = T.vector("x", dtype=dtype)
+        outputs = {
+            "sigmoid": T.nnet.sigmoid(x),
+            "softplus": T.nnet.softplus(x),
+            "log sigmoid": T.log(T.nnet.sigmoid(x)),
+            "log 1 - sigmoid": T.log(1 - T.nnet.sigmoid(x)),
+            "log 1 + exp": T.log(1 + T.exp(x)),
+        }
+        m = T.matrix("m", dtype=dtype)
+        weights = numpy.asarray(SOFTMAX_WEIGHTS, dtype=dtype)
+        sm = T.nnet.softmax(m)
+        names = sorted(outputs)
+        f = theano.function([x], [outputs[n] for n in names], mode=mode)
+        g = theano.function([m], [sm, T.grad((sm * weights).sum(), m)], mode=mode)
+        values = f(numpy.asarray(NUMERICS_POINTS, dtype=dtype))
+        for name, value in zip(names, values):
+            cases[f"{name} {dtype}"] = [float(v) for v in value]
+        forward, gradient = g(numpy.asarray(SOFTMAX_ROWS, dtype=dtype))
+        cases[f"softmax {dtype}"] = [[float(v) for v in row] for row in forward]
+        cases[f"softmax gradient {dtype}"] = [[float(v) for v in row] for row in gradient]
     return cases

@@ -8,11 +8,15 @@ output):
 ==================================  =========================================
 name                                behaviour of
 ==================================  =========================================
-``sigmoid``, ``softplus``           Theano 0.6-1.0
+``sigmoid``, ``softplus``           Theano 0.6-1.0 (compiled by the kit's
+                                    functions as Theano 1.0's clipped C
+                                    code, :mod:`...numerics`)
 ``ultra_fast_sigmoid``              Theano 0.6-1.0 (its piecewise approximation)
 ``hard_sigmoid``                    Theano 0.6-1.0: ``clip(0.2 x + 0.5, 0, 1)``
 ``softmax``                         Theano 0.6-1.0: row-wise; a vector gives a
-                                    ``(1, n)`` matrix; other ranks are refused
+                                    ``(1, n)`` matrix; other ranks are refused;
+                                    rounded as Theano 1.0's C code
+                                    (:class:`TheanoSoftmax`)
 ``logsoftmax``                      Theano 0.9-1.0 (row-wise, as ``softmax``)
 ``relu(x, alpha=0)``                Theano 0.7.1-1.0: ``0.5 (x + |x|)``, leaky
                                     for ``alpha != 0``
@@ -26,10 +30,12 @@ name                                behaviour of
 """
 
 import pytensor.tensor as pt
+from pytensor.compile.builders import OpFromGraph
+from pytensor.tensor.special import Softmax as _Softmax
 from pytensor.tensor.special import log_softmax as _log_softmax
-from pytensor.tensor.special import softmax as _softmax
 
 from deeplearning_tutorials import nnet as _project_nnet
+from deeplearning_tutorials.theano_compat import test_values
 from deeplearning_tutorials.theano_compat.errors import missing_names
 from deeplearning_tutorials.theano_compat.tensor.nnet import conv
 
@@ -69,9 +75,42 @@ def _rows(c, name):
     return c
 
 
+class TheanoSoftmax(_Softmax):
+    """PyTensor's ``Softmax`` (so its rewrites still turn ``log(softmax(x))``
+    into a log-softmax, as Theano's did) rounded as Theano 1.0's C code.
+
+    Theano's ``Softmax`` (and ``SoftmaxWithBias``, which its rewrites made
+    of ``softmax(dot(x, W) + b)``) computed :math:`e_j = \\exp(x_j - \\max_k
+    x_k)` in the input's precision, summed the :math:`e_j`
+    in double and multiplied each by the reciprocal of the sum; PyTensor
+    divides by the sum, which rounds otherwise in about one case in four.
+    Its gradient, ``SoftmaxGrad``, is :math:`d - s \\sum_j d_j` with
+    :math:`d = g \\odot s` and the sum in double, kept in an
+    ``OpFromGraph`` so that rewrites cannot reorder it (the same formulas
+    as ``deeplearning_tutorials.lstm.softmax``).
+    """
+
+    def build_inner_graph(self, x):
+        e_x = pt.exp(x - x.max(axis=self.axis, keepdims=True))
+        total = pt.cast(e_x, "float64").sum(axis=self.axis, keepdims=True)
+        return [pt.cast(pt.cast(e_x, "float64") * pt.reciprocal(total), x.dtype)]
+
+    def pullback(self, inputs, outputs, output_grads):
+        (sm,) = outputs
+        (g,) = output_grads
+        with test_values.suspended():  # placeholders, without test values
+            g_, s_ = g.type(), sm.type()
+            d = g_ * s_
+            total = pt.cast(d, "float64").sum(axis=self.axis, keepdims=True)
+            dx = pt.cast(pt.cast(d, "float64") - total * s_, sm.dtype)
+            softmax_grad = OpFromGraph([g_, s_], [dx], name="softmax_grad")
+        return [softmax_grad(g, sm)]
+
+
 def softmax(c):
-    """Theano's row-wise softmax of a matrix (a vector becomes one row)."""
-    return _softmax(_rows(c, "softmax"), axis=-1)
+    """Theano's row-wise softmax of a matrix (a vector becomes one row),
+    rounded as Theano's (:class:`TheanoSoftmax`)."""
+    return TheanoSoftmax(axis=(1,))(_rows(c, "softmax"))
 
 
 def logsoftmax(c):
