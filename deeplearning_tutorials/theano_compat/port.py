@@ -119,6 +119,7 @@ class Nep50Warning(PortWarning):
 def _warn(category, line, message):
     warnings.warn(category(f"line {line} {message}", line), stacklevel=3)
 
+
 #: ``import X`` -> ``import Y as X``
 _RENAMED_MODULES = {"cPickle": "pickle", "cStringIO": "io", "StringIO": "io", "Queue": "queue"}
 #: ``from itertools import X`` -> (module, name)
@@ -137,7 +138,9 @@ def port_source(text, kit=KIT):
 
     ``changed`` lists the 1-based numbers of the lines the port changed; the
     port has as many lines as ``text``. ``kit`` is the package that stands in
-    for ``theano``.
+    for ``theano``. Each line left for a look is reported as a
+    :class:`PortWarning` (:class:`Nep50Warning` for NumPy 2's promotion
+    rules) whose ``line`` is its number.
     """
     lines = text.splitlines(keepends=True)
     edits = []  # (row, start col, end col, replacement)
@@ -520,7 +523,7 @@ class _Bindings:
                 if name == "numpy":
                     self.numpy.add(bound)
                 elif name in _PICKLES or name.endswith(".cPickle"):
-                    self.pickle.add(bound if alias else name)
+                    self.pickle.add(bound)
             return
         cut = words.index("import")
         module = "".join(words[1:cut])
@@ -569,7 +572,7 @@ def _cast_edits(tokens, i, lines, numpy_names):
     of the tokens of ``dt``; None where the cast is not called on one line."""
     close = _closing(tokens, i + 3)
     if (close is None or close + 2 >= len(tokens) or tokens[close + 1].string != "("
-            or tokens[i + 3].start[0] != tokens[close].end[0]):
+            or not tokens[i + 2].start[0] == tokens[close].end[0] == tokens[close + 1].end[0]):
         return None
     end = _closing(tokens, close + 1)
     if end is None or end == close + 2:
@@ -608,7 +611,7 @@ def _pickle_load_edits(tokens, bindings):
     which NumPy and the pickle's other readers turn back into the same bytes. A
     pickle written by Python 3 has no such strings: the keyword changes nothing
     there. Not for a call that names an ``encoding`` already."""
-    edits = []
+    edits, depths = [], _depths(tokens)
     for i, tok in enumerate(tokens):
         if tok.type != tokenize.NAME or i + 1 >= len(tokens) or tokens[i + 1].string != "(":
             continue
@@ -621,7 +624,6 @@ def _pickle_load_edits(tokens, bindings):
         end = _closing(tokens, i + 1)
         if end is None or end == i + 2:
             continue
-        depths = _depths(tokens)
         if any(t.string == "encoding" and depths[j] == depths[i + 2]
                for j, t in enumerate(tokens[i + 2:end], i + 2)):
             continue
