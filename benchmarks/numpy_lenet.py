@@ -1,8 +1,9 @@
 """LeNet (``deeplearning_tutorials.convolutional_mlp``) written in plain NumPy.
 
-An independent reference for the tests and a baseline for
-``bench_lenet.py``: the same initial weights (the same ``RandomState`` draws
-in the same order), the same minibatches and the same SGD updates as
+An independent reference for the tests and a baseline of the harness
+(``python benchmarks/bench_all.py``: the epoch table, and ``lenet
+--numpy``): the same initial weights (the same ``RandomState`` draws in the
+same order), the same minibatches and the same SGD updates as
 ``evaluate_lenet5``, with the forward pass built from NumPy's
 ``sliding_window_view`` and ``tensordot`` (not from
 ``deeplearning_tutorials.nnet``) and the gradients derived by hand.

@@ -4,8 +4,8 @@ An independent reference: the same initial weights (same ``RandomState``
 draws), the same minibatches and the same SGD updates as
 ``deeplearning_tutorials.logistic_sgd`` and ``deeplearning_tutorials.mlp``,
 with the gradients derived by hand instead of by PyTensor. The tests use it
-to check the PyTensor models, and ``bench_epoch.py`` uses it as the speed
-baseline.
+to check the PyTensor models, and the harness's epoch table
+(``python benchmarks/bench_all.py``) uses it as the speed baseline.
 """
 
 import numpy

@@ -1,9 +1,11 @@
-"""The tutorials' networks in PyTorch (CPU), the baseline of ``bench_all.py``.
+"""The tutorials' networks in PyTorch (CPU), the baseline of the harness
+(``python benchmarks/bench_all.py``: the epoch table and the ``lenet`` mode).
 
 The same layer sizes, batch sizes, nonlinearities, costs and plain SGD
 updates as the tutorials, written the way a PyTorch user would: autograd for
-the supervised nets and the denoising autoencoder, the RBM's CD-k/PCD-k
-update by hand (its gradient holds the chain's end constant). Weights start
+the supervised nets (LeNet among them) and the denoising autoencoder, the
+RBM's CD-k/PCD-k update by hand (its gradient holds the chain's end
+constant). Weights start
 as the tutorials draw them (uniform in the Glorot bounds, the output layer
 zero); the noise comes from PyTorch's generator. PyTorch is no dependency of
 the project (``pip install -e .[bench]``).
@@ -117,3 +119,44 @@ class TorchRBM:
         if self.chain is not None:
             self.chain = h
         return (x * torch.log(pv) + (1 - x) * torch.log(1 - pv)).sum(1).mean().item()
+
+
+class TorchLeNet:
+    """LeNet (conv 5x5, max-pool 2x2, tanh, twice; 500 tanh units; softmax)
+    and its SGD, from the same initial weights as the tutorial's
+    (``numpy_lenet.draw_lenet_weights``)."""
+
+    def __init__(self, nkerns=(20, 50), learning_rate=0.1):
+        from numpy_lenet import draw_lenet_weights
+
+        W0, W1, W2 = draw_lenet_weights(numpy.random.RandomState(23455), nkerns)
+        # torch's conv2d is a cross-correlation: keep the filters flipped
+        self.params = [
+            parameter(W0[:, :, ::-1, ::-1]),
+            parameter(numpy.zeros(nkerns[0], "float32")),
+            parameter(W1[:, :, ::-1, ::-1]),
+            parameter(numpy.zeros(nkerns[1], "float32")),
+            parameter(W2),
+            parameter(numpy.zeros(500, "float32")),
+            parameter(numpy.zeros((500, 10), "float32")),
+            parameter(numpy.zeros(10, "float32")),
+        ]
+        self.learning_rate = learning_rate
+
+    def logits(self, x):
+        W0, b0, W1, b1, W2, b2, W3, b3 = self.params
+        h = x.reshape(-1, 1, 28, 28)
+        h = torch.tanh(F.max_pool2d(F.conv2d(h, W0), 2) + b0[None, :, None, None])
+        h = torch.tanh(F.max_pool2d(F.conv2d(h, W1), 2) + b1[None, :, None, None])
+        h = torch.tanh(h.flatten(1) @ W2 + b2)
+        return h @ W3 + b3
+
+    def train_step(self, x, y):
+        loss = F.cross_entropy(self.logits(x), y)
+        loss.backward()
+        sgd(self.params, self.learning_rate)
+        return loss.item()
+
+    def errors(self, x, y):
+        with torch.no_grad():
+            return (self.logits(x).argmax(1) != y).float().mean().item()

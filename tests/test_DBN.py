@@ -132,9 +132,10 @@ def test_dbn_help_lists_every_flag():
 
 
 def test_the_benchmarks_numpy_finetuning_step_is_the_same_step():
-    """benchmarks/bench_dbn.py times the project against a hand-written step
-    with in-place BLAS updates; that step must compute what the project does."""
-    from bench_dbn import NumpyDBN
+    """The benchmark harness's dbn-steps mode times the project against a
+    hand-written step with in-place BLAS updates (benchmarks/numpy_nets.py);
+    that step must compute what the project does."""
+    from numpy_nets import NumpyDBN
     from stack_reference import finetune_step
 
     model = NumpyDBN(seed=3, sizes=[6, 5, 4], n_out=3)

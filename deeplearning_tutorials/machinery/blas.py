@@ -23,8 +23,8 @@ the path apply to the libraries that ``libopenblas`` itself needs). The folder
 lives with the compiled modules that use it, so clearing PyTensor's cache
 clears both.
 
-``benchmarks/bench_blas.py`` times this OpenBLAS against Intel's MKL wheel
-(see doc/performance.md).
+``python benchmarks/bench_all.py --implementations CVM CVM_mkl`` times this
+OpenBLAS against Intel's MKL wheel (see doc/performance.md).
 """
 
 import ctypes.util

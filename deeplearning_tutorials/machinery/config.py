@@ -247,8 +247,9 @@ def limit_blas_threads(n_threads):
 
     ``None`` leaves the libraries alone (OpenBLAS then uses every core, or
     ``OPENBLAS_NUM_THREADS``). At batch size 1 the matrix products are too
-    small to share between threads (``benchmarks/bench_threads.py`` times
-    the steps with one thread and with two, doc/performance.md).
+    small to share between threads (``python benchmarks/bench_all.py
+    threads`` times the steps with one thread and with two,
+    doc/performance.md).
 
     The limit covers the BLAS libraries already loaded (NumPy's, SciPy's)
     and the one that CVM's compiled code links against, which is loaded

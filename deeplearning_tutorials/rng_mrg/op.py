@@ -43,7 +43,7 @@ from deeplearning_tutorials.rng_mrg import generator
 #: that a round is a loop over contiguous arrays with no division and no
 #: branch, which the compiler steps many streams at a time in SIMD registers:
 #: the same bits as Theano's loop over the elements, 8-10 times faster per draw
-#: once there are more draws than streams (benchmarks/bench_noise.py).
+#: once there are more draws than streams (python benchmarks/bench_all.py noise).
 _C_DRAWS = """
 static inline void mrg31k3p_round_%(ctype)s(
     %(ctype)s* __restrict__ out, int n,

@@ -1,10 +1,8 @@
-"""Time the default test run as CI starts it: the README's command, a cold cache.
+"""The ``test-run`` mode: the time of the default test run as CI starts it,
+the README's command on a cold cache.
 
-Not a test: the record it writes is the measurement behind the README's
-"Tests" paragraph.
-
-    python benchmarks/time_tests.py --json results/test_run.json
-    python benchmarks/time_tests.py --beside 1     # a second suite runs beside it
+    python benchmarks/bench_all.py test-run --json results/test_run.json
+    python benchmarks/bench_all.py test-run --beside 1    # a second suite runs beside it
 
 The command is ``python -m pytest`` in the repository root (pytest.ini's
 options: every core, the slow and adversarial markers left out), with
@@ -14,10 +12,9 @@ copies of the same run at the same moment, each with its own empty cache, to
 see the suite pass on a loaded machine; their own summaries go in the record
 too. The record holds the wall time, pytest's summary line, the slowest
 tests (``--durations``), the machine and the load average before and after.
+The exit status is the worst of the runs'.
 """
 
-import argparse
-import json
 import os
 import re
 import subprocess
@@ -25,8 +22,7 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, ROOT)
+from bench_harness.common import ROOT
 
 
 def start_suite(home, log):
@@ -53,18 +49,12 @@ def summary(text):
     return last, slowest, failed
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_arguments(parser):
     parser.add_argument("--beside", type=int, default=0, metavar="N",
                         help="more copies of the run at the same time (default 0)")
-    parser.add_argument("--json", help="write the record here")
-    args = parser.parse_args(argv)
 
-    from deeplearning_tutorials.machinery import provenance
 
-    record = {"command": "python -m pytest", "cache": "cold (an empty HOME)",
-              "beside": args.beside, "machine": provenance.machine(),
-              "load_before": os.getloadavg()}
+def run(args):
     with tempfile.TemporaryDirectory(prefix="time_tests_") as scratch:
         runs = []
         start = time.monotonic()
@@ -88,14 +78,10 @@ def main(argv=None):
             results.append({"returncode": proc.returncode, "wall_seconds": round(seconds, 1),
                             "summary": last, "failed": failed, "slowest": slowest})
             print(f"exit {proc.returncode} after {seconds:.0f} s: {last}", flush=True)
-    record["load_after"] = os.getloadavg()
-    record["runs"] = results
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(record, f, indent=1)
-            f.write("\n")
-    return max(r["returncode"] for r in results)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    return {
+        "measured_command": "python -m pytest",
+        "cache": "cold (an empty HOME)",
+        "beside": args.beside,
+        "runs": results,
+        "exit_status": max(r["returncode"] for r in results),
+    }

@@ -1,10 +1,9 @@
-"""Time LeNet's convolution, pooling and a whole epoch, PyTensor against PyTorch.
+"""The ``lenet`` mode: LeNet's convolution, pooling and a whole epoch,
+PyTensor against PyTorch, and the compile time of its three functions.
 
-Not a test: run it on a quiet machine and read the table.
-
-    python benchmarks/bench_lenet.py                      # everything, 3 repeats
-    python benchmarks/bench_lenet.py --repeats 5 --no-cold
-    python benchmarks/bench_lenet.py --modes NUMBA CVM    # other backends too
+    python benchmarks/bench_all.py lenet --json results/bench_lenet.json --txt results/bench_lenet.txt
+    python benchmarks/bench_all.py lenet --repeats 5 --no-cold
+    python benchmarks/bench_all.py lenet --modes NUMBA CVM    # other backends too
 
 Measured, float32, at the default LeNet shapes (batch 500, nkerns [20, 50]):
 
@@ -22,16 +21,14 @@ Measured, float32, at the default LeNet shapes (batch 500, nkerns [20, 50]):
   filled.
 
 The same network in PyTorch (CPU, ``torch.set_num_threads`` = the number of
-cores, same initial weights, same minibatches, plain SGD) is timed the same
-way, when ``torch`` is installed (``pip install torch``; it is no dependency
-of the project), and the table gives PyTorch time / PyTensor time (above 1:
-PyTensor is faster). With ``--numpy``, the NumPy LeNet of ``numpy_lenet.py``
-is timed too.
-
-Results go to ``results/bench_lenet.json`` and ``results/bench_lenet.txt``.
-The goal of the LeNet issue: a full epoch under 9.7 s (200 epochs faster than
-the published GTX 480 run, 32.52 min) and a cold compile under 20 s, on the
-project's 2-core machine.
+cores, same initial weights, same minibatches, plain SGD;
+``torch_models.TorchLeNet``) is timed the same way, when ``torch`` is
+installed (``pip install -e .[bench]``; it is no dependency of the project),
+and the table gives PyTorch time / PyTensor time (above 1: PyTensor is
+faster). With ``--numpy``, the NumPy LeNet of ``numpy_lenet.py`` is timed
+too. The goal of the LeNet issue: a full epoch under 9.7 s (200 epochs faster
+than the published GTX 480 run, 32.52 min) and a cold compile under 20 s, on
+the project's 2-core machine.
 """
 
 import argparse
@@ -45,10 +42,7 @@ import timeit
 
 import numpy
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, HERE)
-sys.path.insert(0, ROOT)
+from bench_harness import common
 
 BATCH, NKERNS, LEARNING_RATE = 500, (20, 50), 0.1
 CONV_SHAPES = {
@@ -160,7 +154,7 @@ def compile_in_fresh_process(mode, compiledir):
     # Numba's own cache (functions compiled with cache=True outside PyTensor's) too
     env["NUMBA_CACHE_DIR"] = os.path.join(compiledir, "numba_cache")
     proc = subprocess.run(
-        [sys.executable, __file__, "--compile-only"],
+        [sys.executable, common.BENCH_ALL, "lenet", "--compile-only"],
         capture_output=True,
         text=True,
         env=env,
@@ -221,60 +215,9 @@ def torch_ops(repeats):
     return timings
 
 
-class TorchLeNet:
-    """The same network and SGD in PyTorch, from the same initial weights."""
-
-    def __init__(self):
-        import torch
-
-        from numpy_lenet import draw_lenet_weights
-
-        W0, W1, W2 = draw_lenet_weights(numpy.random.RandomState(23455), NKERNS)
-        t = lambda a: torch.from_numpy(numpy.ascontiguousarray(a)).requires_grad_(True)  # noqa: E731
-        # torch's conv2d is a cross-correlation: keep the filters flipped
-        self.params = [
-            t(W0[:, :, ::-1, ::-1]),
-            t(numpy.zeros(NKERNS[0], "float32")),
-            t(W1[:, :, ::-1, ::-1]),
-            t(numpy.zeros(NKERNS[1], "float32")),
-            t(W2),
-            t(numpy.zeros(500, "float32")),
-            t(numpy.zeros((500, 10), "float32")),
-            t(numpy.zeros(10, "float32")),
-        ]
-
-    def logits(self, x):
-        import torch
-        import torch.nn.functional as F
-
-        W0, b0, W1, b1, W2, b2, W3, b3 = self.params
-        h = x.reshape(-1, 1, 28, 28)
-        h = torch.tanh(F.max_pool2d(F.conv2d(h, W0), 2) + b0[None, :, None, None])
-        h = torch.tanh(F.max_pool2d(F.conv2d(h, W1), 2) + b1[None, :, None, None])
-        h = torch.tanh(h.flatten(1) @ W2 + b2)
-        return h @ W3 + b3
-
-    def train_step(self, x, y):
-        import torch
-        import torch.nn.functional as F
-
-        loss = F.cross_entropy(self.logits(x), y)
-        loss.backward()
-        with torch.no_grad():
-            for p in self.params:
-                p -= LEARNING_RATE * p.grad
-                p.grad = None
-        return loss.item()
-
-    def errors(self, x, y):
-        import torch
-
-        with torch.no_grad():
-            return (self.logits(x).argmax(1) != y).float().mean().item()
-
-
 def torch_epoch_functions():
     import torch
+    from torch_models import TorchLeNet
 
     from deeplearning_tutorials.machinery.data import read_dataset
 
@@ -282,7 +225,7 @@ def torch_epoch_functions():
     splits = [
         (torch.from_numpy(x), torch.from_numpy(y.astype("int64"))) for x, y in read_dataset()
     ]
-    net = TorchLeNet()
+    net = TorchLeNet(NKERNS, LEARNING_RATE)
     (train_x, train_y), (valid_x, valid_y), (test_x, test_y) = splits
 
     def batches(x, y):
@@ -331,7 +274,7 @@ def ratio(torch_seconds, pytensor_seconds):
 def report(results):
     lines = []
     lines.append(
-        f"LeNet benchmark: {results['machine']}, float32, batch {BATCH}, nkerns "
+        f"LeNet benchmark: {results['cpu']}, float32, batch {BATCH}, nkerns "
         f"{list(NKERNS)}; best of {results['repeats']}"
     )
     lines.append(
@@ -372,31 +315,30 @@ def report(results):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--modes", nargs="+", default=["NUMBA"])
-    parser.add_argument("--no-cold", action="store_true", help="skip the compile timings")
-    parser.add_argument("--no-torch", action="store_true")
+def add_arguments(parser):
+    parser.add_argument("--repeats", type=int, default=3, help="each measurement's best of N (default 3)")
+    parser.add_argument("--modes", nargs="+", default=["NUMBA"], metavar="MODE", help="PyTensor backends to time (default NUMBA)")
+    parser.add_argument("--no-cold", action="store_true", help="skip the cold and warm compile timings")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
     parser.add_argument("--numpy", action="store_true", help="also time the NumPy LeNet")
-    parser.add_argument("--json", default=os.path.join(ROOT, "results", "bench_lenet.json"))
-    parser.add_argument("--txt", default=os.path.join(ROOT, "results", "bench_lenet.txt"))
+    parser.add_argument("--txt", metavar="PATH", help="write the printed table here too (e.g. results/bench_lenet.txt)")
     parser.add_argument("--compile-only", action="store_true", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
 
+
+def run(args):
     import deeplearning_tutorials  # noqa: F401  (project defaults: float32, NUMBA)
 
     if args.compile_only:
         _, _, seconds = build_lenet_functions()
         print(json.dumps({"compile_seconds": seconds}))
-        return
+        return None
 
     import pytensor
 
     from deeplearning_tutorials.machinery import config
 
     results = {
-        "machine": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
+        "cpu": f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores",
         "repeats": args.repeats,
         "versions": {"pytensor": pytensor.__version__, "numpy": numpy.__version__},
         "pytensor": {},
@@ -404,42 +346,40 @@ def main(argv=None):
     }
     for mode in args.modes:
         config.configure(floatX="float32", mode=mode)
-        per_mode = pytensor_ops(mode, args.repeats)
-        models, n_batches, _ = build_lenet_functions()
-        epoch, training_only = epoch_function(models, n_batches)
-        per_mode["epoch training only (100 minibatches)"] = best_of(training_only, args.repeats)
-        per_mode["epoch (train + valid + test)"] = best_of(epoch, args.repeats)
-        if not args.no_cold:
-            with tempfile.TemporaryDirectory() as compiledir:
-                per_mode["cold compile"] = compile_in_fresh_process(mode, compiledir)
-                per_mode["warm compile"] = compile_in_fresh_process(mode, compiledir)
-        results["pytensor"][mode] = per_mode
+        results["pytensor"][mode] = pytensor_measurements(mode, args.repeats, not args.no_cold)
         print(f"... {mode} done", file=sys.stderr)
-
     if not args.no_torch and torch_available():
-        import torch
-
-        torch.set_num_threads(os.cpu_count() or 1)
-        results["versions"]["torch"] = torch.__version__
-        results["torch"] = torch_ops(args.repeats)
-        epoch, training_only = torch_epoch_functions()
-        results["torch"]["epoch training only (100 minibatches)"] = best_of(training_only, args.repeats)
-        results["torch"]["epoch (train + valid + test)"] = best_of(epoch, args.repeats)
+        results["versions"]["torch"], results["torch"] = torch_measurements(args.repeats)
         print("... PyTorch done", file=sys.stderr)
     if args.numpy:
         results["numpy epoch"] = numpy_epoch_seconds()
-
     text = report(results)
     print(text)
-    from deeplearning_tutorials.machinery import provenance
-
-    results["provenance"] = provenance.machine()  # versions and BLAS threads
-    for path, content in ((args.json, json.dumps(results, indent=2, sort_keys=True) + "\n"), (args.txt, text + "\n")):
-        if path:
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            with open(path, "w") as f:
-                f.write(content)
+    if args.txt:
+        common.write_text(args.txt, text)
+    return results
 
 
-if __name__ == "__main__":
-    main()
+def pytensor_measurements(mode, repeats, compile_times):
+    per_mode = pytensor_ops(mode, repeats)
+    models, n_batches, _ = build_lenet_functions()
+    epoch, training_only = epoch_function(models, n_batches)
+    per_mode["epoch training only (100 minibatches)"] = best_of(training_only, repeats)
+    per_mode["epoch (train + valid + test)"] = best_of(epoch, repeats)
+    if compile_times:
+        with tempfile.TemporaryDirectory() as compiledir:
+            per_mode["cold compile"] = compile_in_fresh_process(mode, compiledir)
+            per_mode["warm compile"] = compile_in_fresh_process(mode, compiledir)
+    return per_mode
+
+
+def torch_measurements(repeats):
+    """PyTorch's version and its timings of the same operations and epoch."""
+    import torch
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    timings = torch_ops(repeats)
+    epoch, training_only = torch_epoch_functions()
+    timings["epoch training only (100 minibatches)"] = best_of(training_only, repeats)
+    timings["epoch (train + valid + test)"] = best_of(epoch, repeats)
+    return torch.__version__, timings

@@ -1,4 +1,5 @@
-"""The cost of Theano's MRG noise: training steps with MRG streams and with PyTensor's generator.
+"""The ``noise`` mode: the cost of Theano's MRG noise, training steps with MRG
+streams and with PyTensor's generator.
 
 Times, side by side in one process, the training step of each stochastic
 tutorial built twice, once with ``rng="mrg"`` (Theano's MRG_RandomStreams, the
@@ -11,19 +12,18 @@ default) and once with ``rng="pytensor"`` (PyTensor's native generator):
 Each step's best round gives its time per call; times the number of
 minibatches of a training epoch on MNIST, the time of an epoch's training
 steps. The ratio MRG / native is the cost of drawing the original's numbers.
-
-    python benchmarks/bench_noise.py [--calls 100] [--rounds 5] [--json results/bench_noise.json]
 """
 
-import argparse
-import json
 import os
 
 import numpy
-from bench_rbm import data, interleaved_timings, minibatch_step
+
+from bench_harness import common
+from bench_harness.steps import minibatch_step
 
 #: model: (minibatches in an epoch of MNIST's 50,000 training images, mode)
 MODELS = {"dA": (2500, "NUMBA"), "rbm": (2500, "CVM"), "DBN": (5000, "CVM")}
+RNGS = ("mrg", "pytensor")
 
 
 def training_step(model, rng, mode):
@@ -35,7 +35,7 @@ def training_step(model, rng, mode):
     from deeplearning_tutorials.machinery.noise import make_random_streams
     from deeplearning_tutorials.rbm import RBM
 
-    train_x = pytensor.shared(data())
+    train_x = pytensor.shared(common.synthetic_mnist(2000)[0])
     x, index = pt.matrix("x"), pt.lscalar("index")
     numpy_rng = numpy.random.RandomState(123)
     theano_rng = make_random_streams(numpy_rng.randint(2**30), rng)
@@ -53,17 +53,15 @@ def training_step(model, rng, mode):
     return minibatch_step(cost, updates, x, index, train_x, batch_size, mode)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--calls", type=int, default=100, help="calls per round")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
-    parser.add_argument("--json", help="write the timings there")
-    parser.add_argument(
-        "models", nargs="*", default=list(MODELS), help="dA, rbm, DBN (default: all)"
-    )
-    args = parser.parse_args(argv)
+def add_arguments(parser):
+    parser.add_argument("--calls", type=int, default=100, help="calls per round (default 100)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; each keeps its best (default 5)")
+    parser.add_argument("--models", nargs="+", default=list(MODELS), choices=list(MODELS), metavar="MODEL",
+                        help=f"the steps to time: {', '.join(MODELS)} (default: all)")
 
-    from deeplearning_tutorials.machinery import config, provenance
+
+def run(args):
+    from deeplearning_tutorials.machinery import config
 
     config.configure(floatX="float32")
     threads = os.environ.get("OPENBLAS_NUM_THREADS", "unset")
@@ -75,42 +73,34 @@ def main(argv=None):
     ]
     record = {}
     for model in args.models:
-        n_batches, mode = MODELS[model]
+        mode = MODELS[model][1]
         config.configure(mode=mode)  # e.g. links the BLAS for CVM
-        steps = {}
-        for rng in ("mrg", "pytensor"):
-            steps[rng] = training_step(model, rng, mode)
-            steps[rng](0)  # compiled before the clock starts
-        ms = interleaved_timings(steps, args.calls, args.rounds)
-        ratio = ms["mrg"] / ms["pytensor"]
-        epoch = {rng: ms[rng] * n_batches / 1e3 for rng in ms}
-        lines.append(
-            f"{model:6s} {mode:6s} {ms['mrg']:8.2f} {ms['pytensor']:10.2f} "
-            f"{epoch['mrg']:12.1f} {epoch['pytensor']:15.1f} {ratio:11.3f}"
-        )
-        record[model] = {
-            "mode": mode,
-            "ms_per_call": ms,
-            "epoch_seconds": epoch,
-            "minibatches_per_epoch": n_batches,
-            "mrg_over_native": ratio,
-        }
+        steps = {rng: training_step(model, rng, mode) for rng in RNGS}
+        for step in steps.values():
+            step(0)  # compiled before the clock starts
+        record[model] = summary(model, common.interleaved_timings(steps, args.calls, args.rounds))
+        lines.append(row(model, record[model]))
     print("\n".join(lines))
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(
-                {
-                    "command": "python benchmarks/bench_noise.py "
-                    f"--calls {args.calls} --rounds {args.rounds}",
-                    "machine": provenance.machine(),
-                    "openblas_num_threads": threads,
-                    "models": record,
-                    "table": lines,
-                },
-                f,
-                indent=2,
-            )
+    return {"openblas_num_threads": threads, "models": record, "table": lines}
 
 
-if __name__ == "__main__":
-    main()
+def summary(model, ms):
+    """The record of one model from its ms per call with each generator: an
+    epoch's training steps (ms times the minibatches of an epoch) and the
+    ratio MRG / native."""
+    n_batches, mode = MODELS[model]
+    return {
+        "mode": mode,
+        "ms_per_call": ms,
+        "epoch_seconds": {rng: ms[rng] * n_batches / 1e3 for rng in ms},
+        "minibatches_per_epoch": n_batches,
+        "mrg_over_native": ms["mrg"] / ms["pytensor"],
+    }
+
+
+def row(model, r):
+    ms, epoch = r["ms_per_call"], r["epoch_seconds"]
+    return (
+        f"{model:6s} {r['mode']:6s} {ms['mrg']:8.2f} {ms['pytensor']:10.2f} "
+        f"{epoch['mrg']:12.1f} {epoch['pytensor']:15.1f} {r['mrg_over_native']:11.3f}"
+    )

@@ -1,17 +1,18 @@
-"""The original code's training steps under Theano: a worker of bench_all.py.
+"""The original code's training steps under Theano: a worker of the epoch table.
 
 Runs in the original's environment (Theano 1.0.5, Python 3.7; see
 tests/fixtures/README.md), not in this project's, and imports nothing from
-the project but ``bench_protocol`` (standard library only):
+the project but ``protocol`` (standard library only); the epoch table
+(``python benchmarks/bench_all.py``) starts it as
 
-    THEANO_FLAGS=floatX=float32,device=cpu PYTHON37 original_epoch.py CODE_DIR MODEL FRACTION DATASET
+    THEANO_FLAGS=floatX=float32,device=cpu PY37 original_epoch.py CODE_DIR MODEL FRACTION DATASET
 
 It builds the model with the original's own classes and the original
 drivers' expressions (``sgd_optimization_mnist``, ``test_mlp``,
 ``evaluate_lenet5``, ``test_dA``, ``test_SdA``, ``test_rbm``, ``test_DBN``,
-default arguments), then serves ``bench_all.py``'s ``run`` requests (see
-``bench_protocol.serve``): each times ``FRACTION`` of an epoch's calls of
-every part (training steps, validation and test minibatches).
+default arguments), then serves the table's ``run`` requests (see
+``protocol.serve``): each times ``FRACTION`` of an epoch's calls of every
+part (training steps, validation and test minibatches).
 """
 
 import os
@@ -19,7 +20,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_protocol import serve
+from protocol import serve
 
 CODE_DIR, MODEL, FRACTION, DATASET = sys.argv[1:5]
 sys.path.insert(0, CODE_DIR)

@@ -1,9 +1,8 @@
-"""How long each tutorial takes to start training, cold and warm, side by side
-with the original under Theano 1.0.5.
+"""The ``start`` mode: how long each tutorial takes to start training, cold
+and warm, side by side with the original under Theano 1.0.5.
 
-Not a test: the table it prints is the measurement.
-
-    python benchmarks/start_times.py --json results/start_times.json
+    python benchmarks/bench_all.py start --json results/start_times.json
+    python benchmarks/bench_all.py start --models logistic_sgd --no-original
 
 For each model, in turn, four runs of this project and four of the original,
 each a fresh process with its default settings:
@@ -22,14 +21,13 @@ run, cold and warm, go on to their **first epoch line** (``epoch 1,
 minibatch ...``), timed from the start of the command as a user sees it.
 
 The original runs in its own environment (``--original-python``,
-``--original-code``; by default ``/tmp/oracle``, built as
-``../shared/oracle/README.md`` says); without it, its columns are left out,
-with a note. Both sides get one BLAS thread and the machine's load average is
+``--original-code``; by default ``/tmp/oracle``, see
+``common.find_original``); without it, its columns are left out, with a
+note. Both sides get one BLAS thread and the machine's load average is
 recorded before and after: the two columns of a row ran minutes apart, not
 at the same moment, so compare them on a quiet machine.
 """
 
-import argparse
 import json
 import os
 import re
@@ -39,14 +37,8 @@ import tempfile
 import textwrap
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(HERE)
-sys.path.insert(0, ROOT)
-
-from deeplearning_tutorials.machinery import provenance  # noqa: E402
-
-ORACLE = "/tmp/oracle"
-MNIST = os.path.join(ROOT, "data", "mnist.pkl.gz")
+from bench_harness import common
+from bench_harness.common import MNIST, ROOT
 
 #: model: (this project's extra flags, the original's call)
 MODELS = {
@@ -167,14 +159,6 @@ def original_times(model, call, original, scratch, timeout):
     return times
 
 
-def find_original(python, code):
-    python = python or os.path.join(ORACLE, "venv37", "bin", "python")
-    code = code or os.path.join(ORACLE, "src", "code")
-    if os.path.exists(python) and os.path.isdir(code):
-        return python, os.path.abspath(code)
-    return None
-
-
 def cell(seconds):
     return "—" if seconds is None else f"{seconds:.1f} s"
 
@@ -192,19 +176,15 @@ def table(results):
     return "\n".join(lines)
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS))
-    parser.add_argument("--json", help="write the record here")
-    parser.add_argument("--timeout", type=float, default=600, help="seconds a run may take")
-    parser.add_argument("--original-python", help=f"Theano 1.0.5's Python (default {ORACLE}/venv37/bin/python)")
-    parser.add_argument("--original-code", help=f"the original's code/ folder (default {ORACLE}/src/code)")
-    parser.add_argument("--no-original", action="store_true", help="time this project only")
-    args = parser.parse_args(argv)
-    original = None if args.no_original else find_original(args.original_python, args.original_code)
-    if original is None:
-        print("note: the original under Theano is not timed (no environment found)")
-    load_before = list(os.getloadavg())
+def add_arguments(parser):
+    parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS), metavar="MODEL",
+                        help=f"the tutorials to start: {', '.join(MODELS)} (default: all)")
+    parser.add_argument("--timeout", type=float, default=600, help="seconds a run may take (default 600)")
+    common.add_original_arguments(parser)
+
+
+def run(args):
+    original = common.original_from(args)
     results = {}
     with tempfile.TemporaryDirectory(prefix="start-times-") as scratch:
         for model in args.models:
@@ -216,18 +196,4 @@ def main(argv=None):
                 )
             print(model, json.dumps(results[model]), flush=True)
     print(table(results))
-    if args.json:
-        command = ["python", "benchmarks/start_times.py", *sys.argv[1:]]
-        record = {
-            "command": " ".join(command),
-            "machine": provenance.machine(),
-            "load_average_before_after": [load_before, list(os.getloadavg())],
-            "seconds": results,
-        }
-        with open(args.json, "w") as f:
-            json.dump(record, f, indent=2)
-            f.write("\n")
-
-
-if __name__ == "__main__":
-    main()
+    return {"seconds": results}

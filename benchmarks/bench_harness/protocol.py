@@ -1,4 +1,4 @@
-"""How a benchmark worker process talks to ``bench_all.py``.
+"""How a worker process of the epoch table talks to its coordinator.
 
 A worker builds one model in one implementation (this project under one
 backend, NumPy, PyTorch, or the original code under Theano), then waits on
