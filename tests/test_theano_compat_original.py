@@ -33,7 +33,6 @@ Numba code does not make either), as the lstm references were
 (tests/oracle/run_original_lstm.sh).
 """
 
-import hashlib
 import json
 import os
 import subprocess
@@ -61,28 +60,6 @@ from kit_original_semantics_cases import (  # noqa: E402
     truth_cases,
     upcast_cases,
 )
-
-#: sha256 of the original's files at commit 11c4651, the commit the oracle ran
-ORIGINAL_FILES = {
-    "logistic_sgd.py": "0f7f2af7e36366e195ec744acbd717177af65e9609d0f5b67a876b2a9033eaaf",
-    "logistic_cg.py": "447f1eb273d3bd2a9966361cd1a8138df2b8e6b6e240f09c605717f1565fe8c9",
-    "mlp.py": "88e2e056b3860440de2bf65833be93a9c1066605a3213f3c477cd0279a875eac",
-    "convolutional_mlp.py": "b902293b53555f830412d58bb8d8891722e79b2c654a6c4d7b9656accf05fa15",
-    "dA.py": "e6ac759bbb0d1de1d8da886755170acd401aafffe4bb2b55e5d29d86c8aba347",
-    "SdA.py": "6741fff39bc04d22f96393e87b213fa818b9cca31de91187d40c1750d67de3de",
-    "cA.py": "ec72c5d5ccc98f764f03ae05d43e93af270cdaefa610771507e55151c70c0b4a",
-    "rbm.py": "9fff96a02f46e03897671239544300bac072adae29f3dacf5f86faccbf3e4dba",
-    "DBN.py": "6ec3eb8a5dfa6264a6a6060d1df118651d8f819425e8f23fe86cf2d0e03819d4",
-    "hmc/hmc.py": "accd15f4a918a9f3db5d7f0736be0d7afd9d8ada704e8e27d395ea83ebe2f58f",
-    "hmc/test_hmc.py": "c88eedab3158d3bdd5a35788298355bacbe7f59689796fe029edf13e4f524817",
-    "rnnslu.py": "277a1c610ae9d218cfe34bf46c06373679a3584abb17e89902d450f81e5c535b",
-    "rnnrbm.py": "f7a3fe6432c7393271455fb81553b9e3e64bbe77311481b071f280a7d83931a0",
-    "lstm.py": "c61e8f55838ba1d1c62102ac529638b3518e17466e40538dc0df99c183e97664",
-    "imdb.py": "e2d8f954d5673dd1c810021528cb88d374ba9ee02dffb783b617ad36af72d71f",
-    "utils.py": "a58d60d7e528ea64c7bde30a86c130b425ddb6794c05177f5d63c1dd29537387",
-    "conlleval.pl": "45d5391ece8151b5c824584ed6bd4b07727017423a77966ff86084def431f956",
-}
-
 
 @pytest.fixture
 def kit():
@@ -227,9 +204,7 @@ def original_code_or_skip():
     if code is None:
         pytest.skip(f"{through_kit.CODE_VARIABLE} is not set: it names the original's "
                     "code/ folder (lisa-lab/DeepLearningTutorials at 11c4651)")
-    changed = [name for name, digest in ORIGINAL_FILES.items()
-               if not (code / name).is_file()
-               or hashlib.sha256((code / name).read_bytes()).hexdigest() != digest]
+    changed = through_kit.changed_files(code)
     assert not changed, (f"{code} is not the original's code/ at commit 11c4651, the one "
                          f"the references were made with: {changed} differ")
     return code
