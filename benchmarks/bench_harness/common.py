@@ -18,7 +18,7 @@ ROOT = os.path.dirname(BENCHMARKS)
 #: the command every mode is started by (its workers too)
 BENCH_ALL = os.path.join(BENCHMARKS, "bench_all.py")
 MNIST = os.path.join(ROOT, "data", "mnist.pkl.gz")
-#: where ``../shared/oracle/README.md`` builds the original's environment
+#: where the original's environment is built (``tests/fixtures/README.md``)
 ORACLE = "/tmp/oracle"
 #: environment variables that change what a benchmark measures; a record's
 #: command names those that were set
