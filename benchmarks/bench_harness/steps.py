@@ -278,7 +278,7 @@ def run_dbn(args):
     lines.append("projected wall time of a whole run (pre-training + fine-tuning):")
     for schedule, (epochs, _) in SCHEDULES.items():
         cells = "".join(f"{projections[v][schedule]:17.1f} min" for v in variants)
-        lines.append(f"  {epochs:3d} epochs, {schedule:32s}{cells}")
+        lines.append(f"  {epochs:3d} epochs, {schedule:44s}{cells}")
     print("\n".join(lines))
     return {"ms_per_call": ms, "projected_minutes": projections, "table": lines}
 
