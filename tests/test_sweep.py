@@ -731,6 +731,31 @@ def test_a_worker_reports_bad_input_and_its_own_death_as_the_trials_status(tmp_p
         worker.close()
 
 
+@pytest.mark.parametrize(
+    "received, ignored, sent",
+    [
+        (signal.SIGTERM, set(), signal.SIGTERM),
+        (signal.SIGINT, set(), signal.SIGINT),
+        # started in the background (&): Ctrl-C ignored there, and so in the
+        # worker; the trial gets SIGTERM instead
+        (signal.SIGTERM, {signal.SIGINT}, signal.SIGTERM),
+        (signal.SIGINT, {signal.SIGINT}, signal.SIGTERM),
+    ],
+)
+def test_a_stop_is_passed_on_as_a_signal_the_trial_heeds(received, ignored, sent, monkeypatch):
+    handlers = {s: signal.SIG_IGN if s in ignored else signal.SIG_DFL for s in
+                (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}  # fmt: skip
+    monkeypatch.setattr(signal, "getsignal", handlers.get)
+    signals = []
+    worker = argparse.Namespace(
+        busy=True, process=argparse.Namespace(send_signal=signals.append)
+    )
+    sweep_run.Worker.interrupt(worker, received)
+    worker.busy = False
+    sweep_run.Worker.interrupt(worker, received)  # an idle worker is left alone
+    assert signals == [sent]
+
+
 def test_workers_get_the_trials_of_the_graphs_they_compiled():
     def trial(group, process=("float32",)):
         return sweep_plan.Trial(0, None, None, [], id=f"{group}", process=process,

@@ -104,8 +104,14 @@ class Worker:
             return None
         return json.loads(line) if line else None
 
-    def run(self, driver, trial):
-        """Run ``trial`` here; its outcome (see :func:`run_trial`)."""
+    def run(self, driver, trial, trials=None):
+        """Run ``trial`` here; its outcome (see :func:`run_trial`), or None
+        when the :class:`TrialQueue` ``trials`` was stopped before it began."""
+        if trials is not None:
+            with trials.lock:  # a stop now either sees it busy or stops it
+                if trials.stopped:
+                    return None
+                self.busy = True
         folder = tempfile.mkdtemp(prefix="dlt-sweep-", dir=self.folder)
         try:
             os.mkdir(os.path.join(folder, "trials"))
@@ -148,11 +154,15 @@ class Worker:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def interrupt(self):
-        """Pass a Ctrl-C on to the trial it runs."""
-        if self.busy:
+    def interrupt(self, signum=signal.SIGINT):
+        """Pass the stop signal ``signum`` on to the trial it runs; if the
+        sweep was started with it ignored (as the worker then is: ``nohup``,
+        ``&``), another stop signal that is not."""
+        ignored = {s for s in STOP_SIGNALS if signal.getsignal(s) == signal.SIG_IGN}
+        usable = [s for s in (signum, *STOP_SIGNALS) if s not in ignored]
+        if self.busy and usable:
             with contextlib.suppress(OSError):
-                self.process.send_signal(signal.SIGINT)
+                self.process.send_signal(usable[0])
 
     def close(self, wait=10.0):
         """End it: its input closed, it leaves after its trial; killed if it
@@ -238,11 +248,9 @@ class LocalWorkers:
     def __exit__(self, *exc):
         self.queue.stop()
         for worker in list(self.workers.values()):
-            worker.interrupt()
-        for thread in self.threads:
-            thread.join(timeout=30)
-        for worker in list(self.workers.values()):
             worker.close(wait=0.5)
+        for thread in self.threads:
+            thread.join(timeout=10)
 
     def _drive(self, worker_id):
         worker = None
@@ -254,7 +262,9 @@ class LocalWorkers:
                     if worker is not None:
                         worker.close()
                     worker = self._start_worker(worker_id, trial)
-                outcome = worker.run(self.plan.driver, trial)
+                outcome = worker.run(self.plan.driver, trial, self.queue)
+                if outcome is None:
+                    break
                 worker.groups.add(trial.group)
                 worker.last_group = trial.group
                 self.results.put(outcome)
@@ -290,12 +300,15 @@ class LocalWorkers:
             self.remaining -= 1
             yield outcome
 
-    def stop(self, grace=30.0):
-        """Stop: no new trial starts; the running ones get a Ctrl-C. Yields
-        their outcomes as they end (within ``grace`` seconds)."""
-        self.queue.stop()
-        for worker in list(self.workers.values()):
-            worker.interrupt()
+    def stop(self, signum, grace=10.0):
+        """Stop: no new trial starts; the running ones are sent ``signum``
+        (see :meth:`Worker.interrupt`). Yields their outcomes as they end;
+        a trial still running after ``grace`` seconds is killed on leaving
+        the ``with`` block."""
+        with self.queue.lock:
+            self.queue.stopped = True
+            for worker in list(self.workers.values()):
+                worker.interrupt(signum)
         deadline = time.monotonic() + grace
         while any(t.is_alive() for t in self.threads) and time.monotonic() < deadline:
             try:
@@ -494,8 +507,8 @@ def run_sweep(plan, out, jobs=None, dask_scheduler=None):
         try:
             for outcome in workers.outcomes():
                 failed += finished(outcome)
-        except KeyboardInterrupt:
-            for outcome in workers.stop():
+        except KeyboardInterrupt as stop:
+            for outcome in workers.stop(getattr(stop, "signum", signal.SIGINT)):
                 save_outcome(out, outcome)
             raise
     return failed

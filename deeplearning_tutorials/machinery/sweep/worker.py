@@ -17,7 +17,9 @@ is sent, one at a time, each as the command line would:
   for Ctrl-C, ...), 1 after an uncaught exception, whose traceback is in
   the log. A stop signal before training ends the program at once
   (:class:`~deeplearning_tutorials.machinery.errors.ExitAtOnce`): then this
-  process ends with that status, and the sweep takes it as the trial's.
+  process ends with that status, and the sweep takes it as the trial's. A
+  stop signal that arrives between two trials stops the next one as it
+  begins, with the line a program that had just started would print.
 
 The protocol is one JSON object per line: on standard input a request
 ``{"folder", "argv", "log"}`` or ``{"prepare": argv}`` (load the data as a
@@ -38,7 +40,7 @@ import time
 import traceback
 
 from deeplearning_tutorials.machinery import config, reuse
-from deeplearning_tutorials.machinery.errors import STOP_SIGNALS
+from deeplearning_tutorials.machinery.errors import STOP_SIGNALS, signal_name
 
 
 # the stop signals this process was started with ignored (nohup, &)
@@ -68,17 +70,23 @@ def _reply(replies, message):
     replies.flush()
 
 
-def _ignore(signum, frame):
-    """Between trials a stop signal is the sweep's business: it ends this
-    worker by closing its input."""
+# the stop signals received between two trials
+_stops = []
+
+
+def _remember(signum, frame):
+    _stops.append(signum)
 
 
 def _idle_signals():
-    """Idle, a worker lets Ctrl-C pass (the terminal sends it to the whole
-    process group; the sweep decides). A signal the sweep was started with
-    ignored (``nohup``, ``&``) stays ignored, as it would for a program."""
+    """Between trials a stop signal does not end the worker (the terminal
+    sends Ctrl-C to the whole process group; the sweep decides, and ends a
+    worker by closing its input): it stops the next trial as it begins, as
+    it would stop a program that had just started. A signal the sweep was
+    started with ignored (``nohup``, ``&``) stays ignored, as it would for
+    a program."""
     for signum in set(STOP_SIGNALS) - _IGNORED:
-        signal.signal(signum, _ignore)
+        signal.signal(signum, _remember)
 
 
 def run_trial(driver, request):
@@ -91,7 +99,12 @@ def run_trial(driver, request):
         _output_to(request["log"]),
         _as_program(driver, argv),
     ):
-        status = exit_status(driver.main, argv)
+        if _stops:  # sent as this trial was handed over: it stops as it begins
+            status = 128 + _stops[0]
+            print(f"{driver.__name__}: interrupted by {signal_name(_stops[0])}", file=sys.stderr)
+        else:
+            status = exit_status(driver.main, argv)
+        _stops.clear()
     reply = {"status": status, "seconds": time.perf_counter() - start}
     return {**reply, **reuse.trial_counts()}
 
