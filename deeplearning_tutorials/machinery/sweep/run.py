@@ -284,7 +284,8 @@ class LocalWorkers:
         for other in self.plan.trials:  # the data its trials will load
             if other.process == trial.process and other.data not in loads:
                 loads[other.data] = other.argv
-        worker.prepare(list(loads.values())[:DATA_ENTRIES])
+        # (the file's splits take one of the entries, each fold another)
+        worker.prepare(list(loads.values())[: DATA_ENTRIES - 1])
         return worker
 
     def outcomes(self):
