@@ -1,7 +1,7 @@
 """Cold compile: a legacy script through the porting kit against Theano 1.0.5.
 
-The same script, unchanged, runs in turn under Theano 1.0.5 (the oracle's
-environment, ``../shared/oracle/README.md``) and under this project's Python
+The same script, unchanged, runs in turn under Theano 1.0.5 (Python 3.7,
+NumPy 1.19.5, as in ``tests/oracle/run_original_smoke.sh``) and under this project's Python
 with ``import theano`` answered by the kit's import hook (NUMBA, the default
 backend). Each side first runs *cold* -- Theano with an empty
 ``base_compiledir``; the kit with an empty PyTensor ``base_compiledir`` (where

@@ -343,7 +343,7 @@ def test_pickle_loads_in_python2_code_read_python2_strings(source, expected):
 
 
 def test_a_python2_pickle_loads_once_ported():
-    """data/mnist.pkl.gz was written by Python 2 (REFERENCE.md): loaded as the
+    """data/mnist.pkl.gz was written by Python 2 (data/README.md): loaded as the
     legacy line does it fails under Python 3; ported, it gives the data set."""
     legacy = "import cPickle, gzip\nf = gzip.open(path, 'rb')\nsets = cPickle.load(f)\n"
     namespace = {"path": str(REPO / "data" / "mnist.pkl.gz")}

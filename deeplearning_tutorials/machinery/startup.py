@@ -18,7 +18,8 @@ The training loops call :func:`first_step` just before their first step;
 :func:`record` is what :func:`training.write_record` adds. The start of the
 command is the process's own start, read from ``/proc`` where there is one
 (so the interpreter's start-up and the imports are counted), else the moment
-this module was imported.
+this module was imported; a sweep's trial, run in a worker process that is
+already going, counts from its own start (:func:`begin_trial`).
 """
 
 import os
@@ -112,6 +113,20 @@ def begin(base_compiledir):
     if _cache_at_start is None:
         _cache_at_start = cache_state(base_compiledir)
         _watch_compilers()
+
+
+def begin_trial():
+    """Start the clock again, for a run that begins inside a process already
+    running (a sweep's worker runs one trial after another): its record's
+    ``startup`` then counts from the trial's start, and the compile cache is
+    judged as the trial finds it."""
+    global _STARTED, _first_step, _cache_at_start
+    _STARTED, _first_step = time.time(), None
+    _compile_seconds[0] = 0.0
+    if _cache_at_start is not None:
+        import pytensor
+
+        _cache_at_start = cache_state(pytensor.config.base_compiledir)
 
 
 def first_step():

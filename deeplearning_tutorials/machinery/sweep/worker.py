@@ -39,7 +39,7 @@ import sys
 import time
 import traceback
 
-from deeplearning_tutorials.machinery import config, reuse
+from deeplearning_tutorials.machinery import config, reuse, startup
 from deeplearning_tutorials.machinery.errors import STOP_SIGNALS, signal_name
 
 
@@ -93,6 +93,7 @@ def run_trial(driver, request):
     """Run one trial (see the module's docstring); its reply."""
     start = time.perf_counter()
     reuse.begin_trial()
+    startup.begin_trial()
     argv = request["argv"]
     with (
         _in_folder(request["folder"]),
