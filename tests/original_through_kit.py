@@ -136,6 +136,10 @@ def _call(module, call, **data):
     return run
 
 
+#: the products rounded as the oracle's did: its NumPy's OpenBLAS 0.3.13 does
+#: not know this machine's CPU and runs its "Prescott" (SSE3) kernels, on one
+#: thread (tests/oracle/run_original_lstm.sh)
+ORACLE_BLAS = {"OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "1"}
 SMALL = (1000, 200, 200)
 #: float32 costs, which the kit's backend (Numba, OpenBLAS) rounds in another
 #: order than Theano's C code did: they differ from the 9th significant digit
@@ -273,17 +277,20 @@ RUNS = {
         # its last digit depends on how BLAS splits the sums: two threads, as
         # on the machines where the port's line was matched (tests/test_cA.py)
         env={"OPENBLAS_NUM_THREADS": "2"}),
+    # the original's smoke settings; the references' C code compiled without
+    # fused multiply-adds, the products made with the oracle's OpenBLAS
+    # kernels (tests/oracle/run_original_smoke_nofma.sh)
     "rbm": dict(
         module="rbm", floatX="float64",
         run=_call("rbm", "rbm.test_rbm(training_epochs=1, batch_size=300, n_chains=1, "
                   "n_samples=1, n_hidden=20, output_folder='tmp_rbm_plots', dataset=DATA)",
                   DATA=_mnist),
-        reference="smoke:rbm"),
+        reference=ORACLE / "smoke_nofma_rbm_float64.stdout", env=ORACLE_BLAS),
     "DBN": dict(
         module="DBN", floatX="float64",
         run=_call("DBN", "DBN.test_DBN(pretraining_epochs=1, training_epochs=1, "
                   "batch_size=300, dataset=DATA)", DATA=_mnist),
-        reference="smoke:DBN"),
+        reference=ORACLE / "smoke_nofma_DBN_float64.stdout", env=ORACLE_BLAS),
     # test_hmc() printed what the oracle's driver printed (hmc_threads_check.txt)
     "hmc": dict(
         module="hmc", floatX="float64",
@@ -307,9 +314,9 @@ RUNS = {
                     path=[ORACLE / "rnnrbm_midi_shim"]),
         reference=ORACLE / "rnnrbm_tiny_float64.stdout",
         # the last of a cost's 16 digits may differ (measured: one cost, by
-        # one unit): the reference's C code was compiled with Theano's
-        # default flags, whose fused multiply-adds Numba does not make, and
-        # the port's own test allows the same (tests/test_rnnrbm.py)
+        # one unit, with Theano's C code compiled with or without fused
+        # multiply-adds, and with either OpenBLAS kernels); the port prints
+        # the same, and its own test allows it (tests/test_rnnrbm.py)
         rtol=1e-13),
     "rnnrbm_nottingham": dict(
         module="rnnrbm", floatX="float64", needs="Nottingham.zip",
@@ -319,9 +326,7 @@ RUNS = {
         module="lstm", floatX="float64",
         run=_lstm,
         reference=ORACLE / "lstm_smoke_py3zip_float64.stdout",
-        # the products rounded as the oracle's OpenBLAS 0.3.13 rounded them
-        # (tests/oracle/run_original_lstm.sh)
-        env={"OPENBLAS_CORETYPE": "Prescott", "OPENBLAS_NUM_THREADS": "1"}),
+        env=ORACLE_BLAS),
 }
 
 

@@ -13,7 +13,10 @@
 #       training_epochs=1, batch_size=300)
 #
 # (stdout only; stderr, with the run times, stays in OUTPUT_DIR), the
-# references of tests/original_through_kit.py's rbm and DBN runs.
+# references of tests/original_through_kit.py's rbm and DBN runs. The smoke
+# runs of smoke_float64.json printed the same lines but for the last digits
+# of the costs (rbm: -88.72150178682296 there, -88.72150178682259 here; DBN's
+# second and third layers from the 14th significant digit on).
 #
 #   ORIGINAL_CODE=<the original's code/ folder> PYTHON=<Python 3.7 with Theano 1.0.5,
 #   numpy 1.19.5> bash tests/oracle/run_original_smoke_nofma.sh OUTPUT_DIR [rbm DBN]
