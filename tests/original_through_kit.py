@@ -38,6 +38,7 @@ what it computes:
 
 import gzip
 import hashlib
+import importlib.util
 import json
 import os
 import pickle
@@ -424,6 +425,8 @@ def main(argv):
     if changed:
         raise SystemExit(f"{code} is not the original's code/ at commit 11c4651: "
                          f"{', '.join(changed)} missing or changed")
+    if importlib.util.find_spec("six") is None:
+        raise SystemExit("the original imports six.moves: pip install six")
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     os.chdir(workdir)

@@ -9,10 +9,13 @@ tests, and must print the lines it printed under Theano 1.0.5 (the
 references in tests/oracle/ and tests/fixtures/original_logs/, each made by
 the script named beside it). tests/original_through_kit.py holds the runs;
 the samplers (rbm, DBN, hmc, rnnrbm) run in float64, where their runs are
-not chaotic. These runs take minutes: they are marked ``slow`` (``pytest -m
-slow tests/test_theano_compat_original.py``) and need the original's
-``code/`` folder named by ``$DLT_ORIGINAL_CODE`` (skipped with the reason
-where it is not set; CI has no checkout).
+not chaotic. These runs take from 15 seconds (mlp) to 13 minutes (rnnrbm on
+Nottingham), about 45 minutes in all on a 2-core machine: they are marked
+``slow`` (``pytest -m slow tests/test_theano_compat_original.py``) and need
+the original's ``code/`` folder named by ``$DLT_ORIGINAL_CODE`` (skipped
+with the reason where it is not set; CI has no checkout), ATIS and
+Nottingham as tests/shared_data.py finds them, and ``six`` (the original
+imports ``six.moves``).
 
 What the original needs from the kit beyond what other legacy code needed is
 checked here first, cheaply, against Theano 1.0.5 itself
@@ -204,6 +207,7 @@ def original_code_or_skip():
     if code is None:
         pytest.skip(f"{through_kit.CODE_VARIABLE} is not set: it names the original's "
                     "code/ folder (lisa-lab/DeepLearningTutorials at 11c4651)")
+    pytest.importorskip("six", reason="the original imports six.moves: pip install six")
     changed = through_kit.changed_files(code)
     assert not changed, (f"{code} is not the original's code/ at commit 11c4651, the one "
                          f"the references were made with: {changed} differ")
