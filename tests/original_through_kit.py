@@ -175,7 +175,7 @@ def _driver(script, *arguments, env=None, path=()):
 
 
 def shared_data_folder():
-    """tests/shared_data.py's folder: ``$DLT_SHARED_DATA``, else ../shared/data."""
+    """tests/shared_data.py's folder: ``$DLT_SHARED_DATA``, else the default that module names."""
     given = os.environ.get("DLT_SHARED_DATA")
     return Path(given) if given else REPO.parent / "shared" / "data"
 

@@ -22,7 +22,9 @@ MNIST = os.path.join(ROOT, "data", "mnist.pkl.gz")
 ORACLE = "/tmp/oracle"
 #: environment variables that change what a benchmark measures; a record's
 #: command names those that were set
-MEASURED_ENVIRONMENT = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_OPT")
+MEASURED_ENVIRONMENT = (
+    "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_OPT", "DLT_COMPILE_AHEAD",
+)
 
 
 # --------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """Run the cases of ``kit_original_semantics_cases.py`` under Theano 1.0.5.
 
 Not part of the test run: this needs the original environment (Python 3.7,
-Theano 1.0.5, numpy 1.19, ../shared/oracle/README.md). It wrote
+Theano 1.0.5, numpy 1.19, as tests/oracle/run_original_smoke.sh uses). It wrote
 ``tests/oracle/kit_original_semantics_theano.json``, from ``/``::
 
     THEANO_FLAGS=floatX=float64,device=cpu,gcc.cxxflags=-ffp-contract=off,base_compiledir=/tmp/oracle/theano_compiledir_h1 \\
