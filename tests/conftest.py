@@ -72,15 +72,19 @@ def _restore_pytensor_settings():
     _restore_blas_threads()
 
 
-# OPENBLAS_NUM_THREADS as the test session found it
-_SESSION_BLAS_THREADS = os.environ.get("OPENBLAS_NUM_THREADS")
+# the thread counts as the test session found them: OPENBLAS_NUM_THREADS,
+# and the two that importing dask.distributed (the sweep's tests) sets to 1 in
+# this process, which every program a later test starts would inherit
+_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS")
+_SESSION_THREADS = {name: os.environ.get(name) for name in _THREAD_VARIABLES}
 
 
 def _restore_blas_threads():
-    if _SESSION_BLAS_THREADS is None:
-        os.environ.pop("OPENBLAS_NUM_THREADS", None)
-    else:
-        os.environ["OPENBLAS_NUM_THREADS"] = _SESSION_BLAS_THREADS
+    for name, value in _SESSION_THREADS.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 @pytest.fixture
