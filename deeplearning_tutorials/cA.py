@@ -47,7 +47,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials.machinery import cli, pretraining, training
+from deeplearning_tutorials.machinery import cli, pretraining, reuse, training
 from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch
 from deeplearning_tutorials.machinery.errors import InputError
 from deeplearning_tutorials.machinery.params import sigmoid_weights, zero_bias
@@ -229,8 +229,12 @@ def train_cA(
         n_hidden=500,
         n_batchsize=batch_size,
     )
+    # the values as shared variables, so that the trials of a sweep that
+    # differ only in them reuse one compiled function (the epoch's cost
+    # below is computed in Python, with the number)
     cost, updates = ca.get_cost_updates(
-        contraction_level=contraction_level, learning_rate=learning_rate
+        contraction_level=reuse.hyperparameter(contraction_level, "contraction_level"),
+        learning_rate=reuse.hyperparameter(learning_rate, "learning_rate"),
     )
     train_ca = pytensor.function(
         [index],

@@ -30,7 +30,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials.machinery import cli, training
+from deeplearning_tutorials.machinery import cli, reuse, training
 from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch_givens
 from deeplearning_tutorials.machinery.errors import InputError
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
@@ -249,10 +249,15 @@ def evaluate_lenet5(
     # the gradients of the cost with respect to all of them
     grads = pytensor.grad(cost, params)
 
+    # the step size as a shared variable, so that the trials of a sweep that
+    # differ only in it reuse one compiled function (its floatX value is the
+    # constant the original compiled in, so the steps are the same)
+    step_size = reuse.hyperparameter(learning_rate, "learning_rate")
+
     # with this many parameters, the updates list is built by looping over
     # the (params[i], grads[i]) pairs
     updates = [
-        (param_i, param_i - learning_rate * grad_i)
+        (param_i, param_i - step_size * grad_i)
         for param_i, grad_i in zip(params, grads)
     ]
 

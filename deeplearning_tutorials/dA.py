@@ -30,7 +30,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials.machinery import cli, pretraining, training
+from deeplearning_tutorials.machinery import cli, pretraining, reuse, training
 from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch
 from deeplearning_tutorials.machinery.noise import make_random_streams
 from deeplearning_tutorials.machinery.params import sigmoid_weights, zero_bias
@@ -106,12 +106,20 @@ class dA:
         binomial mask of one trial drawn anew at every call. ``binomial``
         returns int64 by default; asking for ``floatX`` keeps the product
         with the input in ``floatX``.
+
+        ``corruption_level`` is a number, a ``floatX`` scalar (the SdA's
+        input), or a ``float64`` shared variable (:func:`train_dA`'s, for a
+        sweep): the probability is then ``1 - corruption_level`` in float64
+        rounded once to ``floatX``, the number the original compiled in
+        when Python computed ``1 - 0.3`` (a ``floatX`` level would round
+        twice, one unit in the last place off for many levels in float32).
         """
+        keep = pt.cast(1 - corruption_level, pytensor.config.floatX)
         return (
             self.theano_rng.binomial(
                 size=input.shape,
                 n=1,
-                p=1 - corruption_level,
+                p=keep,
                 dtype=pytensor.config.floatX,
             )
             * input
@@ -180,8 +188,14 @@ def train_dA(
         n_visible=28 * 28,
         n_hidden=500,
     )
+    # the values as shared variables, so that the trials of a sweep that
+    # differ only in them reuse one compiled function (the corruption level
+    # in float64: see dA.get_corrupted_input)
     cost, updates = da.get_cost_updates(
-        corruption_level=corruption_level, learning_rate=learning_rate
+        corruption_level=reuse.hyperparameter(
+            corruption_level, "corruption_level", dtype="float64"
+        ),
+        learning_rate=reuse.hyperparameter(learning_rate, "learning_rate"),
     )
     train_da = pytensor.function(
         [index],

@@ -39,7 +39,7 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 
-from deeplearning_tutorials.machinery import cli, pretraining, training
+from deeplearning_tutorials.machinery import cli, pretraining, reuse, training
 from deeplearning_tutorials.machinery.data import DEFAULT_DATASET, load_data, minibatch
 from deeplearning_tutorials.machinery.noise import (
     GeneratorChain,
@@ -396,8 +396,12 @@ def test_rbm(
         numpy_rng=numpy_rng,
         theano_rng=theano_rng,
     )
+    # the learning rate as a shared variable, so that the trials of a sweep
+    # that differ only in it reuse one compiled function
     cost, updates = rbm.get_cost_updates(
-        lr=learning_rate, persistent=persistent_chain, k=15
+        lr=reuse.hyperparameter(learning_rate, "learning_rate"),
+        persistent=persistent_chain,
+        k=15,
     )
     # start-snippet-5
     train_rbm = pytensor.function(

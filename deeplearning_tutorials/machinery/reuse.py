@@ -29,9 +29,11 @@ worker process therefore runs its trials one after another in-process, and
 A hyper-parameter compiled in as a constant (``W - 0.13 * g``) is part of
 the key, so that trials differing in it compile; the drivers keep theirs in
 shared variables for this (the learning rate of
-:mod:`~deeplearning_tutorials.machinery.practices.schedules`, the MLP's
-penalty weights). A minibatch size is part of the graph's slices: other
-sizes are other graphs, compiled once per worker.
+:mod:`~deeplearning_tutorials.machinery.practices.schedules`, and
+:func:`hyperparameter`'s: the MLP's penalty weights, the other drivers'
+learning rates, the dA's corruption and the cA's contraction levels). A
+minibatch size is part of the graph's slices: other sizes are other graphs,
+compiled once per worker.
 
 :func:`remembered` keeps the data a trial loads (the file's arrays, its
 cross-validation folds) for the next trial of the worker, so MNIST is not
@@ -109,14 +111,16 @@ class _Trial:
         self.entries.add(id(entry))
 
 
-def hyperparameter(value, name):
-    """``value`` as a shared ``floatX`` scalar named ``name``, so that the
-    graphs built with it differ only in a shared variable's value; 0 stays
-    the number 0, whose term PyTensor's rewrites drop from the compiled
-    graph (an unused penalty costs nothing, as in the original)."""
+def hyperparameter(value, name, dtype=None):
+    """``value`` as a shared scalar named ``name`` (``floatX`` unless
+    ``dtype`` says otherwise), so that the graphs built with it differ only
+    in a shared variable's value; 0 stays the number 0, whose term
+    PyTensor's rewrites drop from the compiled graph (an unused penalty
+    costs nothing, as in the original)."""
     if value == 0:
         return value
-    return pytensor.shared(numpy.asarray(value, dtype=pytensor.config.floatX), name=name)
+    dtype = dtype or pytensor.config.floatX
+    return pytensor.shared(numpy.asarray(value, dtype=dtype), name=name)
 
 
 def install():

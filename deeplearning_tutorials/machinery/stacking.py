@@ -13,7 +13,7 @@ import sys
 
 import pytensor.tensor as pt
 
-from deeplearning_tutorials.machinery import pretraining, training
+from deeplearning_tutorials.machinery import pretraining, reuse, training
 from deeplearning_tutorials.logistic_sgd import LogisticRegression
 from deeplearning_tutorials.mlp import HiddenLayer
 
@@ -122,8 +122,13 @@ def pretrain_then_finetune(
     )
 
     print("... getting the finetuning functions")
+    # the learning rate as a shared variable, so that the trials of a sweep
+    # that differ only in it reuse one compiled function (the pre-training
+    # functions take theirs as an input, as in the original)
     train_fn, _, _ = net.build_finetune_functions(
-        datasets=datasets, batch_size=batch_size, learning_rate=finetune_lr
+        datasets=datasets,
+        batch_size=batch_size,
+        learning_rate=reuse.hyperparameter(finetune_lr, "finetune_lr"),
     )
     print(finetuning_line)
     result = training.train_with_early_stopping(

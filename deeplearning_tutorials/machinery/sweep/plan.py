@@ -51,14 +51,20 @@ RESERVED = {
     "model-path": NOT_KEPT,
     "output-folder": NOT_KEPT,
 }
-# The flags whose values a driver keeps in shared variables rather than in
-# its compiled graph: trials that differ only in these (and in the fold)
-# reuse a worker's compiled functions (machinery/reuse.py), so the sweep
-# gives them to the same worker where it can. Any other flag may change the
+# The flags whose values a driver keeps in shared variables (or inputs)
+# rather than in its compiled graph: trials that differ only in these (and
+# in the fold) reuse a worker's compiled functions (machinery/reuse.py), so
+# the sweep gives them to the same worker where it can. Any other flag may change the
 # graph (a minibatch size, a number of units): such trials compile.
 REUSING_FLAGS = {
     "logistic_sgd": ("learning-rate",),
     "mlp": ("learning-rate", "l1-reg", "l2-reg"),
+    "convolutional_mlp": ("learning-rate",),
+    "dA": ("learning-rate",),
+    "rbm": ("learning-rate",),
+    # the pre-training functions take their learning rate as an input
+    "SdA": ("finetune-lr", "pretrain-lr"),
+    "DBN": ("finetune-lr", "pretrain-lr"),
 }
 # The flags that set something once per process (the precision, the
 # backend, the BLAS threads): trials that differ in them never share a
