@@ -75,9 +75,11 @@ def measure_compile(model):
     function_watch, data_watch = Stopwatch(), Stopwatch()
     pytensor.function = function_watch.wrap(pytensor.function)
     data.load_data = data_watch.wrap(data.load_data)
+    by_function = function_compile_times()
     start = timeit.default_timer()
     with event.install_timer("numba:compiler_lock", numba_seconds.append), \
-            event.install_timer("numba:llvm_lock", llvm_seconds.append):
+            event.install_timer("numba:llvm_lock", llvm_seconds.append), \
+            event.install_listener("numba:compile", by_function):
         for step in project_steps(model, "NUMBA"):
             step(0)
     total = timeit.default_timer() - start
@@ -90,7 +92,77 @@ def measure_compile(model):
         "typing + lowering": numba - llvm,
         # compilation inside pytensor.function is counted once, as Numba's
         "pytensor.function": function_watch.seconds,
+        "by function": by_function.summary(),
     }
+
+
+#: what each Numba function compiled for a graph is: markers in
+#: ``module:qualname`` (the first group that matches wins; a marker ending in
+#: "." is a module prefix); the rest are "other PyTensor Ops"
+FUNCTION_GROUPS = [
+    ("the graphs' own functions", ("numba_funcified_fgraph", "numba_ofg")),
+    ("elementwise loops and reductions", ("dispatch.elemwise:", "vectorize_codegen",
+                                          "numba_composite", "dispatch.basic:elemwise",
+                                          "dispatch.basic:careduce", "dispatch.scalar")),
+    ("the project's kernels", ("deeplearning_tutorials.",)),
+    ("NumPy's functions in Numba", ("numba.",)),
+]
+
+
+def function_group(module, name):
+    """The group of :data:`FUNCTION_GROUPS` of the function ``name`` of ``module``."""
+    key = f"{module}:{name}"
+    for group, markers in FUNCTION_GROUPS:
+        for marker in markers:
+            if key.startswith(marker) if marker.endswith(".") else marker in key:
+                return group
+    return "other PyTensor Ops"
+
+
+def function_compile_times():
+    """A listener of Numba's ``numba:compile`` events (a
+    :class:`FunctionCompileTimes`)."""
+    from numba.core import event
+
+    class Listener(FunctionCompileTimes, event.Listener):
+        pass
+
+    return Listener()
+
+
+class FunctionCompileTimes:
+    """The seconds each Numba function took to compile *beyond* the functions
+    it called (which Numba compiles while typing their caller), so that the
+    parts add up to the whole of Numba's compile time."""
+
+    def __init__(self):
+        self.open, self.seconds, self.counts = [], {}, {}
+
+    def on_start(self, ev):
+        self.open.append([timeit.default_timer(), 0.0])
+
+    def on_end(self, ev):
+        started, inner = self.open.pop()
+        elapsed = timeit.default_timer() - started
+        if self.open:
+            self.open[-1][1] += elapsed
+        function = getattr(ev.data.get("dispatcher"), "py_func", None)
+        key = (getattr(function, "__module__", "?"), getattr(function, "__qualname__", "?"))
+        self.seconds[key] = self.seconds.get(key, 0.0) + elapsed - inner
+        self.counts[key] = self.counts.get(key, 0) + 1
+
+    def summary(self, top=12):
+        groups = {group: 0.0 for group, _ in FUNCTION_GROUPS}
+        groups["other PyTensor Ops"] = 0.0
+        for (module, name), seconds in self.seconds.items():
+            groups[function_group(module, name)] += seconds
+        ranked = sorted(self.seconds.items(), key=lambda item: -item[1])[:top]
+        return {
+            "functions compiled": sum(self.counts.values()),
+            "groups": groups,
+            "slowest": [[f"{module}:{name}", seconds, self.counts[(module, name)]]
+                        for (module, name), seconds in ranked],
+        }
 
 
 def compile_in_fresh_process(model, cache_dir):
@@ -111,6 +183,13 @@ def compile_table(results):
     for model, runs in results.items():
         for kind, r in runs.items():
             lines.append(f"{model + ', ' + kind:22s}" + "".join(f"{r[p]:19.2f}" for p in COMPILE_PARTS))
+    lines += ["", "Numba's compile time, cold, by what it compiled (seconds; functions compiled):"]
+    for model, runs in results.items():
+        split = runs["cold"]["by function"]
+        parts = ", ".join(f"{group} {seconds:.2f}" for group, seconds in split["groups"].items())
+        lines.append(f"{model}: {parts}; {split['functions compiled']} functions")
+        for name, seconds, count in split["slowest"][:5]:
+            lines.append(f"    {seconds:6.2f} s  {name} (x{count})")
     return lines
 
 
