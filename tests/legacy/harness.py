@@ -35,6 +35,13 @@ How each script is driven, without touching its code:
   saves the model with his ``save`` and scores it again as his ``load`` reads
   it into a new one. His ``from sklearn.base import BaseEstimator`` finds
   ``stand_ins/sklearn/``.
+* van Amersfoort's ``run.py`` trains his ``VAE`` (``VAE.py``: ReLU encoder
+  and decoder, Adam as ``updates``, its noise from ``shared_randomstreams``)
+  at module level, ``while epoch < n_epochs`` (40), reading ``mnist.pkl.gz``
+  from the working directory (the harness puts the slice there): it runs with
+  :func:`runpy.run_path` and a ``print`` (:class:`EpochLimit`) that ends his
+  loop after ``N`` epochs, so that the script goes on to print the lower
+  bound on the validation set, the number the harness reports.
 """
 
 import contextlib
@@ -102,6 +109,15 @@ SOURCES = {
         "author": "Graham Taylor", "licence": "BSD 3-clause",
         "files": {
             "rnn.py": "e874f2ccc794f95ee874e71b576a7b2cacf59ffd640bad608be7740438469245",
+        },
+    },
+    # the last Python 2 commit (2016; the next one ported it to Python 3)
+    "y0ast/Variational-Autoencoder": {
+        "commit": "b3c71bf5527c1bcf68af12ca970decfd04b394b9",
+        "author": "Joost van Amersfoort", "licence": "MIT",
+        "files": {
+            "VAE.py": "8a8ca75f501847bc9a5cc8468af8176e0b674d25bb49adbb08bd88a1e1d0e758",
+            "run.py": "e27605ed0732cc80e7e2b3fb57574fff4e2b55d38955ff5a3edb363777b5fd64",
         },
     },
 }
@@ -363,6 +379,41 @@ def run_taylor(workdir, epochs):
     return {"accuracy": accuracy(model), "reloaded_accuracy": accuracy(restored)}
 
 
+class EpochLimit:
+    """A ``print`` for van Amersfoort's ``run.py``, which trains ``while epoch
+    < n_epochs`` at module level (``n_epochs = 40`` in its text): at the
+    ``epochs``-th "Epoch N finished" line it sets the script's ``n_epochs`` to
+    ``epochs``, so that its loop ends there and the script goes on to its last
+    line, the lower bound on the validation set. Records what it prints."""
+
+    def __init__(self, epochs):
+        self.epochs, self.bounds, self.validation = epochs, [], None
+
+    def __call__(self, *args, **kwargs):
+        print(*args, **kwargs)
+        text = " ".join(str(a) for a in args)
+        found = re.match(r"Epoch (\d+) finished\. LB: (\S+),", text)
+        if found:
+            self.bounds.append(float(found.group(2)))
+            if int(found.group(1)) >= self.epochs:
+                sys._getframe(1).f_globals["n_epochs"] = self.epochs
+        found = re.match(r"LB on validation set: (\S+)", text)
+        if found:
+            self.validation = float(found.group(1))
+
+
+def run_van_amersfoort(workdir, epochs):
+    for name in ("VAE.py", "run.py"):
+        folder = port_file("y0ast/Variational-Autoencoder", name, workdir)
+    sys.path.insert(0, str(folder))  # his `from VAE import VAE`
+    # his run.py reads mnist.pkl.gz from the working directory
+    (workdir / "mnist.pkl.gz").write_bytes((workdir / "mnist_slice.pkl.gz").read_bytes())
+    printed = EpochLimit(epochs)
+    runpy.run_path(str(folder / "run.py"), init_globals={"print": printed},
+                   run_name="__main__")
+    return {"validation_lower_bound": printed.validation, "per_epoch": printed.bounds}
+
+
 RUNS = {
     "radford_modern_net": lambda w, e: run_radford("4_modern_net.py", w, e),
     "radford_convolutional_net": lambda w, e: run_radford("5_convolutional_net.py", w, e),
@@ -372,6 +423,7 @@ RUNS = {
     "lisa_logistic_sgd_unchanged_with_hook": lambda w, e: run_lisa(w, e, unchanged=True),
     "denil_dropout_mlp": run_denil,
     "taylor_rnn_softmax": run_taylor,
+    "van_amersfoort_vae": run_van_amersfoort,
 }
 
 
