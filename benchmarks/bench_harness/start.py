@@ -3,6 +3,7 @@ and warm, side by side with the original under Theano 1.0.5.
 
     python benchmarks/bench_all.py start --json results/start_times.json
     python benchmarks/bench_all.py start --models logistic_sgd --no-original
+    python benchmarks/bench_all.py start --warm-only --no-original --json results/start_times_warm.json
 
 For each model, in turn, four runs of this project and four of the original,
 each a fresh process with its default settings:
@@ -19,6 +20,14 @@ function when it is made and the original calls none before it trains). The
 process is stopped there. For ``logistic_sgd`` and ``mlp`` a fifth and sixth
 run, cold and warm, go on to their **first epoch line** (``epoch 1,
 minibatch ...``), timed from the start of the command as a user sees it.
+Each model's runs have a decoded-data cache of their own
+(``DLT_DATA_CACHE``, ``machinery/data_cache.py``), empty for the cold run as
+on a new machine, filled by it for the warm one.
+
+``--warm-only`` times warm starts alone, ``--repeat`` times each (3 by
+default): one run fills the compile and data caches (untimed), then the
+warm runs to the first step follow one another; the record keeps every
+time and the table shows their median.
 
 The original runs in its own environment (``--original-python``,
 ``--original-code``; by default ``/tmp/oracle``, see
@@ -121,14 +130,20 @@ def run_until(command, env, cwd, pattern, timeout):
         proc.wait()
 
 
-def our_times(model, flags, scratch, timeout):
-    """{"cold": s, "warm": s} to the first step, and to the first epoch line."""
+def our_times(model, flags, scratch, timeout, warm_only=False, repeat=3):
+    """{"cold": s, "warm": s} to the first step, and to the first epoch line;
+    with ``warm_only``, ``repeat`` warm times to the first step."""
     cache = tempfile.mkdtemp(prefix=f"ours-{model}-", dir=scratch)
     # compiling ahead as on an idle machine, whatever the load average when
-    # the benchmark runs (machinery/compile_ahead.py)
+    # the benchmark runs (machinery/compile_ahead.py); a decoded-data cache
+    # of this model's own, empty at first (machinery/data_cache.py)
     env = dict(os.environ, PYTENSOR_FLAGS=f"base_compiledir={cache}",
-               OPENBLAS_NUM_THREADS="1", PYTHONPATH=ROOT, DLT_COMPILE_AHEAD_ANY_LOAD="1")
+               OPENBLAS_NUM_THREADS="1", PYTHONPATH=ROOT, DLT_COMPILE_AHEAD_ANY_LOAD="1",
+               DLT_DATA_CACHE=tempfile.mkdtemp(prefix=f"data-{model}-", dir=scratch))
     step = [sys.executable, "-c", OURS, f"deeplearning_tutorials.{model}", *flags]
+    if warm_only:
+        run_until(step, env, scratch, None, timeout)  # fills the caches
+        return warm_times(step, env, scratch, timeout, repeat)
     times = {
         "first_step_cold": run_until(step, env, scratch, None, timeout),
         "first_step_warm": run_until(step, env, scratch, None, timeout),
@@ -136,12 +151,21 @@ def our_times(model, flags, scratch, timeout):
     if model in FIRST_EPOCH:
         epoch = [sys.executable, "-m", f"deeplearning_tutorials.{model}", *flags]
         env["PYTENSOR_FLAGS"] = f"base_compiledir={tempfile.mkdtemp(dir=scratch)}"
+        env["DLT_DATA_CACHE"] = tempfile.mkdtemp(dir=scratch)
         times["first_epoch_cold"] = run_until(epoch, env, scratch, EPOCH_LINE, timeout)
         times["first_epoch_warm"] = run_until(epoch, env, scratch, EPOCH_LINE, timeout)
     return times
 
 
-def original_times(model, call, original, scratch, timeout):
+def warm_times(step, env, cwd, timeout, repeat):
+    """``repeat`` warm times to the first step, and their median."""
+    times = [run_until(step, env, cwd, None, timeout) for _ in range(repeat)]
+    found = sorted(t for t in times if t is not None)
+    median = found[len(found) // 2] if len(found) == len(times) else None
+    return {"first_step_warm": median, "first_step_warm_runs": times}
+
+
+def original_times(model, call, original, scratch, timeout, warm_only=False, repeat=3):
     python, code = original
     cache = tempfile.mkdtemp(prefix=f"theano-{model}-", dir=scratch)
     work = tempfile.mkdtemp(prefix=f"work-{model}-", dir=scratch)
@@ -152,6 +176,9 @@ def original_times(model, call, original, scratch, timeout):
         THEANO_FLAGS=f"floatX={floatX},device=cpu,base_compiledir={cache}",
     )
     step = [python, "-u", "-c", ORIGINAL, call]
+    if warm_only:
+        run_until(step, env, work, None, timeout)  # fills the compile cache
+        return warm_times(step, env, work, timeout, repeat)
     times = {
         "first_step_cold": run_until(step, env, work, None, timeout),
         "first_step_warm": run_until(step, env, work, None, timeout),
@@ -185,6 +212,9 @@ def add_arguments(parser):
     parser.add_argument("--models", nargs="+", choices=list(MODELS), default=list(MODELS), metavar="MODEL",
                         help=f"the tutorials to start: {', '.join(MODELS)} (default: all)")
     parser.add_argument("--timeout", type=float, default=600, help="seconds a run may take (default 600)")
+    parser.add_argument("--warm-only", action="store_true",
+                        help="time warm starts only: one run fills the caches, then --repeat warm runs")
+    parser.add_argument("--repeat", type=int, default=3, help="warm runs per model with --warm-only (default 3)")
     common.add_original_arguments(parser)
 
 
@@ -194,10 +224,11 @@ def run(args):
     with tempfile.TemporaryDirectory(prefix="start-times-") as scratch:
         for model in args.models:
             flags, call = MODELS[model]
-            results[model] = {"this project": our_times(model, flags, scratch, args.timeout)}
+            results[model] = {"this project": our_times(
+                model, flags, scratch, args.timeout, args.warm_only, args.repeat)}
             if original is not None:
                 results[model]["Theano 1.0.5"] = original_times(
-                    model, call, original, scratch, args.timeout
+                    model, call, original, scratch, args.timeout, args.warm_only, args.repeat
                 )
             print(model, json.dumps(results[model]), flush=True)
     print(table(results))

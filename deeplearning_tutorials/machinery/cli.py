@@ -21,7 +21,15 @@ import signal
 import sys
 import traceback
 
-from deeplearning_tutorials.machinery import checkpoint, config, data, noise, runlock, training
+from deeplearning_tutorials.machinery import (
+    checkpoint,
+    compile_later,
+    config,
+    data,
+    noise,
+    runlock,
+    training,
+)
 from deeplearning_tutorials.machinery.data import DEFAULT_DATASET
 from deeplearning_tutorials.machinery.errors import (
     InputError,
@@ -524,7 +532,7 @@ def run(driver, args, writable=None):
             )
             config.limit_blas_threads(_blas_threads(args))
             _start_over(args)
-            with _cross_validation(args):
+            with _cross_validation(args), _compiling_later(args):
                 result = driver(**driver_arguments(driver, args))
         _finished()
         return result
@@ -536,6 +544,16 @@ def run(driver, args, writable=None):
     if status == EXIT_WRITE_FAILED:
         _quiet_stdout()
     sys.exit(status)
+
+
+def _compiling_later(args):
+    """Defer the functions the first training step does not need, for the
+    tutorials whose loops are the machinery's (see
+    :mod:`~deeplearning_tutorials.machinery.compile_later`)."""
+    name = getattr(args, "prog", "").rsplit(".", 1)[-1]
+    if name in compile_later.TUTORIALS:
+        return compile_later.deferring()
+    return contextlib.nullcontext()
 
 
 def _stop_message(signum, args):

@@ -25,6 +25,7 @@ the calls are simply made later, in this process, as before.
 """
 
 import contextlib
+import functools
 import os
 import signal
 
@@ -55,9 +56,13 @@ def can_fork():
 
 
 @contextlib.contextmanager
-def in_background(calls):
+def in_background(calls, later=None):
     """Make ``calls`` (functions of no argument) in a forked child while the
-    ``with`` block runs; on leaving the block, wait for the child.
+    ``with`` block runs; on leaving the block, wait for the child, or, given
+    ``later``, hand the waiting on: ``later(wait, stop)`` is told how to
+    wait for the child and how to stop it (as
+    :func:`~deeplearning_tutorials.machinery.compile_later.schedule` is, so
+    that the child's end is waited for after the first training step).
 
     If the block raises (Ctrl-C, an error), the child is stopped at once.
     A child that fails only costs its time: the calls it did not finish are
@@ -75,7 +80,10 @@ def in_background(calls):
     except BaseException:
         _stop(pid)
         raise
-    _wait(pid)
+    if later is None:
+        _wait(pid)
+    else:
+        later(functools.partial(_wait, pid), functools.partial(_stop, pid))
 
 
 def _compile_and_exit(calls):

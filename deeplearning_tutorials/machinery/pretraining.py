@@ -19,7 +19,12 @@ from dataclasses import asdict, dataclass, field
 
 import numpy
 
-from deeplearning_tutorials.machinery import checkpoint, compile_ahead, startup
+from deeplearning_tutorials.machinery import (
+    checkpoint,
+    compile_ahead,
+    compile_later,
+    startup,
+)
 from deeplearning_tutorials.machinery.checkpoint import ModelFileError
 from deeplearning_tutorials.machinery.training import (
     TrainingDiverged,
@@ -124,6 +129,9 @@ def _one_epoch(step, n_train_batches, state, stop):
     for index in range(n_train_batches):
         startup.first_step()
         cost = step(index)
+        # the other layers' steps, compiled after the first step and left
+        # out of the training time, as the warm-ups are
+        state.seconds -= compile_later.first_step_done()
         if not numpy.isfinite(cost):
             raise TrainingDiverged(
                 f"training diverged at layer {state.layer}, epoch {state.epoch}, "
@@ -226,13 +234,24 @@ def warm_up_steps(steps, params, random_streams=None):
     also advance noise generators: the parameters and the generators are put
     back, so the run that follows is the run that would have happened.
     """
+    first, *others = steps
+    with compile_ahead.in_background(
+        (functools.partial(step, 0) for step in others), later=compile_later.schedule
+    ):
+        _call_undone(first, params, random_streams)
+    # the other layers' steps: after the first training step, when a
+    # tutorial runs from its command line (see training.warm_up_models)
+    for step in others:
+        compile_later.schedule(
+            functools.partial(_call_undone, step, params, random_streams)
+        )
+
+
+def _call_undone(step, params, random_streams):
+    """``step(0)``, then the parameters and the generators put back."""
     saved = [param.get_value(borrow=False) for param in params]
     rng_states = random_streams.get_state() if random_streams is not None else None
-    first, *others = steps
-    with compile_ahead.in_background(functools.partial(step, 0) for step in others):
-        first(0)
-    for step in others:
-        step(0)
+    step(0)
     for param, value in zip(params, saved):
         param.set_value(value, borrow=True)
     if random_streams is not None:

@@ -136,6 +136,20 @@ def first_step():
         _first_step = time.time()
 
 
+def first_step_taken():
+    """True once :func:`first_step` has marked the first training step."""
+    return _first_step is not None
+
+
+def first_step_waited(seconds):
+    """The first step waited ``seconds`` for a function compiled only when
+    it was called (:mod:`~deeplearning_tutorials.machinery.compile_later`):
+    it counts as started that much later."""
+    global _first_step
+    if _first_step is not None:
+        _first_step += seconds
+
+
 def record():
     """The ``startup`` entry of a run's record, or None before any step."""
     if _first_step is None:

@@ -31,6 +31,7 @@ import pytensor.tensor as pt
 from deeplearning_tutorials.machinery import (
     checkpoint,
     compile_ahead,
+    compile_later,
     config,
     data,
     provenance,
@@ -307,6 +308,9 @@ def train_with_early_stopping(
                 _say(f"training @ iter =  {iter}", bar)
             startup.first_step()
             cost = train_model(minibatch_index)
+            # the functions the first step did not need, compiled after it
+            # and left out of the training time, as the warm-ups are
+            start_time += compile_later.first_step_done()
             if not numpy.isfinite(cost):
                 raise TrainingDiverged(
                     f"training diverged at epoch {epoch}, minibatch {minibatch_index + 1}"
@@ -591,14 +595,20 @@ def warm_up_models(models, params):
     """:func:`warm_up` ``train_model``, ``validate_model`` and ``test_model``;
     ``params`` are the variables ``train_model`` updates.
 
-    While this process compiles the first, a forked child compiles the others
-    into the cache (:mod:`~deeplearning_tutorials.machinery.compile_ahead`),
-    from which their own warm-up then loads them."""
+    The first is compiled and warmed up now. The others are not needed
+    before the end of the first epoch: while a tutorial runs from its
+    command line they are compiled and warmed up right after the first
+    training step (:mod:`~deeplearning_tutorials.machinery.compile_later`),
+    elsewhere now. Meanwhile, a forked child compiles them into the cache
+    (:mod:`~deeplearning_tutorials.machinery.compile_ahead`), from which
+    their own warm-up then loads them."""
     first, *others = models
-    with compile_ahead.in_background(functools.partial(model, 0) for model in others):
+    with compile_ahead.in_background(
+        (functools.partial(model, 0) for model in others), later=compile_later.schedule
+    ):
         warm_up(first, params)
     for model in others:
-        warm_up(model, params)
+        compile_later.schedule(functools.partial(warm_up, model, params))
 
 
 def warm_up(function, updated_variables=()):
