@@ -184,6 +184,38 @@ def test_python3_code_keeps_its_meaning(source):
     assert port(source) == (source, [])
 
 
+@pytest.mark.parametrize("source, expected", [
+    ("import numpy\nloss = numpy.zeros(n_iters / interval)",  # Bourez's book, ch. 2
+     "import numpy\nloss = numpy.zeros(n_iters // interval)"),
+    ("import numpy as np\nx = np.empty(n / 2, dtype='int32')",
+     "import numpy as np\nx = np.empty(n // 2, dtype='int32')"),
+    ("for i in range(0, n / 2, k / 3): pass", "for i in range(0, n // 2, k // 3): pass"),
+    ("for i in xrange(len(x) / 2): pass", "for i in range(len(x) // 2): pass"),
+    # not the whole size: inside a call or a tuple, or not NumPy's zeros
+    ("for i in range(int(n / 2)): pass", "for i in range(int(n / 2)): pass"),
+    ("import numpy as np\ny = np.ones((n / 2, 3))", "import numpy as np\ny = np.ones((n / 2, 3))"),
+    ("import numpy as np\nz = np.arange(n / 2)", "import numpy as np\nz = np.arange(n / 2)"),
+    ("import numpy as np\nw = np.zeros(n) / 2", "import numpy as np\nw = np.zeros(n) / 2"),
+    ("w = self.zeros(n / 2)", "w = self.zeros(n / 2)"),
+])
+def test_a_size_that_python_3_makes_a_float_gets_floor_division(source, expected):
+    """In any script, Python 3 code included: ``range`` and NumPy's ``zeros``
+    refuse a float size (a TypeError under Python 3 whatever the operands), so
+    such a line ran only under Python 2, whose ``/`` of two ints floored."""
+    new, changed = port(source + "\n")
+    assert new == expected + "\n"
+    assert bool(changed) == (source != expected)
+
+
+def test_the_size_rule_gives_python_2s_size_where_python_3_raised():
+    source = "import numpy\nn_iters, interval = 7, 2\nloss = numpy.zeros(n_iters / interval)\n"
+    with pytest.raises(TypeError):  # Python 3 and NumPy 2 refuse the float 3.5
+        exec(source, {})
+    namespace = {}
+    exec(port(source)[0], namespace)
+    assert namespace["loss"].shape == (3,)  # 7 / 2 == 3 in Python 2
+
+
 def test_next_is_left_alone_in_a_file_that_defines_a_next_method():
     source = "class Rows:\n    def next(self):\n        return 1\nw = Rows().next()\nv = r.next()\n"
     assert port(source) == (source, [])

@@ -31,6 +31,13 @@ Python 2 -> 3 mechanics:
 * a file opened ``'wb'`` into a name that the script ``.write()``\\ s and
   never hands to ``dump`` -> ``'w'`` (Python 2 wrote ``str``, which was bytes).
 
+A size that Python 3 makes a float, in any script: ``/`` -> ``//`` where it
+is the whole size given to ``range``/``xrange`` (any of its arguments) or to
+NumPy's ``zeros``, ``ones``, ``empty`` (``numpy.zeros(n_iters / interval)``)
+-- at the top level of the argument, not inside a call or a tuple there. Python 3's ``/`` makes
+that size a float, which these calls refuse whatever the operands, so the
+line can only have run under Python 2, where ``/`` of two ints was ``//``.
+
 Python 2's semantics, in Python 2 code only -- a script in which the rules
 above found Python 2 syntax or names (a ``print`` statement, ``xrange``,
 ``except E, e``, ``.iteritems()``, ``it.next()`` ...) or that imports
@@ -172,6 +179,7 @@ def port_source(text, kit=KIT):
             syntax += _next_edits(logical)
         python2 = python2 or any(edit[3] != "perf_counter" for edit in syntax)
         edits += syntax + _open_edits(logical, text) + _numpy_edits(logical, lines, bindings.numpy)
+        edits += _size_division_edits(logical, bindings.numpy)
         semantics += _assignment_edits(logical) + _pickle_load_edits(logical, bindings)
         for line, why in _nep50_flags(logical, bindings.numpy, text):
             _warn(Nep50Warning, line, why)
@@ -427,6 +435,38 @@ def _assignment_edits(tokens):
             and _closing(value, 1) == len(value) - 1):
         edits.append((value[0].start[0], value[0].start[1], value[0].start[1], "list("))
         edits.append((value[-1].end[0], value[-1].end[1], value[-1].end[1], ")"))
+    return edits
+
+
+#: functions whose first argument is a size that must be an integer
+_SIZED = {"range", "xrange"}
+_NUMPY_SIZED = {"zeros", "ones", "empty"}
+
+
+def _size_division_edits(tokens, numpy_names):
+    """``range(n / k)``, ``numpy.zeros(n / k)`` -> ``//`` (Python 3's ``/``
+    makes the size a float, which these calls refuse)."""
+    edits = []
+    for i, tok in enumerate(tokens):
+        if tok.type != tokenize.NAME or i + 1 >= len(tokens) or tokens[i + 1].string != "(":
+            continue
+        after_dot = i > 0 and tokens[i - 1].string == "."
+        sized = (tok.string in _SIZED and not after_dot) or (
+            tok.string in _NUMPY_SIZED and after_dot and i > 1
+            and tokens[i - 2].string in numpy_names and not (i > 2 and tokens[i - 3].string == "."))
+        close = _closing(tokens, i + 1) if sized else None
+        if close is None:
+            continue
+        depth = 0
+        for t in tokens[i + 2:close]:
+            if t.type == tokenize.OP and t.string in _OPEN:
+                depth += 1
+            elif t.type == tokenize.OP and t.string in ")]}":
+                depth -= 1
+            elif depth == 0 and t.string == "," and tok.string in _NUMPY_SIZED:
+                break  # NumPy's size is the first argument; range's are all sizes
+            elif depth == 0 and t.type == tokenize.OP and t.string == "/":
+                edits.append((t.start[0], t.start[1], t.end[1], "//"))
     return edits
 
 
