@@ -14,7 +14,10 @@ that need the scripts skip, saying so; with it, two checks per script:
   sha256);
 * trained briefly on a slice of the shipped MNIST (2,000 training and 500
   test examples) by ``tests/legacy/harness.py``, it reaches the accuracy
-  stated here, as the script itself reports it.
+  stated here (for the VAE, the lower bound), as the script itself reports it;
+* the scripts whose noise comes from ``shared_randomstreams`` print, in
+  float64, the numbers Theano 1.0.5 printed running the same port
+  (``THEANOS_LINES``).
 
 The training runs compile a conv net or a dropout MLP under the default
 backend (NUMBA): 30-60 s each on a cold cache, so they run with ``-m slow``.
@@ -63,6 +66,8 @@ CHANGED = {
         (3, 3, "4144861334cefb8d111f4b3ae482eafd0ac919a53e44e0cdd6de4d357c2696be"),
     ("gwtaylor/theano-rnn", "rnn.py"):
         (3, 15, "27e38dda4f9ed4369da60a3a060c0f681085d6470d80e525a755b3e8b40082f3"),
+    ("PacktPublishing/Deep-Learning-with-Theano", "Chapter02/5-cnn-with-dropout.py"):
+        (4, 2, "504b9a99a5431c2666f5af5d3941286f66c46cff11e7ca2504c2d8d8810ba6aa"),
     ("y0ast/Variational-Autoencoder", "VAE.py"):
         (3, 5, "b7502171a576adf21e8901b32e3c5681291101b9e58387097f9f4e4b9b4c97a5"),
     ("y0ast/Variational-Autoencoder", "run.py"):
@@ -90,6 +95,11 @@ RUNS = {
     # bound on the validation set his run.py prints, in nats (-206.8 after 3
     # epochs in float64, -380.7 after the first)
     "van_amersfoort_vae": (3, None, -230.0, (pytest.mark.slow,)),
+    # Bourez's book (ch. 2): his first validation line comes after one step
+    # (the next after 1,000, far more than a test can take): the run and its
+    # line are checked, the accuracy (chance after one step) is not; the
+    # float64 test below holds its numbers to Theano's
+    "bourez_cnn_dropout": (1, None, 0.0, (pytest.mark.slow,)),
 }
 
 #: script -> the number of the RESULT line that the script's own output gave,
@@ -203,24 +213,34 @@ def test_corpus_script_trains(corpus, script, tmp_path):
         assert result["reloaded_accuracy"] == result["accuracy"], result
 
 
-def test_van_amersfoort_vae_prints_theanos_lower_bounds(corpus, tmp_path):
-    """His VAE draws its noise from ``shared_randomstreams`` (``srng.normal``,
-    seed 42): through the kit, in float64 on the Python linker, his port prints
-    the lower bounds that Theano 1.0.5 printed running the same port on the
-    same slice (``tests/oracle/kit_run_corpus_port_under_theano.py`` wrote
-    ``tests/oracle/corpus_van_amersfoort_vae_float64.stdout``): the first two
-    epochs to the last digit, the third and the validation set's within 1e-15
-    (as measured; summation order)."""
-    _, printed = train("van_amersfoort_vae", 3, "FAST_COMPILE", tmp_path,
-                       floatx="float64", printed=True)
-    theano = (REPO / "tests" / "oracle" / "corpus_van_amersfoort_vae_float64.stdout").read_text()
+#: scripts whose noise comes from ``shared_randomstreams``, run in float64 on
+#: the Python linker -> (the harness's N, the numbers each line prints, how
+#: many): ``tests/oracle/kit_run_corpus_port_under_theano.py`` ran the same
+#: port under Theano 1.0.5 on the same slice and wrote
+#: ``tests/oracle/corpus_<script>_float64.stdout``
+THEANOS_LINES = {
+    # srng.normal (seed 42) in his sampler: 3 epochs' bounds, the validation's
+    "van_amersfoort_vae": (3, r"LB: (\S+),|LB on validation set: (\S+)", 4),
+    # srng.binomial masks (seed from RandomState(1234)) in training and in
+    # his validation function alike; np.random seeded by the harness
+    "bourez_cnn_dropout": (1, r"validation error ([\d.]+) %, validation loss (\S+)", 2),
+}
 
-    def bounds(text):
-        return [float(a or b) for a, b in
-                re.findall(r"LB: (\S+),|LB on validation set: (\S+)", text)]
 
-    assert len(bounds(theano)) == 4
-    assert bounds(printed) == pytest.approx(bounds(theano), rel=1e-12, abs=0)
+@pytest.mark.parametrize("script", sorted(THEANOS_LINES))
+def test_shared_randomstreams_scripts_print_theanos_numbers(corpus, script, tmp_path):
+    """Through the kit, the port prints the numbers Theano printed: van
+    Amersfoort's first two bounds and Bourez's error to the last digit, the
+    rest within 1e-15 as measured (summation order)."""
+    lines, pattern, count = THEANOS_LINES[script]
+    _, printed = train(script, lines, "FAST_COMPILE", tmp_path, floatx="float64", printed=True)
+    theano = (REPO / "tests" / "oracle" / f"corpus_{script}_float64.stdout").read_text()
+
+    def numbers(text):
+        return [float(g) for found in re.findall(pattern, text) for g in found if g]
+
+    assert len(numbers(theano)) == count
+    assert numbers(printed) == pytest.approx(numbers(theano), rel=1e-12, abs=0)
 
 
 def test_the_porting_guide_states_the_changed_lines():

@@ -35,6 +35,13 @@ How each script is driven, without touching its code:
   saves the model with his ``save`` and scores it again as his ``load`` reads
   it into a new one. His ``from sklearn.base import BaseEstimator`` finds
   ``stand_ins/sklearn/``.
+* Bourez's ``5-cnn-with-dropout.py`` (chapter 2 of *Deep Learning with
+  Theano*) trains a LeNet-like net with dropout from ``shared_randomstreams``
+  at module level for 1,000 epochs of minibatches of 600, printing the
+  validation error at every 1,000th step (the first after one step): it runs
+  with :func:`runpy.run_path` and a ``print`` that ends the run after ``N`` of
+  those lines, its ``/sharedfiles/mnist.pkl.gz`` answered by a slice with 600
+  validation examples (one of his minibatches).
 * van Amersfoort's ``run.py`` trains his ``VAE`` (``VAE.py``: ReLU encoder
   and decoder, Adam as ``updates``, its noise from ``shared_randomstreams``)
   at module level, ``while epoch < n_epochs`` (40), reading ``mnist.pkl.gz``
@@ -112,6 +119,15 @@ SOURCES = {
         },
     },
     # the last Python 2 commit (2016; the next one ported it to Python 3)
+    # the code of the book *Deep Learning with Theano* (Packt, 2017), chapter 2
+    "PacktPublishing/Deep-Learning-with-Theano": {
+        "commit": "94a0acce79a5324d5522e866e9f4fe40acb8ce6f",
+        "author": "Christopher Bourez", "licence": "MIT",
+        "files": {
+            "Chapter02/5-cnn-with-dropout.py":
+                "3f49ae646eb9fd826595a7d84a22d2333f5a712c268758e52141c213df78dca0",
+        },
+    },
     "y0ast/Variational-Autoencoder": {
         "commit": "b3c71bf5527c1bcf68af12ca970decfd04b394b9",
         "author": "Joost van Amersfoort", "licence": "MIT",
@@ -169,19 +185,27 @@ def port_file(repo, path, workdir):
     return target.parent
 
 
-def write_slices(workdir, sizes=SIZES):
-    """The first examples of each MNIST split, as a pickle (LISA, Nielsen) and
-    ``.npz`` files (Radford's stand-in loader, Denil's ``load_mnist``)."""
+def mnist_slice(sizes=SIZES):
+    """The first examples of each split of the shipped MNIST."""
     sys.path.insert(0, str(REPO))
     from deeplearning_tutorials.machinery.data import read_dataset
 
     splits = read_dataset(str(REPO / "data" / "mnist.pkl.gz"))
-    (trx, try_), (vax, vay), (tex, tey) = [
-        (np.asarray(x[:n]), np.asarray(y[:n]))
-        for (x, y), n in zip(splits, (sizes["train"], sizes["valid"], sizes["test"]))
-    ]
-    with gzip.open(workdir / "mnist_slice.pkl.gz", "wb") as f:
-        pickle.dump(((trx, try_), (vax, vay), (tex, tey)), f, protocol=2)
+    return [(np.asarray(x[:n]), np.asarray(y[:n]))
+            for (x, y), n in zip(splits, (sizes["train"], sizes["valid"], sizes["test"]))]
+
+
+def write_pickle(path, splits):
+    """``splits`` as ``mnist.pkl.gz`` holds MNIST: a gzipped pickle."""
+    with gzip.open(path, "wb") as f:
+        pickle.dump(tuple(splits), f, protocol=2)
+
+
+def write_slices(workdir, sizes=SIZES):
+    """The first examples of each MNIST split, as a pickle (LISA, Nielsen) and
+    ``.npz`` files (Radford's stand-in loader, Denil's ``load_mnist``)."""
+    (trx, try_), (vax, vay), (tex, tey) = mnist_slice(sizes)
+    write_pickle(workdir / "mnist_slice.pkl.gz", ((trx, try_), (vax, vay), (tex, tey)))
     np.savez(workdir / "mnist_slice.npz", train_x=trx, train_y=try_, test_x=tex, test_y=tey)
     np.savez(workdir / "mnist_batches.npz", train_data=trx, train_labels=try_,
              test_data=tex, test_labels=tey)
@@ -190,11 +214,16 @@ def write_slices(workdir, sizes=SIZES):
 class CompileTimer:
     """Seconds a run spends compiling: inside ``theano.function``, plus each
     function's first call beyond its second (Numba compiles at the first
-    call what its cache does not hold)."""
+    call what its cache does not hold); for a function called once, that
+    call whole (its compiling and one run, which one call cannot separate)."""
 
     def __init__(self):
         self.building = 0.0
-        self.first_calls = 0.0
+        self.functions = []
+
+    @property
+    def first_calls(self):
+        return sum(function.compiling() for function in self.functions)
 
     @property
     def seconds(self):
@@ -219,7 +248,8 @@ class _TimedCalls:
     """A compiled function whose first two calls are timed."""
 
     def __init__(self, fn, timer):
-        self._fn, self._timer, self._times = fn, timer, []
+        self._fn, self._times = fn, []
+        timer.functions.append(self)
 
     def __getattr__(self, name):
         return getattr(self._fn, name)
@@ -230,9 +260,13 @@ class _TimedCalls:
         start = time.perf_counter()
         result = self._fn(*args, **kwargs)
         self._times.append(time.perf_counter() - start)
-        if len(self._times) == 2:
-            self._timer.first_calls += max(self._times[0] - self._times[1], 0.0)
         return result
+
+    def compiling(self):
+        """Its first call beyond its second; its only call, if called once."""
+        if len(self._times) == 2:
+            return max(self._times[0] - self._times[1], 0.0)
+        return sum(self._times)
 
 
 class _Enough(Exception):
@@ -414,6 +448,57 @@ def run_van_amersfoort(workdir, epochs):
     return {"validation_lower_bound": printed.validation, "per_epoch": printed.bounds}
 
 
+class LineWatcher:
+    """A ``print`` that echoes, keeps the lines matching ``pattern`` and ends
+    the script (:class:`_Enough`) after ``count`` of them."""
+
+    def __init__(self, pattern, count):
+        self.pattern, self.count, self.found = re.compile(pattern), count, []
+
+    def __call__(self, *args, **kwargs):
+        print(*args, **kwargs)
+        found = self.pattern.search(" ".join(str(a) for a in args))
+        if found:
+            self.found.append(found.groups())
+            if len(self.found) >= self.count:
+                raise _Enough
+
+
+@contextlib.contextmanager
+def gzip_open_redirected(path, target):
+    """``gzip.open(path)`` opens ``target`` meanwhile."""
+    original = gzip.open
+
+    def opened(name, *args, **kwargs):
+        return original(str(target) if str(name) == path else name, *args, **kwargs)
+
+    gzip.open = opened
+    try:
+        yield
+    finally:
+        gzip.open = original
+
+
+def run_bourez(workdir, lines):
+    name = "Chapter02/5-cnn-with-dropout.py"
+    folder = port_file("PacktPublishing/Deep-Learning-with-Theano", name, workdir)
+    # his minibatches are 600 images (the reshape to (600, 1, 28, 28) is fixed)
+    # and he validates on whole minibatches: 600 validation examples
+    data = workdir / "mnist_bourez.pkl.gz"
+    write_pickle(data, mnist_slice(dict(SIZES, valid=600)))
+    watcher = LineWatcher(r"validation error ([\d.]+) %, validation loss (\S+)", lines)
+    # his weights come from numpy.random, unseeded (his RandomState(1234) seeds
+    # only the dropout stream): seeded here, so that two runs can be compared
+    np.random.seed(1234)
+    # the book reads /sharedfiles/mnist.pkl.gz (its chapter's README: wget ... -P /sharedfiles)
+    with gzip_open_redirected("/sharedfiles/mnist.pkl.gz", data), contextlib.suppress(_Enough):
+        runpy.run_path(str(folder / name.rsplit("/", 1)[1]),
+                       init_globals={"print": watcher}, run_name="__main__")
+    errors = [float(error) for error, _ in watcher.found]
+    return {"accuracy": 1 - errors[-1] / 100, "validation_errors": errors,
+            "validation_losses": [float(loss) for _, loss in watcher.found]}
+
+
 RUNS = {
     "radford_modern_net": lambda w, e: run_radford("4_modern_net.py", w, e),
     "radford_convolutional_net": lambda w, e: run_radford("5_convolutional_net.py", w, e),
@@ -424,6 +509,7 @@ RUNS = {
     "denil_dropout_mlp": run_denil,
     "taylor_rnn_softmax": run_taylor,
     "van_amersfoort_vae": run_van_amersfoort,
+    "bourez_cnn_dropout": run_bourez,
 }
 
 
