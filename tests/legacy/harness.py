@@ -1,4 +1,4 @@
-"""Run one script of the legacy corpus on a small MNIST slice; print its accuracy.
+"""Run one script of the legacy corpus on a small MNIST slice; print what it reports.
 
     DLT_LEGACY_CORPUS=DIR python tests/legacy/harness.py SCRIPT WORKDIR [--epochs N]
 
@@ -10,9 +10,11 @@ file's sha256, ports it into ``WORKDIR/ported/`` with the kit's rewriter
 (:func:`deeplearning_tutorials.theano_compat.port.port_source`: the import
 lines and the Python 2 -> 3 mechanics, nothing else), writes the slice of the
 shipped MNIST in the format each script reads (``WORKDIR/mnist_slice.*``),
-runs the ported script -- its own code -- for ``N`` epochs from ``WORKDIR``,
-and prints one last line ``RESULT {json}`` with the test accuracy the script
-itself reported.
+runs the ported script -- its own code -- for ``N`` epochs from ``WORKDIR``
+(for Bourez's, ``N`` of his validation lines), and prints one last line
+``RESULT {json}`` with the number the script itself reported: its test
+accuracy (Bourez's: his validation accuracy; van Amersfoort's VAE: its lower
+bound on the validation set).
 
 How each script is driven, without touching its code:
 

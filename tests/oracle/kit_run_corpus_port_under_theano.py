@@ -23,8 +23,17 @@ folder ``WORKDIR/theano`` (the scripts write their files where they run)::
 The port's import lines name ``deeplearning_tutorials.theano_compat``; here
 that package is Theano itself (``theano_compat.theano`` is ``theano``,
 ``theano_compat.tensor`` is ``theano.tensor`` ...), so every other line runs
-as the port has it. What the script prints goes to stdout, as with the
-harness; ``tests/oracle/corpus_<SCRIPT>_<floatX>.stdout`` keeps it.
+as the port has it. Three things of Python 2 or of the project are given as
+they were: the harness's pickled slice (written under NumPy 2) is read,
+``grad`` gets the list that Python 2's ``d.values()`` was, and the harness's
+slices come from the shipped ``data/mnist.pkl.gz`` read directly.
+
+What the script prints goes to stdout, as with the harness; the committed
+files are that output without the driver's last ``RESULT`` line
+(``| grep -v '^RESULT'``), in float64:
+``corpus_van_amersfoort_vae_float64.stdout`` (``van_amersfoort_vae``,
+``--epochs 3``) and ``corpus_bourez_cnn_dropout_float64.stdout``
+(``bourez_cnn_dropout``, ``--epochs 1``).
 """
 
 import argparse
