@@ -45,10 +45,10 @@ import harness  # noqa: E402
 
 #: (repository, path): changed lines (imports, Python 2 -> 3) as doc/porting.md
 #: states, and the sha256 of the port (the one the recorded runs used, but for
-#: the later rules for Python 2 pickles and NumPy 2's removed names: Nielsen's,
-#: Denil's and Taylor's loads gained ``encoding='latin1'``, a no-op on the
-#: harness's pickles, written by Python 3; Taylor's ``np.cast``/``np.int`` lines
-#: are in his test functions, which the harness does not run)
+#: Taylor's, recorded before the rules for Python 2 pickles and NumPy 2's
+#: removed names: his load gained ``encoding='latin1'``, a no-op on the
+#: pickles his own ``save`` wrote under Python 3, and his ``np.cast``/``np.int``
+#: lines are in his test functions, which the harness does not run)
 CHANGED = {
     ("Newmu/Theano-Tutorials", "4_modern_net.py"):
         (3, 1, "e7ed592729534586cc98204f6f1149719d6db54d1479fb3a4abf0bcd965e54d3"),
