@@ -3,7 +3,8 @@ and warm, side by side with the original under Theano 1.0.5.
 
     python benchmarks/bench_all.py start --json results/start_times.json
     python benchmarks/bench_all.py start --models logistic_sgd --no-original
-    python benchmarks/bench_all.py start --warm-only --no-original --json results/start_times_warm.json
+    python benchmarks/bench_all.py start --warm-only --before 2969a6f --no-original --json results/start_times_warm.json
+    python benchmarks/bench_all.py start --parts --json results/start_parts.json
 
 For each model, in turn, four runs of this project and four of the original,
 each a fresh process with its default settings:
@@ -27,7 +28,17 @@ on a new machine, filled by it for the warm one.
 ``--warm-only`` times warm starts alone, ``--repeat`` times each (3 by
 default): one run fills the compile and data caches (untimed), then the
 warm runs to the first step follow one another; the record keeps every
-time and the table shows their median.
+time and the table shows their median. ``--before REV`` (with
+``--warm-only``) times the project as it was at commit ``REV`` too (its
+files, from ``git archive``), each run of it right after one of the working
+tree's, so that both meet the same load.
+
+``--parts`` times two parts of every warm start instead, each in fresh
+processes, ``--repeat`` times (median kept): importing the package (and,
+from ``python -X importtime``, PyTensor, Numba and PyTensor's Numba
+dispatch within it), and reading MNIST with ``data.read_dataset``, decoded
+from the gzipped pickle (``DLT_DATA_CACHE=0``) and mapped from the decoded
+cache.
 
 The original runs in its own environment (``--original-python``,
 ``--original-code``; by default ``/tmp/oracle``, see
@@ -40,6 +51,7 @@ at the same moment, so compare them on a quiet machine.
 import json
 import os
 import re
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -130,20 +142,36 @@ def run_until(command, env, cwd, pattern, timeout):
         proc.wait()
 
 
-def our_times(model, flags, scratch, timeout, warm_only=False, repeat=3):
-    """{"cold": s, "warm": s} to the first step, and to the first epoch line;
-    with ``warm_only``, ``repeat`` warm times to the first step."""
+def our_run(model, flags, scratch, root=ROOT):
+    """The command to the first step and its environment: the project's
+    files at ``root``, a compile directory and a decoded-data cache of this
+    run's own, empty at first (machinery/data_cache.py), and compiling ahead
+    as on an idle machine, whatever the load average when the benchmark runs
+    (machinery/compile_ahead.py)."""
     cache = tempfile.mkdtemp(prefix=f"ours-{model}-", dir=scratch)
-    # compiling ahead as on an idle machine, whatever the load average when
-    # the benchmark runs (machinery/compile_ahead.py); a decoded-data cache
-    # of this model's own, empty at first (machinery/data_cache.py)
     env = dict(os.environ, PYTENSOR_FLAGS=f"base_compiledir={cache}",
-               OPENBLAS_NUM_THREADS="1", PYTHONPATH=ROOT, DLT_COMPILE_AHEAD_ANY_LOAD="1",
+               OPENBLAS_NUM_THREADS="1", PYTHONPATH=root, DLT_COMPILE_AHEAD_ANY_LOAD="1",
                DLT_DATA_CACHE=tempfile.mkdtemp(prefix=f"data-{model}-", dir=scratch))
-    step = [sys.executable, "-c", OURS, f"deeplearning_tutorials.{model}", *flags]
-    if warm_only:
+    return [sys.executable, "-c", OURS, f"deeplearning_tutorials.{model}", *flags], env
+
+
+def warm_in_turns(model, flags, scratch, timeout, repeat, roots):
+    """``repeat`` warm times to the first step for each of ``roots`` (side
+    name: the project's files), one side's run after the other's; each side
+    first fills its caches with a run of its own."""
+    runs = {side: our_run(model, flags, scratch, root) for side, root in roots.items()}
+    for step, env in runs.values():
         run_until(step, env, scratch, None, timeout)  # fills the caches
-        return warm_times(step, env, scratch, timeout, repeat)
+    times = {side: [] for side in roots}
+    for _ in range(repeat):
+        for side, (step, env) in runs.items():
+            times[side].append(run_until(step, env, scratch, None, timeout))
+    return {side: _warm_summary(found) for side, found in times.items()}
+
+
+def our_times(model, flags, scratch, timeout):
+    """{"cold": s, "warm": s} to the first step, and to the first epoch line."""
+    step, env = our_run(model, flags, scratch)
     times = {
         "first_step_cold": run_until(step, env, scratch, None, timeout),
         "first_step_warm": run_until(step, env, scratch, None, timeout),
@@ -159,10 +187,61 @@ def our_times(model, flags, scratch, timeout, warm_only=False, repeat=3):
 
 def warm_times(step, env, cwd, timeout, repeat):
     """``repeat`` warm times to the first step, and their median."""
-    times = [run_until(step, env, cwd, None, timeout) for _ in range(repeat)]
+    return _warm_summary([run_until(step, env, cwd, None, timeout) for _ in range(repeat)])
+
+
+def _warm_summary(times):
     found = sorted(t for t in times if t is not None)
     median = found[len(found) // 2] if len(found) == len(times) else None
     return {"first_step_warm": median, "first_step_warm_runs": times}
+
+
+def tree_at(rev, scratch):
+    """The project's files at commit ``rev`` (``git archive``), in ``scratch``."""
+    folder = tempfile.mkdtemp(prefix="before-", dir=scratch)
+    archive = subprocess.run(["git", "-C", ROOT, "archive", rev], capture_output=True, check=True)
+    subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
+    return folder
+
+
+IMPORT_PARTS = ("pytensor", "numba", "pytensor.link.numba.dispatch")
+READ_MNIST = (
+    "import time; from deeplearning_tutorials.machinery import data; t = time.perf_counter(); "
+    "data.read_dataset(); print('SECONDS', time.perf_counter() - t)"
+)
+
+
+def parts(scratch, repeat):
+    """Seconds of the parts of a warm start (see the module's docstring)."""
+    env = dict(os.environ, PYTHONPATH=ROOT, OPENBLAS_NUM_THREADS="1",
+               PYTENSOR_FLAGS=f"base_compiledir={tempfile.mkdtemp(dir=scratch)}")
+    imports = [_import_times(env, scratch) for _ in range(repeat)]
+    found = {name: statistics.median(run[name] for run in imports) for name in imports[0]}
+    cache = dict(env, DLT_DATA_CACHE=tempfile.mkdtemp(prefix="data-", dir=scratch))
+    _seconds([sys.executable, "-c", READ_MNIST], cache, scratch)  # fills the cache
+    for name, run_env in (("read_mnist_decoded", dict(env, DLT_DATA_CACHE="0")),
+                          ("read_mnist_from_cache", cache)):
+        found[name] = statistics.median(
+            _seconds([sys.executable, "-c", READ_MNIST], run_env, scratch) for _ in range(repeat))
+    return found
+
+
+def _import_times(env, cwd):
+    """Seconds to import the package, and cumulative import times of
+    :data:`IMPORT_PARTS` from ``-X importtime``."""
+    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "import deeplearning_tutorials"],
+                          env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    found = {}
+    for line in done.stderr.splitlines():
+        fields = line.split("|")
+        if len(fields) == 3 and fields[2].strip() in IMPORT_PARTS + ("deeplearning_tutorials",):
+            found.setdefault(f"import {fields[2].strip()}", int(fields[1]) / 1e6)
+    return found
+
+
+def _seconds(command, env, cwd):
+    done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, check=True)
+    return float(done.stdout.split("SECONDS")[-1])
 
 
 def original_times(model, call, original, scratch, timeout, warm_only=False, repeat=3):
@@ -215,17 +294,31 @@ def add_arguments(parser):
     parser.add_argument("--warm-only", action="store_true",
                         help="time warm starts only: one run fills the caches, then --repeat warm runs")
     parser.add_argument("--repeat", type=int, default=3, help="warm runs per model with --warm-only (default 3)")
+    parser.add_argument("--parts", action="store_true",
+                        help="time the parts of a warm start instead: the imports and reading MNIST")
+    parser.add_argument("--before", metavar="REV",
+                        help="with --warm-only: time the project at commit REV too, in turns with the working tree")
     common.add_original_arguments(parser)
 
 
 def run(args):
+    if args.parts:
+        with tempfile.TemporaryDirectory(prefix="start-parts-") as scratch:
+            found = parts(scratch, args.repeat)
+        print(json.dumps(found, indent=1))
+        return {"seconds": found}
     original = common.original_from(args)
     results = {}
     with tempfile.TemporaryDirectory(prefix="start-times-") as scratch:
+        roots = {"this project": ROOT}
+        if args.before:
+            roots[f"this project at {args.before}"] = tree_at(args.before, scratch)
         for model in args.models:
             flags, call = MODELS[model]
-            results[model] = {"this project": our_times(
-                model, flags, scratch, args.timeout, args.warm_only, args.repeat)}
+            if args.warm_only:
+                results[model] = warm_in_turns(model, flags, scratch, args.timeout, args.repeat, roots)
+            else:
+                results[model] = {"this project": our_times(model, flags, scratch, args.timeout)}
             if original is not None:
                 results[model]["Theano 1.0.5"] = original_times(
                     model, call, original, scratch, args.timeout, args.warm_only, args.repeat

@@ -15,7 +15,11 @@ Every run's JSON record (``--results-json``) says::
                 "compile_cache": "filled"}      # the cache as the run found it
 
 The training loops call :func:`first_step` just before their first step;
-:func:`record` is what :func:`training.write_record` adds. The start of the
+:func:`record` is what :func:`training.write_record` adds. The functions
+that step does not need are compiled after it
+(:mod:`~deeplearning_tutorials.machinery.compile_later`); one that the step
+turns out to need, compiled when it calls it, adds its compile time to the
+step's (:func:`first_step_waited`). The start of the
 command is the process's own start, read from ``/proc`` where there is one
 (so the interpreter's start-up and the imports are counted), else the moment
 this module was imported; a sweep's trial, run in a worker process that is
