@@ -2,13 +2,17 @@
 teaches.
 
 * ``data``: finding, safely reading and validating MNIST; shared variables
-  and the ``givens`` minibatch slices;
+  and the ``givens`` minibatch slices; ``data_cache``: the decoded arrays
+  kept for the next run;
 * ``training``: the patience-based early-stopping loop and its log lines;
   ``pretraining``: the layer-wise unsupervised loop (dA, SdA, rbm, DBN);
   ``stacking``: what SdA and DBN share, a stack pre-trained then fine-tuned;
 * ``checkpoint``: saved models and run checkpoints as ``.npz``, atomic writes;
 * ``cli``: the command lines (flags are the drivers' keyword arguments) and
   one-line errors; ``errors``: the errors they report;
+* ``startup``: the time to the first training step; ``compile_ahead`` and
+  ``compile_later``: the functions compiled in a forked child, and those
+  compiled after the first step;
 * ``config``: floatX and the backend; ``blas``: the BLAS the C backend links;
   ``numba_dot``: the Numba ``Dot`` that reads minibatch slices in place;
 * ``params``: the initial weights; ``noise``: the noise sources (Theano's MRG
