@@ -28,7 +28,8 @@ they were: the harness's pickled slice (written under NumPy 2) is read,
 ``grad`` gets the list that Python 2's ``d.values()`` was, and the harness's
 slices come from the shipped ``data/mnist.pkl.gz`` read directly.
 
-Its ``RESULT`` line adds the run's seconds, its compile seconds as the
+With ``--record PATH`` the result is also added to a JSON record (as the
+harness's ``--record``). Its ``RESULT`` line adds the run's seconds, its compile seconds as the
 harness counts the kit's and its CPU seconds (its g++ children's included): with an empty
 ``base_compiledir``, Theano's cold compile of the same port.
 
@@ -159,7 +160,11 @@ def main():
     parser.add_argument("script")
     parser.add_argument("workdir", type=Path)
     parser.add_argument("--epochs", type=int, default=1)
+    parser.add_argument("--record", type=Path,
+                        help="add the RESULT to this JSON file (one entry per script)")
     args = parser.parse_args()
+    if args.record:
+        args.record = args.record.resolve()
     workdir = args.workdir.resolve()
     install()
     read_numpy2_pickles()
@@ -187,6 +192,16 @@ def main():
                   compile_seconds=round(timer.seconds, 1),
                   cpu_seconds=round(cpu_seconds() - cpu_start, 1))
     print("RESULT", result)
+    if args.record:
+        harness.record(args.record, dict(
+            result, script=args.script, epochs=args.epochs, side="Theano 1.0.5",
+            floatX=theano_floatx(), load_average=[round(x, 2) for x in os.getloadavg()]))
+
+
+def theano_floatx():
+    import theano
+
+    return theano.config.floatX
 
 
 if __name__ == "__main__":
