@@ -69,7 +69,6 @@ CHILD_COMPILES = textwrap.dedent(
     import numpy, pytensor, pytensor.tensor as pt
     from numba.core import event
     from deeplearning_tutorials.machinery import compile_ahead
-
     x = pt.vector("x")
     w = pytensor.shared(numpy.arange(3.0), name="w")
     first = pytensor.function([x], (x * w).sum(), updates=[(w, w + x)])
@@ -131,3 +130,16 @@ def test_without_compiling_ahead_the_function_compiles_here(tmp_path):
     out = _run_child_compiles(tmp_path, DLT_COMPILE_AHEAD="0")
     assert not out["can_fork"]
     assert "numba_funcified_fgraph" in out["compiled_for_other"]
+
+
+def test_a_core_counts_as_busy_by_the_tasks_running_now_not_the_load_average():
+    """``/proc/loadavg``'s fourth field is ``running/total`` at this moment
+    (proc(5)); the count includes the reading process itself, and a task that
+    only passes between looks does not count."""
+    from deeplearning_tutorials.machinery import compile_ahead
+
+    looks = iter(["1.90 1.50 1.20 1/180 4242", "0.10 0.1 0.1 3/181 4243", "1.9 1.5 1.2 2/180 4244"])
+    assert compile_ahead.others_running(read=lambda: next(looks)) == 0
+    assert compile_ahead.others_running(read=lambda: "0.00 0.00 0.00 3/200 1", looks=2) == 2
+    # unreadable: the one-minute load average stands in, never below zero
+    assert compile_ahead.others_running(read=lambda: "") >= 0

@@ -16,11 +16,12 @@ The child's calls change nothing here: it has its own copy of every shared
 variable, and it leaves by ``os._exit`` without running anything else.
 
 It forks only where that can help and is safe: the Numba backend with its
-cache on, a POSIX system, a core this process may use that is idle (at least
-two cores, and a load average at least one below their number: on a machine
-whose cores are all busy, a child only competes with the others, and where
-it compiles an operation that the first function also needs, that work is
-done twice), and not turned off with ``DLT_COMPILE_AHEAD=0``. Anywhere else
+cache on, a POSIX system, a core this process may use that is idle now (at
+least two cores, and no more tasks running besides this one than leave a core
+free, :func:`others_running`: on a machine whose cores are all busy, a child
+only competes with the others, and where it compiles an operation that the
+first function also needs, that work is done twice), and not turned off with
+``DLT_COMPILE_AHEAD=0``. Anywhere else
 the calls are simply made later, in this process, as before.
 """
 
@@ -28,6 +29,7 @@ import contextlib
 import functools
 import os
 import signal
+import time
 
 import pytensor
 
@@ -47,12 +49,39 @@ def can_fork():
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
         cores = os.cpu_count() or 1
-    try:
-        load = os.getloadavg()[0]
-    except OSError:  # pragma: no cover - no load average to read
-        load = 0.0
-    busy = load > cores - 1 and os.environ.get(ANY_LOAD) != "1"
+    busy = others_running() > cores - 2 and os.environ.get(ANY_LOAD) != "1"
     return cores >= 2 and not busy
+
+
+def others_running(read=None, looks=3):
+    """How many cores other work keeps busy *now*: the tasks Linux counts as
+    running at this moment (the fourth field of ``/proc/loadavg``,
+    ``running/total``), less this process, the fewest of ``looks`` looks 5 ms
+    apart (a command that only passes does not count). Where that cannot be
+    read, the one-minute load average, less this process.
+
+    Not the load average itself: it lags by a minute, so a run started right
+    after another (the user's previous run, a benchmark's) would find "one
+    core busy" on an idle machine and compile everything on one core.
+    ``read`` returns the text of ``/proc/loadavg`` (for tests)."""
+    read = read or _read_loadavg
+    counts = []
+    for look in range(looks):
+        if look:
+            time.sleep(0.005)
+        try:
+            counts.append(int(read().split()[3].split("/")[0]) - 1)
+        except (OSError, IndexError, ValueError):
+            try:
+                return max(os.getloadavg()[0] - 1, 0.0)
+            except OSError:  # pragma: no cover - no load average to read
+                return 0
+    return max(min(counts), 0)
+
+
+def _read_loadavg():
+    with open("/proc/loadavg") as f:
+        return f.read()
 
 
 @contextlib.contextmanager
