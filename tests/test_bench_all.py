@@ -13,7 +13,9 @@ import json
 import os
 import subprocess
 import sys
+import types
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -297,6 +299,36 @@ def test_profile_tables_from_made_up_timings():
     cold = dict.fromkeys(profiles.COMPILE_PARTS, 1.0)
     lines = profiles.compile_table({"mlp": {"cold": cold}})
     assert lines[1].startswith("mlp, cold") and lines[1].count("1.00") == len(profiles.COMPILE_PARTS)
+    assert len(lines) == 2  # a record made before the split by function has none
+
+    # the split: each function's seconds beyond its callees' (Numba compiles a
+    # callee while typing its caller), in the group its module names
+    def compile_event(module, qualname):
+        def py_func():
+            pass
+
+        py_func.__module__, py_func.__qualname__ = module, qualname
+        return types.SimpleNamespace(data={"dispatcher": types.SimpleNamespace(py_func=py_func)})
+
+    split = profiles.FunctionCompileTimes()
+    caller = compile_event("pytensor.link.utils", "numba_funcified_fgraph")
+    callee = compile_event("numba.np.arrayobj", "ol_np_empty.<locals>.impl")
+    clock = iter([0.0, 1.0, 4.0, 10.0])  # caller starts, callee 1-4 s, caller ends at 10 s
+    with mock.patch.object(profiles.timeit, "default_timer", lambda: next(clock)):
+        split.on_start(caller)
+        split.on_start(callee)
+        split.on_end(callee)
+        split.on_end(caller)
+    summary = split.summary()
+    assert summary["functions compiled"] == 2
+    assert summary["groups"]["the graphs' own functions"] == 7.0
+    assert summary["groups"]["NumPy's functions in Numba"] == 3.0
+    assert sum(summary["groups"].values()) == 10.0  # the whole, counted once
+    assert profiles.function_group("pytensor.link.numba.dispatch.basic", "alloc") == "other PyTensor Ops"
+    assert profiles.function_group("deeplearning_tutorials.nnet.numba_backend", "pool_forward") == "the project's kernels"
+    lines = profiles.compile_table({"mlp": {"cold": dict(cold, **{"by function": summary})}})
+    assert lines[4].startswith("mlp: the graphs' own functions 7.00") and lines[4].endswith("; 2 functions")
+    assert lines[5].split() == ["7.00", "s", "pytensor.link.utils:numba_funcified_fgraph", "(x1)"]
 
     class Args:
         rounds, calls = 5, 100

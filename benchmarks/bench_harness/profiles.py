@@ -183,9 +183,11 @@ def compile_table(results):
     for model, runs in results.items():
         for kind, r in runs.items():
             lines.append(f"{model + ', ' + kind:22s}" + "".join(f"{r[p]:19.2f}" for p in COMPILE_PARTS))
-    lines += ["", "Numba's compile time, cold, by what it compiled (seconds; functions compiled):"]
-    for model, runs in results.items():
-        split = runs["cold"]["by function"]
+    split_runs = {model: runs["cold"]["by function"] for model, runs in results.items()
+                  if "by function" in runs.get("cold", {})}  # records before the split had none
+    if split_runs:
+        lines += ["", "Numba's compile time, cold, by what it compiled (seconds; functions compiled):"]
+    for model, split in split_runs.items():
         parts = ", ".join(f"{group} {seconds:.2f}" for group, seconds in split["groups"].items())
         lines.append(f"{model}: {parts}; {split['functions compiled']} functions")
         for name, seconds, count in split["slowest"][:5]:

@@ -1,7 +1,7 @@
 """Run a corpus script's port, as the kit's rewriter wrote it, under Theano 1.0.5.
 
 Not part of the test run: this needs the original environment (Python 3.7,
-Theano 1.0.5, numpy 1.19; ``../shared/oracle/``). It answers "does the port
+Theano 1.0.5, numpy 1.19, as tests/oracle/run_original_smoke.sh uses). It answers "does the port
 through the kit print what the same script printed under Theano?" for the
 corpus scripts of ``tests/legacy/harness.py`` that draw from
 ``shared_randomstreams`` or run in float64: both sides run the *same text*,
