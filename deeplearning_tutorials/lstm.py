@@ -1312,6 +1312,7 @@ def main(argv=None):
         # slower, its threads waiting for each other.
         default_mode="CVM",
         default_blas_threads=1,
+        saves_on_stop=False,
     )
     add = parser.add_argument
     add("--data-dir", metavar="DIR", default=None,

@@ -495,6 +495,11 @@ def test_every_keyword_is_a_flag_and_the_help_explains_them(capsys):
         "--checkpoint-dir", "--resume", "--results-json",
     ):  # fmt: skip
         assert flag in usage
+    # a stopped run leaves the last epoch end's checkpoint (the resume test
+    # above): the help says so, not the other drivers' "and on Ctrl-C"
+    help_text = " ".join(usage.split())
+    assert "checkpoint.npz at every epoch end (a run stopped by Ctrl-C" in help_text
+    assert "epoch end and on Ctrl-C" not in help_text
     with cli.parsing_only():
         args = lstm.main(["--disp-freq", "3", "--valid-freq", "-1", "--optimizer", "rmsprop"])
     keywords = cli.driver_arguments(lstm._train_from_command_line, args)

@@ -115,6 +115,7 @@ def make_parser(
     default_blas_threads=None,
     checkpoints=True,
     data=True,
+    saves_on_stop=True,
 ):
     """A parser with the flags every tutorial has: data, precision, backend.
 
@@ -123,6 +124,10 @@ def make_parser(
     SciPy's ``fmin_cg`` keeps its state to itself). ``data=False`` leaves out
     ``--dataset``, ``--cv-folds`` and ``--cv-fold``, for a driver that reads
     no data file (hmc samples a distribution it draws itself).
+    ``saves_on_stop=False`` says in ``--checkpoint-dir``'s help that the
+    driver saves at epoch ends only (lstm, whose stop evaluates the best
+    parameters as the original does and leaves the last epoch end's
+    checkpoint).
 
     ``default_mode`` is the backend used when neither ``--mode`` nor
     ``PYTENSOR_FLAGS`` names one (see :func:`config.configure`);
@@ -181,7 +186,7 @@ def make_parser(
         + ")",
     )
     if checkpoints:
-        _add_checkpoint_arguments(parser)
+        _add_checkpoint_arguments(parser, saves_on_stop)
     else:
         parser.set_defaults(checkpoint_dir=None)
     parser.add_argument(
@@ -224,13 +229,18 @@ def _cross_validation(args):
     return data.cross_validation(folds, fold)
 
 
-def _add_checkpoint_arguments(parser):
+def _add_checkpoint_arguments(parser, saves_on_stop=True):
+    when = (
+        "epoch end and on Ctrl-C, SIGTERM or SIGHUP"
+        if saves_on_stop
+        else "epoch end (a run stopped by Ctrl-C, SIGTERM or SIGHUP keeps the "
+        "checkpoint of the last epoch end)"
+    )
     parser.add_argument(
         "--checkpoint-dir",
         metavar="DIR",
         default=None,
-        help="save the complete training state to DIR/checkpoint.npz at every "
-        "epoch end and on Ctrl-C, SIGTERM or SIGHUP",
+        help=f"save the complete training state to DIR/checkpoint.npz at every {when}",
     )
     parser.add_argument(
         "--resume",
