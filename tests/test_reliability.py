@@ -151,6 +151,35 @@ def test_every_pickle_protocol_of_plain_arrays_is_read(tmp_path, protocol):
     assert_same_splits(found, splits)
 
 
+@pytest.mark.parametrize("protocol", range(pickle.HIGHEST_PROTOCOL + 1))
+def test_empty_arrays_are_read_at_every_protocol(tmp_path, protocol):
+    """Protocols 0-2 pickle an empty array's data as a call of ``bytes()``
+    (pickletools shows ``GLOBAL '__builtin__ bytes'``, ``EMPTY_TUPLE``,
+    ``REDUCE``): read as NumPy's own pickle.load reads it."""
+    empty = (numpy.zeros((0, 4), "float32"), numpy.zeros(0, "int64"))
+    path = write_pickle_gz(tmp_path / "empty.pkl.gz", (empty, [empty[1]]), protocol=protocol)
+    with gzip.open(path, "rb") as f:
+        reference = pickle.load(f)
+    found = data._unpickle(path)
+    assert [(a.shape, a.dtype) for a in (*found[0], *found[1])] == [
+        (a.shape, a.dtype) for a in (*reference[0], *reference[1])
+    ]
+    # a data set with an empty split is read, then refused for what it is
+    with pytest.raises(DatasetError, match="train set: no examples"):
+        data.read_dataset(small_file(tmp_path, protocol=protocol, splits=(empty,) * 3))
+
+
+def test_bytes_with_an_argument_is_refused(tmp_path):
+    class Big:
+        def __reduce__(self):
+            return (bytes, (10**12,))
+
+    splits = make_splits(4, 2, 2, width=3)
+    path = write_pickle_gz(tmp_path / "big.pkl.gz", ((Big(), splits[0][1]), *splits[1:]))
+    with pytest.raises(DatasetError):
+        data.read_dataset(path)
+
+
 def test_protocol_5_keeps_fortran_and_strided_arrays(tmp_path):
     (x, y), valid, test = make_splits(6, 3, 3, width=4)
     odd = numpy.asfortranarray(x)

@@ -543,10 +543,9 @@ def test_fold_3_is_the_tutorials_data():
 def write_fold(folder, obj):
     folder.mkdir(exist_ok=True)
     with gzip.open(folder / "atis.fold3.pkl.gz", "wb") as f:
-        # protocol 4: protocol 2 pickles the data of an empty array as
-        # bytes(), a call the loader refuses (it calls nothing but NumPy's
-        # array constructors)
-        pickle.dump(obj, f, protocol=4)
+        # protocol 2, as the ATIS folds are (an empty array's data is then a
+        # call of bytes(), which the loader allows with no argument only)
+        pickle.dump(obj, f, protocol=2)
     return folder
 
 

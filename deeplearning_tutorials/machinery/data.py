@@ -286,6 +286,9 @@ class _NumpyOnlyUnpickler(pickle._Unpickler):
         # bytes pickled by Python 3 at protocol 2 are rebuilt with this
         if (module, name) == ("_codecs", "encode"):
             return _latin1_encode
+        # ... and empty bytes (an empty array's data) as a call of bytes()
+        if (module, name) in (("__builtin__", "bytes"), ("builtins", "bytes")):
+            return _empty_bytes
         raise pickle.UnpicklingError(
             f"refusing to load global '{module}.{name}': only NumPy arrays are "
             "allowed in a data set file"
@@ -361,6 +364,14 @@ def _latin1_encode(text, encoding="latin1"):
     if not isinstance(text, str) or encoding != "latin1":
         raise pickle.UnpicklingError("unexpected text encoding in the pickle")
     return text.encode("latin1")
+
+
+def _empty_bytes(*args):
+    """``bytes()`` with no argument, as protocols 0-2 pickle ``b""``; any
+    argument (``bytes(10**12)`` would allocate a terabyte) is refused."""
+    if args:
+        raise pickle.UnpicklingError("unexpected call of bytes() in the pickle")
+    return b""
 
 
 def _arrays_of(obj):
