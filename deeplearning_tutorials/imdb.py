@@ -33,8 +33,6 @@ traceback.
 import gzip
 import os
 import pickle
-import tempfile
-import urllib.request
 import zlib
 
 import numpy
@@ -128,24 +126,13 @@ def get_dataset_file(dataset, default_dataset, origin):
 
 
 def _download(origin, target):
-    """Download ``origin`` to ``target`` (through a temporary file, so that an
+    """Download ``origin`` to ``target`` (:func:`.download.download`: an
     interrupted download leaves nothing behind); one line if it fails."""
-    print("Downloading data from %s" % origin)  # on stdout, as the original
-    folder = os.path.dirname(os.path.abspath(target))
-    tmp_name = None
+    from deeplearning_tutorials.machinery import download  # only to download
+
     try:
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=folder, suffix=".part")
-        with (
-            os.fdopen(fd, "wb") as out,
-            urllib.request.urlopen(origin, timeout=60) as response,
-        ):
-            for block in iter(lambda: response.read(1 << 20), b""):
-                out.write(block)
-        os.replace(tmp_name, target)
-    except OSError as exc:
-        if tmp_name is not None and os.path.exists(tmp_name):
-            os.unlink(tmp_name)
+        download.download(origin, target)
+    except download.DownloadFailed as exc:
         name = os.path.basename(target)
         raise DatasetError(
             f"{name}: not found locally and the download from {origin} failed "

@@ -224,7 +224,7 @@ def test_download_is_verified_then_kept(nothing_local, monkeypatch):
         requested.append(url)
         return _FakeResponse(shipped)
 
-    monkeypatch.setattr(data.urllib.request, "urlopen", fake_urlopen)
+    monkeypatch.setattr("urllib.request.urlopen", fake_urlopen)
     path = data.resolve_dataset(data.DEFAULT_DATASET)
     assert requested == [data.MNIST_URL]
     assert path == nothing_local / data.DEFAULT_DATASET
@@ -233,7 +233,7 @@ def test_download_is_verified_then_kept(nothing_local, monkeypatch):
 
 def test_download_with_wrong_checksum_is_discarded(nothing_local, monkeypatch):
     monkeypatch.setattr(
-        data.urllib.request, "urlopen", lambda url, timeout: _FakeResponse(b"junk")
+        "urllib.request.urlopen", lambda url, timeout: _FakeResponse(b"junk")
     )
     with pytest.raises(DatasetError, match="discarded"):
         data.resolve_dataset(data.DEFAULT_DATASET)
@@ -244,7 +244,7 @@ def test_offline_download_explains_what_to_do(nothing_local, monkeypatch):
     def offline(url, timeout):
         raise OSError("Network is unreachable")
 
-    monkeypatch.setattr(data.urllib.request, "urlopen", offline)
+    monkeypatch.setattr("urllib.request.urlopen", offline)
     with pytest.raises(DatasetError) as info:
         data.resolve_dataset(data.DEFAULT_DATASET)
     message = str(info.value)

@@ -90,8 +90,7 @@ def test_a_download_is_announced_on_stdout_before_loading(
         monkeypatch.setattr(data, name, tmp_path / name)
     monkeypatch.delenv(data.ENVIRONMENT_VARIABLE, raising=False)
     monkeypatch.setattr(
-        data.urllib.request,
-        "urlopen",
+        "urllib.request.urlopen",
         lambda url, timeout: _Response(shipped),
     )
     monkeypatch.setattr(data, "shared_dataset", lambda split, borrow=True: split)

@@ -526,7 +526,7 @@ def test_without_network_or_with_a_damaged_download_it_is_one_line(
     def offline(url, timeout):
         raise OSError("Network is unreachable")
 
-    monkeypatch.setattr(midi.urllib.request, "urlopen", offline)
+    monkeypatch.setattr("urllib.request.urlopen", offline)
     err = one_line_error(capsys, [])
     assert (
         "download from http://www.iro.umontreal.ca/~lisa/deep/data/Nottingham.zip"
@@ -535,7 +535,7 @@ def test_without_network_or_with_a_damaged_download_it_is_one_line(
     assert "--data-dir" in err and not list(tmp_path.iterdir())
 
     monkeypatch.setattr(
-        midi.urllib.request, "urlopen", lambda url, timeout: io.BytesIO(b"x")
+        "urllib.request.urlopen", lambda url, timeout: io.BytesIO(b"x")
     )
     err = one_line_error(capsys, [])
     assert "checksum mismatch" in err and midi.NOTTINGHAM_SHA256 in err

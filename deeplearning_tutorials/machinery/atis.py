@@ -18,8 +18,6 @@ sentence (:class:`~deeplearning_tutorials.machinery.data.DatasetError`).
 """
 
 import os
-import tempfile
-import urllib.request
 from pathlib import Path
 
 import numpy
@@ -72,27 +70,21 @@ def _fold_path(fold, data_dir):
 
 def _download(url, target, sha256):
     """Download ``url`` to ``target`` if its SHA-256 is ``sha256``."""
-    print(f"Downloading data from {url}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    from deeplearning_tutorials.machinery import download  # only to download
+
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
-            out.write(response.read())
-        if sha256_of(tmp) != sha256:
-            raise DatasetError(
-                f"{target.name}: the file downloaded from {url} does not have the "
-                f"expected sha256 {sha256}; it was discarded"
-            )
-        os.replace(tmp, target)
-    except OSError as exc:
+        download.download(url, target, sha256)
+    except download.ChecksumMismatch:
+        raise DatasetError(
+            f"{target.name}: the file downloaded from {url} does not have the "
+            f"expected sha256 {sha256}; it was discarded"
+        ) from None
+    except download.DownloadFailed as exc:
         raise DatasetError(
             f"{target.name}: not found locally and the download from {url} failed "
             f"({exc}); offline? Pass --data-dir DIR (or set {ENVIRONMENT_VARIABLE}) "
             "with the folder holding the ATIS folds"
         ) from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def _checked_fold(fold, path):

@@ -32,8 +32,6 @@ import pickle
 import stat
 import struct
 import sys
-import tempfile
-import urllib.request
 import zlib
 from pathlib import Path
 
@@ -123,42 +121,25 @@ def verify_checksum(path, expected=MNIST_SHA256, actual=None):
 
 
 def download_mnist(target, url=MNIST_URL, timeout=60):
-    """Download the original ``mnist.pkl.gz`` to ``target``, verified by SHA-256.
+    """Download the original ``mnist.pkl.gz`` to ``target``, verified by
+    SHA-256 (:func:`.download.download`: an interrupted or damaged download
+    never leaves a file)."""
+    from deeplearning_tutorials.machinery import download  # only to download
 
-    The file is written under a temporary name and renamed only once its
-    checksum matches, so an interrupted download never leaves a bad file.
-    """
-    target = Path(target)
-    print(f"Downloading data from {url}")  # on stdout, as the original
-    tmp_name = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, suffix=".part")
-        with (
-            os.fdopen(fd, "wb") as out,
-            urllib.request.urlopen(url, timeout=timeout) as response,
-        ):
-            for block in iter(lambda: response.read(1 << 20), b""):
-                out.write(block)
-    except OSError as exc:
-        if tmp_name is not None:
-            os.unlink(tmp_name)
+        return download.download(url, target, MNIST_SHA256, timeout)
+    except download.ChecksumMismatch:
+        raise DatasetError(
+            f"{DEFAULT_DATASET}: the file downloaded from {url} does not have "
+            f"the expected sha256 {MNIST_SHA256}; it was discarded"
+        ) from None
+    except download.DownloadFailed as exc:
         raise DatasetError(
             f"{DEFAULT_DATASET}: not found locally and the download from {url} "
             f"failed ({exc}). Offline? Copy mnist.pkl.gz (sha256 {MNIST_SHA256}) "
             f"from the project's data/ folder and pass --dataset PATH or set "
             f"{ENVIRONMENT_VARIABLE}=PATH"
         ) from None
-    try:
-        verify_checksum(tmp_name)
-    except DatasetError:
-        os.unlink(tmp_name)
-        raise DatasetError(
-            f"{DEFAULT_DATASET}: the file downloaded from {url} does not have "
-            f"the expected sha256 {MNIST_SHA256}; it was discarded"
-        ) from None
-    os.replace(tmp_name, target)
-    return target
 
 
 # --------------------------------------------------------------------------

@@ -42,8 +42,6 @@ as here.
 import io
 import os
 import struct
-import tempfile
-import urllib.request
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -341,33 +339,21 @@ def _cached_nottingham(url=NOTTINGHAM_URL, sha256=NOTTINGHAM_SHA256):
 
 
 def _download(url, target, sha256, timeout=60):
-    """Download ``url`` to ``target`` through a temporary file, renamed only
-    once its SHA-256 is ``sha256``: an interrupted or damaged download leaves
-    nothing behind."""
-    print(f"Downloading data from {url}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, part = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    """Download ``url`` to ``target`` (:func:`.download.download`: renamed
+    only once its SHA-256 is ``sha256``; an interrupted or damaged download
+    leaves nothing behind)."""
+    from deeplearning_tutorials.machinery import download  # only to download
+
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(
-            url, timeout=timeout
-        ) as response:
-            for block in iter(lambda: response.read(1 << 20), b""):
-                out.write(block)
-        actual = sha256_of(part)
-        if actual != sha256:
-            raise MidiFileError(
-                f"Nottingham.zip: the file downloaded from {url} does not have the "
-                f"expected sha256 {sha256} (checksum mismatch: {actual}); it was discarded"
-            )
-        os.replace(part, target)
-    except (OSError, ValueError) as exc:
-        if isinstance(exc, MidiFileError):
-            raise
+        download.download(url, target, sha256, timeout)
+    except download.ChecksumMismatch as exc:
+        raise MidiFileError(
+            f"Nottingham.zip: the file downloaded from {url} does not have the "
+            f"expected sha256 {sha256} (checksum mismatch: {exc.actual}); it was discarded"
+        ) from None
+    except download.DownloadFailed as exc:
         raise MidiFileError(
             f"Nottingham.zip: not found locally and the download from {url} failed "
             f"({exc}). Offline? Pass --data-dir DIR, a folder holding Nottingham.zip "
             f"(sha256 {sha256}) or its train/, valid/ and test/ folders"
         ) from None
-    finally:
-        if os.path.exists(part):
-            os.unlink(part)
