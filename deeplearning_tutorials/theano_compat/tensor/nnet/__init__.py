@@ -30,14 +30,15 @@ name                                behaviour of
 """
 
 import pytensor.tensor as pt
-from pytensor.compile.builders import OpFromGraph
 from pytensor.tensor.special import Softmax as _Softmax
 from pytensor.tensor.special import log_softmax as _log_softmax
+from pytensor.tensor.symbolic import TensorSymbolicOp
 
 from deeplearning_tutorials import nnet as _project_nnet
 from deeplearning_tutorials.theano_compat import test_values
 from deeplearning_tutorials.theano_compat.errors import missing_names
 from deeplearning_tutorials.theano_compat.tensor.nnet import conv
+from deeplearning_tutorials.theano_compat.tensor.nnet.softmax_c import SoftmaxGradInC, SoftmaxInC
 
 sigmoid = pt.sigmoid
 softplus = pt.softplus
@@ -75,7 +76,7 @@ def _rows(c, name):
     return c
 
 
-class TheanoSoftmax(_Softmax):
+class TheanoSoftmax(_Softmax, SoftmaxInC):
     """PyTensor's ``Softmax`` (so its rewrites still turn ``log(softmax(x))``
     into a log-softmax, as Theano's did) rounded as Theano 1.0's C code.
 
@@ -84,10 +85,11 @@ class TheanoSoftmax(_Softmax):
     x_k)` in the input's precision, summed the :math:`e_j`
     in double and multiplied each by the reciprocal of the sum; PyTensor
     divides by the sum, which rounds otherwise in about one case in four.
-    Its gradient, ``SoftmaxGrad``, is :math:`d - s \\sum_j d_j` with
-    :math:`d = g \\odot s` and the sum in double, kept in an
-    ``OpFromGraph`` so that rewrites cannot reorder it (the same formulas
-    as ``deeplearning_tutorials.lstm.softmax``).
+    Its gradient is :class:`TheanoSoftmaxGrad`.
+
+    Numba and JAX compile the inner graph below; PyTensor's C backend
+    compiles the same formulas as one C loop (:mod:`.softmax_c`), as
+    Theano did, instead of the inner graph as a function of its own.
     """
 
     def build_inner_graph(self, x):
@@ -98,13 +100,28 @@ class TheanoSoftmax(_Softmax):
     def pullback(self, inputs, outputs, output_grads):
         (sm,) = outputs
         (g,) = output_grads
-        with test_values.suspended():  # placeholders, without test values
-            g_, s_ = g.type(), sm.type()
-            d = g_ * s_
-            total = pt.cast(d, "float64").sum(axis=self.axis, keepdims=True)
-            dx = pt.cast(pt.cast(d, "float64") - total * s_, sm.dtype)
-            softmax_grad = OpFromGraph([g_, s_], [dx], name="softmax_grad")
+        with test_values.suspended():  # its inner graph's placeholders have none
+            softmax_grad = TheanoSoftmaxGrad(input_types=[g.type, sm.type], axis=self.axis)
         return [softmax_grad(g, sm)]
+
+
+class TheanoSoftmaxGrad(TensorSymbolicOp, SoftmaxGradInC):
+    """Theano 1.0's ``SoftmaxGrad``: :math:`d - s \\sum_j d_j` with
+    :math:`d = g \\odot s` and the sum in double, a symbolic Op of its own
+    so that rewrites cannot reorder it (the same formulas as
+    ``deeplearning_tutorials.lstm.softmax``); in C on the C backend, as
+    :class:`TheanoSoftmax`."""
+
+    __props__ = ("axis",)
+
+    def __init__(self, *, axis, **kwargs):
+        self.axis = tuple(axis)
+        super().__init__(**kwargs)
+
+    def build_inner_graph(self, g, s):
+        d = g * s
+        total = pt.cast(d, "float64").sum(axis=self.axis, keepdims=True)
+        return [pt.cast(pt.cast(d, "float64") - total * s, s.dtype)]
 
 
 def softmax(c):
