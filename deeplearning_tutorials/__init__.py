@@ -9,26 +9,34 @@ default) are in :mod:`deeplearning_tutorials.machinery.practices`.
 
 Importing the package installs the project defaults for whatever
 ``PYTENSOR_FLAGS`` leaves unset: ``floatX=float32``, ``mode=NUMBA`` and Numba
-fast-math off (see :mod:`deeplearning_tutorials.machinery.config`), and registers the
-Numba ``Dot`` that reads minibatch slices without copying them
-(:mod:`deeplearning_tutorials.machinery.numba_dot`).
+fast-math off (see :mod:`deeplearning_tutorials.machinery.config`), and has
+the Numba ``Dot`` that reads minibatch slices without copying them
+(:mod:`deeplearning_tutorials.machinery.numba_dot`) registered when PyTensor's
+Numba backend is loaded, before it compiles anything: a tutorial that runs on
+the C backend loads neither Numba nor that backend
+(:mod:`deeplearning_tutorials.machinery.when_imported`).
 """
 
 from deeplearning_tutorials.machinery import config as _config
+from deeplearning_tutorials.machinery.when_imported import when_imported as _when_imported
 
 _config.apply_defaults()
 
-try:
-    from deeplearning_tutorials.machinery import numba_dot as _numba_dot  # noqa: F401
-except ImportError:  # pragma: no cover - numba is a PyTensor dependency
-    pass
-else:
+
+def _register_numba_dot():
+    try:
+        from deeplearning_tutorials.machinery import numba_dot
+    except ImportError:  # pragma: no cover - numba is a PyTensor dependency
+        return
     # Numba's on-disk cache (in PyTensor's compile directory) names the module
     # that defined each cached function; caches written before the machinery
     # moved into machinery/ name deeplearning_tutorials.numba_dot: keep that
     # name importable, so that an existing cache is read and not refused
-    import sys as _sys
+    import sys
 
-    _sys.modules.setdefault(f"{__name__}.numba_dot", _numba_dot)
+    sys.modules.setdefault(f"{__name__}.numba_dot", numba_dot)
+
+
+_when_imported("pytensor.link.numba.dispatch", _register_numba_dot)
 
 __version__ = "0.1.0"

@@ -14,7 +14,9 @@ teaches.
   ``compile_later``: the functions compiled in a forked child, and those
   compiled after the first step;
 * ``config``: floatX and the backend; ``blas``: the BLAS the C backend links;
+  ``march_flags``: the C compiler's flags for this CPU, found once per machine;
   ``numba_dot``: the Numba ``Dot`` that reads minibatch slices in place;
+  ``when_imported``: registrations that wait until Numba's backend is loaded;
 * ``params``: the initial weights; ``noise``: the noise sources (Theano's MRG
   streams or PyTensor's generator); ``practices``: the optional training
   practices (dropout, schedules, losses, preprocessing);

@@ -26,7 +26,9 @@ CVM (PyTensor's C backend)
     installs with the project, unless ``blas__ldflags`` names another
     (:mod:`deeplearning_tutorials.machinery.blas`). A tutorial that prefers CVM falls
     back to NUMBA where there is none, with a note said once, after the run
-    (:func:`note`); asked for explicitly, CVM without a BLAS is an error.
+    (:func:`note`); asked for explicitly, CVM without a BLAS is an error. The
+    compiler's flags for this CPU are looked up once per machine, not at
+    every run (:mod:`deeplearning_tutorials.machinery.march_flags`).
 """
 
 import contextlib
@@ -102,7 +104,7 @@ def _canonical_mode(mode):
 
 def _link_blas_for_cvm():
     """Give the C backend its BLAS link flags, or explain why there are none."""
-    from deeplearning_tutorials.machinery import blas
+    from deeplearning_tutorials.machinery import blas, march_flags
 
     try:
         flags = blas.ldflags()
@@ -119,6 +121,7 @@ def _link_blas_for_cvm():
         )
     if blas.user_ldflags() is None:
         pytensor.config.blas__ldflags = flags
+    march_flags.use_remembered()
 
 
 def configure(floatX=None, mode=None, default_mode=DEFAULT_MODE):

@@ -66,12 +66,18 @@ def cache_state(base_compiledir):
 
 
 def _watch_compilers():
-    """Add the time Numba compiles (its ``numba:compile`` events, outermost
-    only) and the time the C compiler runs to ``_compile_seconds``."""
-    try:
-        from numba.core import event
-    except ImportError:  # pragma: no cover - numba comes with PyTensor
-        return
+    """Add the time Numba compiles and the time the C compiler runs to
+    ``_compile_seconds``; Numba's listener waits until Numba is imported (a
+    tutorial on the C backend never imports it)."""
+    from deeplearning_tutorials.machinery.when_imported import when_imported
+
+    when_imported("numba", _watch_numba)
+    _time_c_compiler()
+
+
+def _watch_numba():
+    """Count Numba's ``numba:compile`` events (the outermost only)."""
+    from numba.core import event
 
     class _Listener(event.Listener):
         depth, started = 0, 0.0
@@ -87,7 +93,6 @@ def _watch_compilers():
                 _compile_seconds[0] += time.perf_counter() - self.started
 
     event.register("numba:compile", _Listener())
-    _time_c_compiler()
 
 
 def _time_c_compiler():

@@ -12,28 +12,38 @@ places, the rounded double ones in 3,065. Numba's float32 ``np.log``,
 ``np.cos`` and ``np.sin`` call the C library's float functions, so one Numba
 kernel serves every backend: Numba's linker calls it directly, ``perform``
 (the C backend and Python mode) calls it from Python, and JAX through
-``jax.pure_callback``.
+``jax.pure_callback``. The kernel is compiled (or loaded from Numba's cache)
+on its first use, so that importing the Op does not import Numba; its
+registration with Numba's linker is in :mod:`.numba_backend`.
 """
 
-import numba
+import functools
+
 import numpy as np
 import pytensor.tensor as pt
 from pytensor.gradient import grad_undefined
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
-from pytensor.link.numba.dispatch import basic as numba_basic
-from pytensor.link.numba.dispatch.basic import (
-    default_hash_key_from_props,
-    register_funcify_and_cache_key,
-)
 
 #: bump when the kernel changes, so that cached compiled graphs are rebuilt
 VERSION = 1
 
 
-@numba.njit(fastmath=False, cache=True)
 def box_muller(u):
-    """Normal draws from an even number of uniform ones, as Theano's graph did."""
+    """Normal draws from an even number of uniform ones, as Theano's graph did
+    (Numba's compiled :func:`_box_muller`)."""
+    return kernel()(u)
+
+
+@functools.cache
+def kernel():
+    """:func:`_box_muller` compiled by Numba (kept in its on-disk cache)."""
+    import numba
+
+    return numba.njit(fastmath=False, cache=True)(_box_muller)
+
+
+def _box_muller(u):
     half = u.shape[0] // 2
     two_pi = u.dtype.type(2.0 * np.pi)
     minus_two = u.dtype.type(-2.0)
@@ -67,14 +77,3 @@ class BoxMuller(Op):
 
     def grad(self, inputs, output_grads):
         return [grad_undefined(self, 0, inputs[0], "no gradient through sampling")]
-
-
-@register_funcify_and_cache_key(BoxMuller)
-def numba_funcify_BoxMuller(op, node, **kwargs):
-    @numba_basic.numba_njit
-    def box_muller_op(u):
-        if u.shape[0] % 2:
-            raise ValueError("BoxMuller needs an even number of uniform draws")
-        return box_muller(np.ascontiguousarray(u))
-
-    return box_muller_op, default_hash_key_from_props(op, cache_version=VERSION)

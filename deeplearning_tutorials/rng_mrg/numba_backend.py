@@ -1,4 +1,5 @@
-"""The Numba implementation of :class:`~.op.MRGUniform` (PyTensor's default linker).
+"""The Numba implementations of :class:`~.op.MRGUniform` (PyTensor's default
+linker) and of :class:`~.box_muller.BoxMuller`.
 
 The same loop as the C code: element ``i`` steps stream ``i % n_streams``,
 in rounds of one draw per stream over the streams' state words held as six
@@ -15,6 +16,7 @@ from pytensor.link.numba.dispatch.basic import (
     register_funcify_and_cache_key,
 )
 
+from deeplearning_tutorials.rng_mrg import box_muller
 from deeplearning_tutorials.rng_mrg.generator import (
     M1,
     M2,
@@ -94,3 +96,16 @@ def numba_funcify_MRGUniform(op, node, **kwargs):
         return states, draws.reshape(shape)
 
     return mrg_uniform, default_hash_key_from_props(op, cache_version=VERSION)
+
+
+@register_funcify_and_cache_key(box_muller.BoxMuller)
+def numba_funcify_BoxMuller(op, node, **kwargs):
+    kernel = box_muller.kernel()
+
+    @numba_basic.numba_njit
+    def box_muller_op(u):
+        if u.shape[0] % 2:
+            raise ValueError("BoxMuller needs an even number of uniform draws")
+        return kernel(np.ascontiguousarray(u))
+
+    return box_muller_op, default_hash_key_from_props(op, cache_version=box_muller.VERSION)
