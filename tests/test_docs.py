@@ -208,6 +208,79 @@ def test_a_literalinclude_without_its_marker_fails_the_build(tmp_path):
     assert build(1).returncode == 0
 
 
+# --- the references page ---------------------------------------------------
+# doc/references.md (and doc/zh/references.md) has one entry per work, a
+# `### Label` heading (MyST's anchor: the label in lower case), and a table
+# of all of them at the top. The chapters cite a work by its label in
+# brackets, [Label], as the original's pages do, or by its authors, and
+# link the entry: [Label](references.md#label).
+
+# a label: the authors' names run together and the year's last two digits
+# (Vincent08, LeCun98b, IFT6266); Fukushima, of the original's list, has none
+LABEL = re.compile(r"\[([A-Z][A-Za-z]+\d{2,4}[a-z]?|Fukushima)\]")
+ENTRY_LINK = re.compile(r"\]\(references\.md#([\w-]+)\)")
+CHAPTER_LINK = re.compile(r"\]\((\w+)\.md\)")
+CITED_IN = {"en": "**Cited in:**", "zh": "**引用章节：**"}
+
+
+def references_page(lang):
+    """The entries ({anchor: text}) and the table's rows ({anchor: (label,
+    text)}) of the references page in `lang`."""
+    text = (DOC / LANGUAGES[lang] / "references.md").read_text(encoding="utf-8")
+    parts = re.split(r"^### (\S+)\n", text, flags=re.M)
+    entries = {label.lower(): body.split("\n## ")[0] for label, body in zip(parts[1::2], parts[2::2])}
+    rows = {
+        anchor: (label, row)
+        for label, anchor, row in re.findall(r"^\| \[(\w+)\]\(#([\w-]+)\) \|(.*)$", parts[0], re.M)
+    }
+    return entries, rows
+
+
+def citations(lang):
+    """{anchor: chapters that cite it}, from every page but the references
+    page: its links to an entry, and its labels in brackets."""
+    cited = {}
+    for name in set(CHAPTERS) - {"references"}:
+        text = (DOC / LANGUAGES[lang] / f"{name}.md").read_text(encoding="utf-8")
+        anchors = set(ENTRY_LINK.findall(text)) | {label.lower() for label in LABEL.findall(text)}
+        for anchor in anchors:
+            cited.setdefault(anchor, set()).add(name)
+    return cited
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_work_a_chapter_cites_has_an_entry_in_the_table_and_its_chapters(lang):
+    """Each label a page writes in brackets, and each link it makes to the
+    references page, has an entry there; the table at the top lists every
+    entry once, in the order of the labels, and its 'cited in' column, like
+    the entry's own line, names exactly the chapters that cite the work."""
+    entries, rows = references_page(lang)
+    cited = citations(lang)
+    assert sorted(set(cited) - set(entries)) == []
+    assert list(rows) == sorted(entries, key=lambda anchor: rows.get(anchor, (anchor,))[0])
+    for anchor, (label, row) in rows.items():
+        assert label.lower() == anchor
+        chapters = set(CHAPTER_LINK.findall(row.rsplit("|", 2)[-2]))
+        assert chapters == cited.get(anchor, set()), (anchor, "table")
+        cited_in = entries[anchor].split(CITED_IN[lang], 1)[1]
+        assert set(CHAPTER_LINK.findall(cited_in)) == chapters, (anchor, "entry")
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_chapters_lists_of_references_link_the_entries(lang):
+    """As the older chapters do: each item of a chapter's list of references
+    starts with its label linked to the entry, and a citation in the text
+    links the entry, not the chapter's own list."""
+    heading = {"en": "## References", "zh": "## 参考文献"}[lang]
+    for name in TUTORIALS + ["gettingstarted"]:
+        text = (DOC / LANGUAGES[lang] / f"{name}.md").read_text(encoding="utf-8")
+        own_list = text.split(f"\n{heading}\n", 1)[1].split("\n## ", 1)[0]
+        for item in re.findall(r"^[*-] (.*)", own_list, re.M):
+            label = re.match(r"\[(\w+)\]\(references\.md#([\w-]+)\)[:：]", item)
+            assert label and label[1].lower() == label[2], (name, item[:40])
+        assert not re.search(r"\]\(#(references|参考文献)\)", text), name
+
+
 # --- the built site --------------------------------------------------------
 
 
