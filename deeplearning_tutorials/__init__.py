@@ -14,10 +14,16 @@ the Numba ``Dot`` that reads minibatch slices without copying them
 (:mod:`deeplearning_tutorials.machinery.numba_dot`) registered when PyTensor's
 Numba backend is loaded, before it compiles anything: a tutorial that runs on
 the C backend loads neither Numba nor that backend
-(:mod:`deeplearning_tutorials.machinery.when_imported`).
+(:mod:`deeplearning_tutorials.machinery.when_imported`). It also adds a graph
+rewrite that lets Numba cache the cA's training function
+(:mod:`deeplearning_tutorials.machinery.rewrites`), and one that hands a
+``scan`` its transposed weights in C order under the C backend, once per
+call (:mod:`deeplearning_tutorials.machinery.scan_transpose`).
 """
 
 from deeplearning_tutorials.machinery import config as _config
+from deeplearning_tutorials.machinery import rewrites as _rewrites  # noqa: F401
+from deeplearning_tutorials.machinery import scan_transpose as _scan_transpose  # noqa: F401
 from deeplearning_tutorials.machinery.when_imported import when_imported as _when_imported
 
 _config.apply_defaults()
