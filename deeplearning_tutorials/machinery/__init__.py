@@ -17,6 +17,7 @@ teaches.
   ``march_flags``: the C compiler's flags for this CPU, found once per machine;
   ``numba_dot``: the Numba ``Dot`` that reads minibatch slices in place;
   ``when_imported``: registrations that wait until Numba's backend is loaded;
+  ``rewrites``: the graph rewrite that lets Numba cache the cA's function;
 * ``params``: the initial weights; ``noise``: the noise sources (Theano's MRG
   streams or PyTensor's generator); ``practices``: the optional training
   practices (dropout, schedules, losses, preprocessing);
