@@ -79,12 +79,46 @@ def jump(state, first, second):
 
 
 def substream_states(start, n_streams):
-    """An ``(n_streams, 6)`` int32 matrix: ``start`` and the streams after it."""
-    states = numpy.empty((n_streams, 6), dtype="int32")
+    """An ``(n_streams, 6)`` int32 matrix: ``start`` and the streams after it.
+
+    Row ``i`` is ``start`` jumped ``i`` times (:func:`jump` with ``A1P72``,
+    ``A2P72``), computed by doubling: with the rows ``0 .. k-1`` known, rows
+    ``k .. 2k-1`` are those jumped ``k`` times at once, by the matrices
+    raised to the ``k``-th power. The same integers as jumping row by row,
+    in a few array operations instead of one Python loop step per stream (a
+    DBN's noise has 138,240 streams: two seconds of its start).
+    """
+    states = numpy.empty((n_streams, 6), dtype="int64")
     states[0] = start
-    for i in range(1, n_streams):
-        states[i] = jump(states[i - 1], A1P72, A2P72)
-    return states
+    power1, power2 = A1P72, A2P72  # the matrices to the power ``known``
+    known = 1
+    while known < n_streams:
+        new = min(known, n_streams - known)
+        states[known : known + new, :3] = _mat_rows_mod(power1, states[:new, :3], M1)
+        states[known : known + new, 3:] = _mat_rows_mod(power2, states[:new, 3:], M2)
+        known += new
+        power1 = _mat_mat_mod(power1, power1, M1)
+        power2 = _mat_mat_mod(power2, power2, M2)
+    return states.astype("int32")
+
+
+def _mat_rows_mod(matrix, rows, modulus):
+    """``matrix`` times each of ``rows`` (an ``(n, 3)`` int64 array), mod
+    ``modulus``: exact, as each product of two numbers below 2**31 fits in
+    int64 and is reduced before the next is added."""
+    out = numpy.zeros_like(rows)
+    for i in range(3):
+        for k in range(3):
+            out[:, i] = (out[:, i] + (matrix[i][k] * rows[:, k]) % modulus) % modulus
+    return out
+
+
+def _mat_mat_mod(first, second, modulus):
+    """The product of two 3 x 3 matrices mod ``modulus`` (Python integers)."""
+    return tuple(
+        tuple(sum(first[i][k] * second[k][j] for k in range(3)) % modulus for j in range(3))
+        for i in range(3)
+    )
 
 
 def _step(states):
