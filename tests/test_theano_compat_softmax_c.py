@@ -1,7 +1,8 @@
 """The kit's softmax and its gradient in C, on PyTensor's C backend (issue 33).
 
 ``T.nnet.softmax`` is :class:`TheanoSoftmax`, whose gradient is
-:class:`TheanoSoftmaxGrad`: symbolic Ops whose inner graphs Numba and JAX
+:class:`TheanoSoftmaxGrad`, and ``log(softmax(x))`` becomes a
+:class:`TheanoLogSoftmax` in the kit's functions: symbolic Ops whose inner graphs Numba and JAX
 compile, and which carry C loops for the C backend (``mode=CVM``), so that it
 no longer compiles their inner graphs as functions of their own
 (``softmax_c.py``). The C loops must give the bits the inner graphs give,
@@ -34,7 +35,9 @@ import pytest
 from conftest import REPO
 from pytensor.link.numba.dispatch import numba_funcify
 
+from deeplearning_tutorials.theano_compat import function
 from deeplearning_tutorials.theano_compat.tensor.nnet import (
+    TheanoLogSoftmax,
     TheanoSoftmax,
     TheanoSoftmaxGrad,
     softmax,
@@ -60,6 +63,22 @@ def numpy_softmax(x):
     e = c_library_exp(x.dtype)(x - x.max(axis=1, keepdims=True))
     total = numpy.cumsum(e.astype("float64"), axis=1)[:, -1:]
     return (e.astype("float64") * (1.0 / total)).astype(x.dtype)
+
+
+def numpy_log_softmax(x):
+    """PyTensor's ``LogSoftmax``: the sum of the exponentials in float64,
+    rounded to the input's precision, then its logarithm (the C library's)."""
+    y = x - x.max(axis=1, keepdims=True)
+    total = numpy.cumsum(c_library_exp(x.dtype)(y).astype("float64"), axis=1)[:, -1:]
+    return y - c_library_log(x.dtype)(total.astype(x.dtype))
+
+
+def c_library_log(dtype):
+    libm = ctypes.CDLL(ctypes.util.find_library("m"))
+    name, ctype = ("logf", ctypes.c_float) if dtype == "float32" else ("log", ctypes.c_double)
+    function = getattr(libm, name)
+    function.restype, function.argtypes = ctype, [ctype]
+    return numpy.vectorize(function, otypes=[dtype])
 
 
 def numpy_softmax_grad(g, s):
@@ -199,3 +218,73 @@ def test_a_shape_mismatch_in_the_c_gradient_is_one_clear_error():
     fn = pytensor.function([g, s], TheanoSoftmaxGrad(axis=(1,))(g, s), mode="CVM")
     with pytest.raises(ValueError, match="softmax_grad: the gradient and the softmax differ"):
         fn(numpy.ones((2, 3), dtype=g.dtype), numpy.ones((2, 4), dtype=s.dtype))
+
+
+# ------------------------------------------------------------- log-softmax
+
+
+def negative_log_likelihood(dtype):
+    """The tutorials' cost, ``-mean(log(softmax(x))[arange(n), y])``, and
+    ``log(softmax(x))``, which PyTensor's rewrites make a ``LogSoftmax``."""
+    x, y = pt.matrix("x", dtype=dtype), pt.ivector("y")
+    log_p = pt.log(softmax(x))
+    return [x, y], [-pt.mean(log_p[pt.arange(y.shape[0]), y]), log_p]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_the_kits_functions_compute_the_log_softmax_in_c(data, dtype):
+    inputs, outputs = negative_log_likelihood(dtype)
+    fn = function(inputs, outputs, mode="CVM")
+    nodes = [node for node in fn.maker.fgraph.toposort()
+             if isinstance(node.op, pytensor.tensor.special.LogSoftmax)]
+    assert [type(node.op) for node in nodes] == [TheanoLogSoftmax]
+    thunks = dict(zip(fn.maker.fgraph.toposort(), fn.vm.thunks))
+    assert hasattr(thunks[nodes[0]], "cthunk")
+    x, _ = data[dtype]
+    labels = numpy.arange(len(x), dtype="int32") % x.shape[1]
+    cost, log_p = fn(x, labels)
+    numpy.testing.assert_array_equal(log_p, numpy_log_softmax(x))
+    assert log_p.dtype == dtype
+
+
+@pytest.mark.slow
+def test_the_log_softmax_c_loop_equals_its_inner_graph_under_numba_and_cvm(data):
+    """The kit's functions under Numba keep PyTensor's implementation (the
+    inner graph): the same bits as the C loop."""
+    for dtype in DTYPES:
+        inputs, outputs = negative_log_likelihood(dtype)
+        x, _ = data[dtype]
+        labels = numpy.arange(len(x), dtype="int32") % x.shape[1]
+        in_c = function(inputs, outputs, mode="CVM")(x, labels)
+        numba = function(inputs, outputs, mode="NUMBA")(x, labels)
+        xs = pt.matrix(dtype=dtype)
+        inner = pytensor.function(
+            [xs], TheanoLogSoftmax(axis=(1,)).build_inner_graph(xs), mode="CVM")(x)
+        numpy.testing.assert_array_equal(in_c[1], inner[0])
+        for got, want in zip(numba, in_c):
+            numpy.testing.assert_array_equal(got, want)
+
+
+# ------------------------------------------------ asking for the C backend
+
+
+def test_theanos_linker_flag_selects_the_c_backend_with_blas_linked():
+    """``THEANO_FLAGS=linker=cvm`` (Theano's default linker, named) compiles
+    the kit's functions with PyTensor's C backend, linked against a BLAS (a
+    matrix product compiles); ``PYTENSOR_FLAGS``'s mode wins, as for every
+    flag; without it the default (NUMBA) stays."""
+    from deeplearning_tutorials.theano_compat.config import apply_theano_flags
+
+    saved = pytensor.config.mode
+    apply_theano_flags({"THEANO_FLAGS": "floatX=float32"})
+    assert pytensor.config.mode == saved
+    apply_theano_flags({"THEANO_FLAGS": "linker=cvm", "PYTENSOR_FLAGS": "mode=NUMBA"})
+    assert pytensor.config.mode == saved
+    apply_theano_flags({"THEANO_FLAGS": "linker=cvm"})
+    assert pytensor.config.mode == "CVM"
+    assert pytensor.config.blas__ldflags
+    a = pt.matrix("a", dtype="float64")
+    fn = function([a], softmax(pt.dot(a, a)))
+    assert type(fn.maker.linker).__name__ == "VMLinker"
+    value = numpy.eye(2)
+    numpy.testing.assert_array_equal(fn(value), numpy_softmax(value))

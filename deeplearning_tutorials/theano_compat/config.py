@@ -145,8 +145,9 @@ def theano_flags(environ=None):
 
 
 def apply_theano_flags(environ=None):
-    """Apply ``floatX``, ``mode`` and ``device`` of ``THEANO_FLAGS`` where
-    ``PYTENSOR_FLAGS`` is silent."""
+    """Apply ``floatX``, ``mode`` (or else ``linker``: one of Theano's C
+    linkers is :func:`use_c_backend`) and ``device`` of ``THEANO_FLAGS``
+    where ``PYTENSOR_FLAGS`` is silent."""
     environ = os.environ if environ is None else environ
     pytensor_flags = environ.get("PYTENSOR_FLAGS", "")
     flags = theano_flags(environ)
@@ -155,10 +156,28 @@ def apply_theano_flags(environ=None):
     mode = _THEANO_MODES.get(flags.get("mode"), flags.get("mode"))
     if mode and "mode" not in pytensor_flags:
         pytensor.config.mode = mode
+    elif _names_c_linker(flags.get("linker")) and "mode" not in pytensor_flags:
+        use_c_backend()
     if "device" in flags:
         accept_device(flags["device"])
     if "compute_test_value" in flags:
         _test_values.set_mode(flags["compute_test_value"])
+
+
+def _names_c_linker(linker):
+    from deeplearning_tutorials.theano_compat.compile import THEANO_C_LINKERS
+
+    return linker in THEANO_C_LINKERS
+
+
+def use_c_backend():
+    """Compile with PyTensor's C backend (``mode=CVM``), the kind of linker
+    Theano ran, linked against the project's BLAS: what ``linker=cvm`` (or
+    another of Theano's C linkers) in ``THEANO_FLAGS`` asks for."""
+    from deeplearning_tutorials.machinery.config import _link_blas_for_cvm
+
+    _link_blas_for_cvm()
+    pytensor.config.mode = "CVM"
 
 
 config = TheanoConfig()

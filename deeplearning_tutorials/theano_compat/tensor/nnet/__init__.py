@@ -30,7 +30,10 @@ name                                behaviour of
 """
 
 import pytensor.tensor as pt
+from pytensor.compile.mode import optdb
+from pytensor.graph.rewriting.basic import in2out, node_rewriter
 from pytensor.tensor.special import Softmax as _Softmax
+from pytensor.tensor.special import LogSoftmax as _LogSoftmax
 from pytensor.tensor.special import log_softmax as _log_softmax
 from pytensor.tensor.symbolic import TensorSymbolicOp
 
@@ -38,7 +41,12 @@ from deeplearning_tutorials import nnet as _project_nnet
 from deeplearning_tutorials.theano_compat import test_values
 from deeplearning_tutorials.theano_compat.errors import missing_names
 from deeplearning_tutorials.theano_compat.tensor.nnet import conv
-from deeplearning_tutorials.theano_compat.tensor.nnet.softmax_c import SoftmaxGradInC, SoftmaxInC
+from deeplearning_tutorials.theano_compat.numerics import TAG
+from deeplearning_tutorials.theano_compat.tensor.nnet.softmax_c import (
+    LogSoftmaxInC,
+    SoftmaxGradInC,
+    SoftmaxInC,
+)
 
 sigmoid = pt.sigmoid
 softplus = pt.softplus
@@ -122,6 +130,31 @@ class TheanoSoftmaxGrad(TensorSymbolicOp, SoftmaxGradInC):
         d = g * s
         total = pt.cast(d, "float64").sum(axis=self.axis, keepdims=True)
         return [pt.cast(pt.cast(d, "float64") - total * s, s.dtype)]
+
+
+class TheanoLogSoftmax(_LogSoftmax, LogSoftmaxInC):
+    """PyTensor's ``LogSoftmax`` (the same inner graph, gradient and
+    implementations), with a C loop for the C backend (:mod:`.softmax_c`).
+
+    PyTensor's rewrites turn ``log(softmax(x))`` into a ``LogSoftmax``, as
+    Theano's did (the tutorials' negative log-likelihood); the kit's
+    functions then put this class in its place
+    (:func:`log_softmax_in_c`), so that the C backend does not compile its
+    inner graph as a function of its own.
+    """
+
+
+@node_rewriter([_LogSoftmax])
+def log_softmax_in_c(fgraph, node):
+    """PyTensor's ``LogSoftmax`` replaced by :class:`TheanoLogSoftmax`."""
+    if type(node.op) is not _LogSoftmax:
+        return None
+    return [TheanoLogSoftmax(axis=node.op.axis)(node.inputs[0])]
+
+
+# after PyTensor's log(softmax) rewrite, with the kit's other numerics
+# (the tag that only the kit's functions include, :mod:`...numerics`)
+optdb.register("theano_log_softmax_in_c", in2out(log_softmax_in_c), TAG, position=48.95)
 
 
 def softmax(c):

@@ -8,8 +8,8 @@ modules, and calls it from Python: about 9 of the 21 seconds of
 logistic_sgd's cold compile. Theano compiled its ``Softmax`` and
 ``SoftmaxGrad`` as one C loop each, cached once per dtype.
 
-The mixins here give :class:`~.TheanoSoftmax` and :class:`~.TheanoSoftmaxGrad`
-that C loop (``COp``), computing the formulas of their inner graphs in the
+The mixins here give :class:`~.TheanoSoftmax`, :class:`~.TheanoSoftmaxGrad`
+and :class:`~.TheanoLogSoftmax` that C loop (``COp``), computing the formulas of their inner graphs in the
 same precisions and order, so that the C backend gives the same bits as the
 inner graph does under Numba:
 
@@ -20,6 +20,11 @@ softmax, each row
 gradient, each row
     ``d_j = g_j * s_j`` in the precision of ``s``; ``total``, the sum of the
     ``d_j`` in double; ``dx_j = d_j - total * s_j`` in double, rounded.
+log-softmax, each row (PyTensor's ``LogSoftmax``, which its rewrites make of
+``log(softmax(x))``, as Theano's did: :class:`~.TheanoLogSoftmax`)
+    ``y_j = x_j - max_k x_k`` in the input's precision; ``total``, the sum of
+    the ``exp(y_j)`` in double (PyTensor's accumulator for a float32 sum),
+    rounded to the input's precision; ``y_j - log(total)`` in that precision.
 
 Each module is compiled with ``-ffp-contract=off``: GCC would otherwise fuse
 ``d_j - total * s_j`` into one multiply-add (another rounding), which
@@ -119,6 +124,34 @@ def _rows_of_float_matrices(node, axis):
     return node.outputs[0].type.dtype_specs()[1]
 
 
+_LOG_SOFTMAX = """
+if (PyArray_NDIM(%(x)s) != 2) {
+    PyErr_SetString(PyExc_ValueError, "log_softmax: the input is not a matrix");
+    %(fail)s
+}
+%(new_output)s
+{
+    const npy_intp rows = PyArray_DIMS(%(x)s)[0], cols = PyArray_DIMS(%(x)s)[1];
+    for (npy_intp i = 0; i < rows; ++i) {
+        if (cols == 0) continue;
+        npy_intp j = 0;
+        %(T)s row_max = %(x_ij)s;
+        for (j = 1; j < cols; ++j) {
+            if (%(x_ij)s > row_max) row_max = %(x_ij)s;
+        }
+        double total = 0.0;
+        for (j = 0; j < cols; ++j) {
+            total += (double)exp((%(T)s)(%(x_ij)s - row_max));
+        }
+        const %(T)s log_total = log((%(T)s)total);
+        for (j = 0; j < cols; ++j) {
+            %(y_ij)s = (%(T)s)(%(x_ij)s - row_max) - log_total;
+        }
+    }
+}
+"""
+
+
 class _RowsInC(COp):
     """What both C loops share: their compile flag and cache version."""
 
@@ -159,4 +192,17 @@ class SoftmaxGradInC(_RowsInC):
             "g_ij": _element(g, ctype), "s_ij": _element(s, ctype),
             "dx_ij": _element(dx, ctype),
             "new_output": self._new_output(node, dx, s, "softmax_grad", sub),
+        }
+
+
+class LogSoftmaxInC(_RowsInC):
+    """The C loop of :class:`~.TheanoLogSoftmax` (a mixin)."""
+
+    def c_code(self, node, name, inputs, outputs, sub):
+        ctype = _rows_of_float_matrices(node, self.axis)
+        (x,), (y,) = inputs, outputs
+        return _LOG_SOFTMAX % {
+            "x": x, "T": ctype, "fail": sub["fail"],
+            "x_ij": _element(x, ctype), "y_ij": _element(y, ctype),
+            "new_output": self._new_output(node, y, x, "log_softmax", sub),
         }
