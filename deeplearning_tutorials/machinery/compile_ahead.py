@@ -101,6 +101,11 @@ def in_background(calls, later=None):
     if not calls or not can_fork():
         yield
         return
+    # PyTensor's Numba backend is imported when a function is first compiled
+    # for it (machinery/when_imported.py): import it once, before the fork,
+    # rather than in both processes at once
+    import pytensor.link.numba.dispatch  # noqa: F401
+
     pid = os.fork()
     if pid == 0:  # the child: compile, then leave without a trace
         _compile_and_exit(calls)
