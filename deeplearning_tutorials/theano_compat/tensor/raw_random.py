@@ -49,6 +49,7 @@ from pytensor.graph.op import Op
 from pytensor.scalar import upcast
 from pytensor.tensor.exceptions import ShapeError
 
+from deeplearning_tutorials.machinery.when_imported import when_imported
 from deeplearning_tutorials.theano_compat.errors import missing_names
 
 __all__ = [
@@ -215,7 +216,9 @@ def _register_numba():
         return draw
 
 
-_register_numba()
+# when PyTensor's Numba backend is loaded: a run on the C backend imports
+# neither Numba nor the backend
+when_imported("pytensor.link.numba.dispatch", _register_numba)
 
 
 _INTEGER_DTYPES = ("int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64")
