@@ -320,3 +320,28 @@ def test_draws_in_rounds_over_fewer_streams_than_elements(mode, dtype, size, nst
         got = f()
         assert got.dtype == dtype
         assert got.tobytes() == expected.reshape(size).tobytes()
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_draws_outside_the_old_state_leave_it_as_it_was(dtype):
+    """The C kernel writing the new state to another array (as inside a
+    ``scan``): the old state unchanged, the draws and the new state the NumPy
+    generator's (held against Theano's vectors above), with streams left
+    unused (1,500 draws from 2,000 streams) and several rounds over more
+    streams than the kernel takes at once (3 x 700 + 100 draws, 700 streams)."""
+    from deeplearning_tutorials.rng_mrg import MRGUniform, mrg_uniform
+
+    state = pt.imatrix("state")
+    for n, nstreams in [(1500, 2000), (2200, 700)]:
+        new, draws = mrg_uniform(state, (n,), dtype)
+        f = pytensor.function([pytensor.In(state, mutable=False)], [new, draws], mode="CVM")
+        (node,) = [n for n in f.maker.fgraph.toposort() if isinstance(n.op, MRGUniform)]
+        assert not node.op.inplace
+        old = MRG_RandomStreams(99).get_substream_rstates(nstreams)
+        kept = old.copy()
+        expected_state, expected = generator.uniform_draws(old, n, dtype)
+        for _ in range(2):  # the second call writes into the first call's arrays
+            got_state, got = f(old)
+            assert numpy.array_equal(old, kept)
+            assert got_state.tobytes() == expected_state.tobytes()
+            assert got.tobytes() == expected.tobytes()

@@ -36,16 +36,71 @@ from pytensor.tensor.type import TensorType, integer_dtypes
 
 from deeplearning_tutorials.rng_mrg import generator
 
-#: the loop over the draws, one per output dtype (``%(norm)s`` is Theano's
+#: the loops over the draws, one per output dtype (``%(norm)s`` is Theano's
 #: scale literal). Element ``i`` comes from stream ``i % n_streams``, so the
-#: draws go in rounds of one per stream. The six state words of the streams in
-#: use are copied into six arrays first (``scratch``) and back at the end, so
-#: that a round is a loop over contiguous arrays with no division and no
-#: branch, which the compiler steps many streams at a time in SIMD registers:
-#: the same bits as Theano's loop over the elements, 8-10 times faster per draw
-#: once there are more draws than streams (python benchmarks/bench_all.py noise).
+#: draws go in rounds of one per stream. A stream's state is a row of six
+#: int32 words; a round steps the six words of many streams at once held as
+#: six columns, contiguous arrays with no division and no branch, which the
+#: compiler steps in SIMD registers. The rows go to columns and back as three
+#: 64-bit words each (a pair of state words), which GCC vectorises where it
+#: does not vectorise a stride of six 32-bit words.
+#:
+#: The streams go through the columns a chunk at a time (on the stack, in the
+#: first-level cache): a chunk is read from the old state, makes its draws of
+#: every round, and is written to the new state, so that drawing outside the
+#: old state (inside a ``scan``, which cannot give its state away) costs no
+#: extra copy of it, and each stream is read and written once however many
+#: rounds there are.
+#:
+#: The same bits as Theano's loop over the elements (tests/test_rng_mrg.py).
 _C_DRAWS = """
-static inline void mrg31k3p_round_%(ctype)s(
+#if NPY_BYTE_ORDER == NPY_BIG_ENDIAN
+#define MRG_FIRST(pair) ((npy_uint32)((pair) >> 32))
+#define MRG_SECOND(pair) ((npy_uint32)(pair))
+#define MRG_PAIR(first, second) (((npy_uint64)(first) << 32) | (npy_uint64)(second))
+#else
+#define MRG_FIRST(pair) ((npy_uint32)(pair))
+#define MRG_SECOND(pair) ((npy_uint32)((pair) >> 32))
+#define MRG_PAIR(first, second) ((npy_uint64)(first) | ((npy_uint64)(second) << 32))
+#endif
+
+/* the streams one round steps in columns on the stack (12 KB) */
+#define MRG_CHUNK 512
+
+/* the six state words of rows 0..n-1 (24 bytes each) as columns c[0..5] */
+static void mrg_rows_to_columns(const char* rows, npy_intp n, npy_uint32* const* c)
+{
+    npy_uint32 *x1 = c[0], *x2 = c[1], *x3 = c[2], *w1 = c[3], *w2 = c[4], *w3 = c[5];
+    for (npy_intp j = 0; j < n; ++j)
+    {
+        npy_uint64 a, b, d;
+        memcpy(&a, rows + 24 * j, 8);
+        memcpy(&b, rows + 24 * j + 8, 8);
+        memcpy(&d, rows + 24 * j + 16, 8);
+        x1[j] = MRG_FIRST(a); x2[j] = MRG_SECOND(a); x3[j] = MRG_FIRST(b);
+        w1[j] = MRG_SECOND(b); w2[j] = MRG_FIRST(d); w3[j] = MRG_SECOND(d);
+    }
+}
+
+/* columns c[0..5] back to rows 0..n-1 */
+static void mrg_columns_to_rows(npy_uint32* const* c, npy_intp n, char* rows)
+{
+    const npy_uint32 *x1 = c[0], *x2 = c[1], *x3 = c[2], *w1 = c[3], *w2 = c[4], *w3 = c[5];
+    for (npy_intp j = 0; j < n; ++j)
+    {
+        const npy_uint64 a = MRG_PAIR(x1[j], x2[j]);
+        const npy_uint64 b = MRG_PAIR(x3[j], w1[j]);
+        const npy_uint64 d = MRG_PAIR(w2[j], w3[j]);
+        memcpy(rows + 24 * j, &a, 8);
+        memcpy(rows + 24 * j + 8, &b, 8);
+        memcpy(rows + 24 * j + 16, &d, 8);
+    }
+}
+"""
+
+_C_DRAWS_DTYPE = """
+/* one draw from each of the first n streams, held as six columns */
+static void mrg31k3p_round_%(ctype)s(
     %(ctype)s* __restrict__ out, int n,
     npy_uint32* __restrict__ x1, npy_uint32* __restrict__ x2, npy_uint32* __restrict__ x3,
     npy_uint32* __restrict__ w1, npy_uint32* __restrict__ w2, npy_uint32* __restrict__ w3)
@@ -78,29 +133,31 @@ static inline void mrg31k3p_round_%(ctype)s(
     }
 }
 
-static void mrg31k3p_draws_%(ctype)s(%(ctype)s* out, npy_int32* states,
-                                    npy_int64 n_elements, npy_int64 n_streams,
-                                    npy_uint32* scratch)
+/* n_elements draws from the (n_streams, 6) state `in` into `out`, the new
+   state in `out_state` (`in` itself, or an array that does not overlap it).
+   A chunk of streams at a time goes to columns on the stack, makes its draws
+   of every round, and goes to the new state. */
+static void mrg31k3p_draws_%(ctype)s(%(ctype)s* out, const npy_int32* in,
+                                    npy_int32* out_state, npy_int64 n_elements,
+                                    npy_int64 n_streams)
 {
     const npy_int64 used = n_elements < n_streams ? n_elements : n_streams;
-    npy_uint32 *x1 = scratch, *x2 = scratch + used, *x3 = scratch + 2 * used;
-    npy_uint32 *w1 = scratch + 3 * used, *w2 = scratch + 4 * used, *w3 = scratch + 5 * used;
-    for (npy_int64 j = 0; j < used; ++j)
+    if (out_state != in)  /* the streams this draw leaves alone */
+        memcpy(out_state + 6 * used, in + 6 * used, 24 * (size_t)(n_streams - used));
+    npy_uint32 chunk[6][MRG_CHUNK];
+    npy_uint32* c[6] = {chunk[0], chunk[1], chunk[2], chunk[3], chunk[4], chunk[5]};
+    for (npy_int64 start = 0; start < used; start += MRG_CHUNK)
     {
-        const npy_int32* s = states + 6 * j;
-        x1[j] = s[0]; x2[j] = s[1]; x3[j] = s[2];
-        w1[j] = s[3]; w2[j] = s[4]; w3[j] = s[5];
-    }
-    for (npy_int64 start = 0; start < n_elements; start += used)
-    {
-        const npy_int64 n = n_elements - start < used ? n_elements - start : used;
-        mrg31k3p_round_%(ctype)s(out + start, (int)n, x1, x2, x3, w1, w2, w3);
-    }
-    for (npy_int64 j = 0; j < used; ++j)
-    {
-        npy_int32* s = states + 6 * j;
-        s[0] = x1[j]; s[1] = x2[j]; s[2] = x3[j];
-        s[3] = w1[j]; s[4] = w2[j]; s[5] = w3[j];
+        const int m = used - start < MRG_CHUNK ? (int)(used - start) : MRG_CHUNK;
+        mrg_rows_to_columns((const char*)(in + 6 * start), m, c);
+        /* the chunk's draws in each round: elements first .. first + m - 1,
+           fewer in the last round, none once the rounds are done */
+        for (npy_int64 first = start; first < n_elements; first += used)
+        {
+            const int n = n_elements - first < m ? (int)(n_elements - first) : m;
+            mrg31k3p_round_%(ctype)s(out + first, n, c[0], c[1], c[2], c[3], c[4], c[5]);
+        }
+        mrg_columns_to_rows(c, m, (char*)(out_state + 6 * start));
     }
 }
 """
@@ -162,9 +219,12 @@ class MRGUniform(COp):
     # -- C implementation ---------------------------------------------------
 
     def c_support_code(self, **kwargs):
-        return "".join(
-            _C_DRAWS % {"ctype": ctype, "norm": norm} for ctype, norm in _C_NORM.items()
+        return _C_DRAWS + "".join(
+            _C_DRAWS_DTYPE % {"ctype": ctype, "norm": norm} for ctype, norm in _C_NORM.items()
         )
+
+    def c_headers(self, **kwargs):
+        return ["<string.h>"]
 
     def c_code(self, node, name, inputs, outputs, sub):
         rstate, size = inputs
@@ -173,7 +233,6 @@ class MRGUniform(COp):
         ctype = "npy_float32" if self.dtype == "float32" else "npy_float64"
         typenum = "NPY_FLOAT32" if self.dtype == "float32" else "NPY_FLOAT64"
         ndim = self.ndim
-        copy = "0" if self.inplace else "NPY_ARRAY_ENSURECOPY"
         return f"""
         {{
         npy_intp dims[{max(ndim, 1)}];
@@ -195,16 +254,19 @@ class MRGUniform(COp):
                 "rng_mrg does not support more than 2**31 - 1 samples");
             {fail}
         }}
-        Py_XDECREF({o_rstate});
-        {o_rstate} = (PyArrayObject*)PyArray_FromAny((PyObject*){rstate}, NULL, 0, 0,
-            {copy} | NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED, NULL);
-        if (!{o_rstate}) {{ {fail} }}
-        if (PyArray_NDIM({o_rstate}) != 2 || PyArray_DIMS({o_rstate})[1] != 6
-            || PyArray_TYPE({o_rstate}) != NPY_INT32 || PyArray_DIMS({o_rstate})[0] < 1) {{
+        /* the old state, as a C-contiguous matrix (itself where it is one) */
+        PyArrayObject* in_state = (PyArrayObject*)PyArray_FromAny((PyObject*){rstate},
+            NULL, 0, 0, NPY_ARRAY_C_CONTIGUOUS | NPY_ARRAY_ALIGNED, NULL);
+        if (!in_state) {{ {fail} }}
+        if (PyArray_NDIM(in_state) != 2 || PyArray_DIMS(in_state)[1] != 6
+            || PyArray_TYPE(in_state) != NPY_INT32 || PyArray_DIMS(in_state)[0] < 1) {{
+            Py_DECREF(in_state);
             PyErr_SetString(PyExc_ValueError,
                 "MRGUniform: rstate must be an int32 matrix of 6 columns");
             {fail}
         }}
+        const npy_int64 n_streams = PyArray_DIMS(in_state)[0];
+        {self._c_new_state(o_rstate, fail)}
         int must_alloc = !{o_draws} || PyArray_NDIM({o_draws}) != {ndim}
                          || !PyArray_IS_C_CONTIGUOUS({o_draws});
         for (int d = 0; !must_alloc && d < {ndim}; ++d)
@@ -212,21 +274,47 @@ class MRGUniform(COp):
         if (must_alloc) {{
             Py_XDECREF({o_draws});
             {o_draws} = (PyArrayObject*)PyArray_SimpleNew({ndim}, dims, {typenum});
-            if (!{o_draws}) {{ {fail} }}
+            if (!{o_draws}) {{ Py_DECREF(in_state); {fail} }}
         }}
-        npy_uint32* scratch = (npy_uint32*)malloc(
-            6 * sizeof(npy_uint32) * (PyArray_DIMS({o_rstate})[0] < n_elements
-                                      ? PyArray_DIMS({o_rstate})[0] : n_elements) + 1);
-        if (!scratch) {{ PyErr_NoMemory(); {fail} }}
         mrg31k3p_draws_{ctype}(({ctype}*)PyArray_DATA({o_draws}),
+                               (const npy_int32*)PyArray_DATA(in_state),
                                (npy_int32*)PyArray_DATA({o_rstate}),
-                               n_elements, PyArray_DIMS({o_rstate})[0], scratch);
-        free(scratch);
+                               n_elements, n_streams);
+        Py_DECREF(in_state);
         }}
         """
 
+    def _c_new_state(self, o_rstate, fail):
+        """C code that points ``o_rstate`` at the array the new state goes to.
+
+        In place, that is the old state itself. Otherwise it is a separate
+        array: the one the output held before when it fits and lies apart
+        from the old state (``scan`` preallocates its buffer this way, and a
+        function keeps its last output), a new one when not.
+        """
+        if self.inplace:
+            return f"""
+        Py_INCREF(in_state);
+        Py_XDECREF({o_rstate});
+        {o_rstate} = in_state;"""
+        return f"""
+        int reuse_state = {o_rstate} && PyArray_NDIM({o_rstate}) == 2
+            && PyArray_DIMS({o_rstate})[0] == n_streams && PyArray_DIMS({o_rstate})[1] == 6
+            && PyArray_TYPE({o_rstate}) == NPY_INT32
+            && PyArray_ISCARRAY({o_rstate});  /* C-contiguous, aligned, writeable */
+        if (reuse_state) {{
+            const char *old = PyArray_BYTES(in_state), *new_ = PyArray_BYTES({o_rstate});
+            const npy_intp nbytes = 24 * (npy_intp)n_streams;
+            reuse_state = new_ + nbytes <= old || old + nbytes <= new_;
+        }}
+        if (!reuse_state) {{
+            Py_XDECREF({o_rstate});
+            {o_rstate} = (PyArrayObject*)PyArray_SimpleNew(2, PyArray_DIMS(in_state), NPY_INT32);
+            if (!{o_rstate}) {{ Py_DECREF(in_state); {fail} }}
+        }}"""
+
     def c_code_cache_version(self):
-        return (6,)
+        return (10,)
 
 
 def mrg_uniform(rstate, size, dtype):
