@@ -5,7 +5,7 @@ Started by ``benchmarks/theano_compat_cold_compile.py``, once under Theano
 Python with ``import theano`` answered by the porting kit's import hook; the
 script itself is the same file, unchanged, in both.
 
-    python cold_compile_runner.py theano|kit CASE RECORD.json
+    python cold_compile_runner.py theano|kit|kit_cvm CASE RECORD.json
 
 ``CASE`` is one of :data:`CASES`. The seconds spent compiling are those spent
 inside ``theano.function`` (Theano compiles its C code there) plus each
@@ -90,7 +90,7 @@ class TimedCalls:
 
 
 def main(side, case, record_path):
-    if side == "kit":
+    if side.startswith("kit"):  # kit (NUMBA) or kit_cvm (THEANO_FLAGS=linker=cvm)
         import deeplearning_tutorials.theano_compat as kit
 
         kit.install()
