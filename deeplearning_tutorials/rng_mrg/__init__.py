@@ -9,7 +9,9 @@ imports instead ::
     from deeplearning_tutorials.rng_mrg import MRG_RandomStreams as RandomStreams
 
 and draws the same numbers (see :mod:`.streams` for what that takes, and
-:mod:`.generator` for the generator itself).
+:mod:`.generator` for the generator itself). Under the C backend a binomial
+draw from a sigmoid skips most exact sigmoids, with the same result
+(:mod:`.threshold`).
 """
 
 from pytensor.compile.mode import optdb
@@ -17,6 +19,7 @@ from pytensor.graph.rewriting.basic import GraphRewriter, in2out, node_rewriter
 from pytensor.tensor.basic import MakeVector
 
 from deeplearning_tutorials.machinery.when_imported import when_imported
+from deeplearning_tutorials.rng_mrg import threshold  # noqa: F401 (its rewrite)
 from deeplearning_tutorials.rng_mrg.op import MRGUniform, mrg_uniform
 from deeplearning_tutorials.rng_mrg.streams import MRG_RandomStreams, guess_n_streams
 
