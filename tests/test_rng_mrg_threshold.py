@@ -23,11 +23,10 @@ REWRITE = "deeplearning_tutorials_mrg_below_sigmoid"
 CVM = get_mode("CVM")
 
 
-def hard_cases(dtype, sigmoid):
-    """x over the whole range and its edges; u random, and at the exact
-    sigmoid of x (PyTensor's) and one step either side."""
+def hard_x(dtype):
+    """x over the whole range and its edges."""
     rng = numpy.random.RandomState(7)
-    x = numpy.concatenate(
+    return numpy.concatenate(
         [
             rng.uniform(-10, 10, 3000),
             rng.uniform(-100, 100, 1000),
@@ -35,18 +34,19 @@ def hard_cases(dtype, sigmoid):
             [1e-30, -1e-30, 0.0, -0.0, 17.0, -17.0, 36.8, -36.8, 103.9, -103.9],
         ]
     ).astype(dtype)
-    s = sigmoid(x)
+
+
+def hard_u(s):
+    """u random, at the exact sigmoids ``s``, one step above and below, NaN."""
     one = numpy.ones_like(s)
-    u = numpy.concatenate(
-        [
-            rng.uniform(size=x.size).astype(dtype),
-            s,
-            numpy.nextafter(s, one),
-            numpy.nextafter(s, -one),
-            numpy.full(x.size, numpy.nan, dtype),
-        ]
-    )
-    return u, numpy.tile(x, 5)
+    rng = numpy.random.RandomState(8)
+    return [
+        rng.uniform(size=s.shape).astype(s.dtype),
+        s,
+        numpy.nextafter(s, one),
+        numpy.nextafter(s, -one),
+        numpy.full(s.shape, numpy.nan, s.dtype),
+    ]
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
@@ -54,16 +54,35 @@ def test_every_comparison_is_pytensors_own(dtype):
     u, x = pt.vector("u", dtype=dtype), pt.vector("x", dtype=dtype)
     ours = pytensor.function([u, x], uniform_below_sigmoid(u, x), mode=CVM)
     theirs = pytensor.function([u, x], pt.lt(u, pt.sigmoid(x)), mode=CVM)
-    sigmoid = pytensor.function([x], pt.sigmoid(x), mode=CVM)
-    u_values, x_values = hard_cases(dtype, sigmoid)
-    got, expected = ours(u_values, x_values), theirs(u_values, x_values)
-    assert got.dtype == expected.dtype == bool
-    numpy.testing.assert_array_equal(got, expected)
+    x_values = hard_x(dtype)
+    s = pytensor.function([x], pt.sigmoid(x), mode=CVM)(x_values)
+    at, above, below = hard_u(s)[1:4]
+    for u_values in hard_u(s):
+        got, expected = ours(u_values, x_values), theirs(u_values, x_values)
+        assert got.dtype == expected.dtype == bool
+        numpy.testing.assert_array_equal(got, expected)
     # at the threshold the answers are known: u = s is not below s, one
     # step down is (where s is a number)
-    n = x_values.size // 5
-    assert not got[n : 2 * n].any()
-    numpy.testing.assert_array_equal(got[3 * n : 4 * n], ~numpy.isnan(sigmoid(x_values[:n])))
+    assert not ours(at, x_values).any() and not ours(above, x_values).any()
+    numpy.testing.assert_array_equal(ours(below, x_values), ~numpy.isnan(s))
+
+
+def test_with_a_bias_and_a_cast_too():
+    """cast(u < sigmoid(a + b), float32), b a bias row, as in the RBM."""
+    shape, out = (5, 4019), "float32"
+    u, a, b = pt.matrix("u"), pt.matrix("a"), pt.row("b")
+    op = UniformBelowSigmoid(out, "row")
+    ours = pytensor.function([u, a, b], op(u, a, b), mode=CVM)
+    theirs = pytensor.function([u, a, b], pt.cast(pt.lt(u, pt.sigmoid(a + b)), out), mode=CVM)
+    sigmoid = pytensor.function([a, b], pt.sigmoid(a + b), mode=CVM)
+    rng = numpy.random.RandomState(9)
+    b_values = rng.uniform(-3, 3, (1, shape[1])).astype("float32")
+    rows = [numpy.roll(hard_x("float32"), 7 * i) for i in range(shape[0])]
+    a_values = numpy.stack(rows) - b_values
+    for u_values in hard_u(sigmoid(a_values, b_values)):
+        got = ours(u_values, a_values, b_values)
+        assert got.dtype == out
+        numpy.testing.assert_array_equal(got, theirs(u_values, a_values, b_values))
 
 
 def test_the_rewrite_fires_for_mrg_binomials_of_a_sigmoid_and_keeps_their_bits():

@@ -28,8 +28,11 @@ graph, and at ``u`` equal to the exact sigmoid and one step either side,
 
 A rewrite replaces ``lt(u, sigmoid(x))`` by the Op where ``u`` is an MRG
 draw (:class:`~deeplearning_tutorials.rng_mrg.op.MRGUniform`) of the same
-shape and dtype as ``x``, under the C backend: the Op has no Numba or JAX
-implementation, and another rewrite, registered for those backends alone,
+shape and dtype as ``x``, under the C backend, and takes into the same loop
+what PyTensor would have fused with it: the sum ``x = a + b`` of a product
+and a bias row (added as PyTensor adds them, in ``x``'s dtype) and the
+``cast`` of the comparison to the binomial's dtype. The Op has no Numba or
+JAX implementation: another rewrite, registered for those backends alone,
 puts PyTensor's expression back before their graphs are fused.
 """
 
@@ -37,9 +40,9 @@ import numpy as np
 import pytensor.tensor as pt
 from pytensor.compile import optdb
 from pytensor.graph.basic import Apply
-from pytensor.graph.rewriting.basic import dfs_rewriter, node_rewriter
+from pytensor.graph.rewriting.basic import in2out, node_rewriter
 from pytensor.link.c.op import COp
-from pytensor.scalar.basic import LT
+from pytensor.scalar.basic import LT, Add, Cast
 from pytensor.scalar.math import Sigmoid
 from pytensor.tensor.elemwise import Elemwise
 from pytensor.tensor.type import TensorType
@@ -75,67 +78,106 @@ static inline double ubs_exp(double y)
 }
 """
 
-#: one function per dtype; ``%(one)s`` is 1 in the dtype, as PyTensor's
-#: scalar sigmoid writes it (``1.0f / (1.0f + exp(-x))`` for float32)
+#: one function per input and output dtype; ``%(one)s`` is 1 in the input
+#: dtype, as PyTensor's scalar sigmoid writes it (``1.0f / (1.0f + exp(-x))``
+#: for float32). ``x = a + b`` in the input dtype, as PyTensor adds them;
+#: ``b`` is NULL (``x = a``) or one row (``period``: the length of the last
+#: axis) repeated over the others, as a bias is.
 _C_DTYPE = """
-static void uniform_below_sigmoid_%(ctype)s(const %(ctype)s* u, const %(ctype)s* x,
-                                           npy_bool* out, npy_intp n)
+static void uniform_below_sigmoid_%(ctype)s_%(oname)s(
+    const %(ctype)s* u, const %(ctype)s* a, const %(ctype)s* b, npy_intp period,
+    %(otype)s* out, npy_intp n)
 {
+    %(ctype)s xs[UBS_CHUNK];
     npy_bool undecided[UBS_CHUNK];
-    for (npy_intp start = 0; start < n; start += UBS_CHUNK)
-    {
-        const int m = n - start < UBS_CHUNK ? (int)(n - start) : UBS_CHUNK;
-        const %(ctype)s* __restrict__ uc = u + start;
-        const %(ctype)s* __restrict__ xc = x + start;
-        npy_bool* __restrict__ oc = out + start;
-        int any = 0;
-        for (int j = 0; j < m; ++j)  /* 1: the approximate sigmoid */
+    const npy_intp row = b ? period : n;
+    for (npy_intp first = 0; first < n; first += row)
+        for (npy_intp col = 0; col < row; col += UBS_CHUNK)
         {
-            const double xd = xc[j];
-            const double y = -(xd < -80.0 ? -80.0 : (xd > 80.0 ? 80.0 : xd));
-            const double d = (double)uc[j] - 1.0 / (1.0 + ubs_exp(y));
-            oc[j] = d < 0.0;
-            /* no branch (and NaNs undecided): '|' of the negated tests */
-            const npy_bool open = (npy_bool)(!(fabs(d) > UBS_MARGIN) | !(fabs(xd) <= 80.0));
-            undecided[j] = open;
-            any |= open;
-        }
-        if (!any)
-            continue;
-        for (int j = 0; j < m; ++j)  /* 2: PyTensor's sigmoid where undecided */
-            if (undecided[j])
+            const npy_intp start = first + col;
+            const int m = row - col < UBS_CHUNK ? (int)(row - col) : UBS_CHUNK;
+            const %(ctype)s* __restrict__ uc = u + start;
+            const %(ctype)s* __restrict__ ac = a + start;
+            %(otype)s* __restrict__ oc = out + start;
+            if (b)
             {
-                const %(ctype)s s = %(one)s / (%(one)s + exp(-xc[j]));
-                oc[j] = uc[j] < s;
+                const %(ctype)s* __restrict__ bc = b + col;
+                for (int j = 0; j < m; ++j)
+                    xs[j] = ac[j] + bc[j];
             }
-    }
+            else
+                for (int j = 0; j < m; ++j)
+                    xs[j] = ac[j];
+            int any = 0;
+            for (int j = 0; j < m; ++j)  /* 1: the approximate sigmoid */
+            {
+                const double xd = xs[j];
+                const double y = -(xd < -80.0 ? -80.0 : (xd > 80.0 ? 80.0 : xd));
+                const double d = (double)uc[j] - 1.0 / (1.0 + ubs_exp(y));
+                oc[j] = (%(otype)s)(d < 0.0);
+                /* no branch (and NaNs undecided): '|' of the negated tests */
+                const npy_bool open = (npy_bool)(!(fabs(d) > UBS_MARGIN) | !(fabs(xd) <= 80.0));
+                undecided[j] = open;
+                any |= open;
+            }
+            if (!any)
+                continue;
+            for (int j = 0; j < m; ++j)  /* 2: PyTensor's sigmoid where undecided */
+                if (undecided[j])
+                {
+                    const %(ctype)s s = %(one)s / (%(one)s + exp(-xs[j]));
+                    oc[j] = (%(otype)s)(uc[j] < s);
+                }
+        }
 }
 """
 
 _C_TYPES = {"float32": ("npy_float32", "1.0f"), "float64": ("npy_float64", "1.0")}
+#: the dtypes the comparison can be written in (a binomial's ``dtype``)
+_OUT_TYPES = {
+    "bool": ("npy_bool", "NPY_BOOL"),
+    "float32": ("npy_float32", "NPY_FLOAT32"),
+    "float64": ("npy_float64", "NPY_FLOAT64"),
+}
 
 
 class UniformBelowSigmoid(COp):
-    """``u < sigmoid(x)`` elementwise, for ``u`` and ``x`` of one shape and
-    dtype (float32 or float64); see the module's docstring."""
+    """``cast(u < sigmoid(a [+ b]), dtype)`` elementwise; see the module's
+    docstring.
 
-    __props__ = ()
+    ``u`` and ``a`` have one shape and dtype (float32 or float64); ``bias``
+    says whether there is a ``b``: ``None`` (no ``b``) or ``"row"`` (one row,
+    broadcast over the leading axes, as a bias is).
+    """
 
-    def make_node(self, u, x):
-        u, x = pt.as_tensor_variable(u), pt.as_tensor_variable(x)
-        if u.type.dtype not in _C_TYPES or u.type.dtype != x.type.dtype:
-            raise TypeError(f"u and x must be both float32 or float64, not {u.type}, {x.type}")
-        if u.type.broadcastable != x.type.broadcastable:
-            raise TypeError(f"u and x must have the same dimensions, not {u.type}, {x.type}")
-        return Apply(self, [u, x], [TensorType("bool", shape=u.type.shape)()])
+    __props__ = ("dtype", "bias")
+
+    def __init__(self, dtype="bool", bias=None):
+        if dtype not in _OUT_TYPES or bias not in (None, "row"):
+            raise ValueError(f"no UniformBelowSigmoid with dtype={dtype!r}, bias={bias!r}")
+        self.dtype = dtype
+        self.bias = bias
+
+    def make_node(self, u, a, *b):
+        u, a = pt.as_tensor_variable(u), pt.as_tensor_variable(a)
+        b = [pt.as_tensor_variable(v) for v in b]
+        if len(b) != (self.bias is not None):
+            raise TypeError(f"bias={self.bias!r} takes {2 + (self.bias is not None)} inputs")
+        for v in [a, *b]:
+            if u.type.dtype not in _C_TYPES or v.type.dtype != u.type.dtype:
+                raise TypeError(f"u, a and b must be all float32 or all float64, not {v.type}")
+        if a.type.broadcastable != u.type.broadcastable or (
+            b and b[0].type.broadcastable != _row(u)
+        ):
+            raise TypeError("u and a must have one shape, and b be a row of it")
+        return Apply(self, [u, a, *b], [TensorType(self.dtype, shape=u.type.shape)()])
 
     def perform(self, node, inputs, outputs):
-        u, x = inputs
-        if u.shape != x.shape:
-            raise ValueError(f"u and x have shapes {u.shape} and {x.shape}")
+        u, x = inputs[0], inputs[1] if len(inputs) == 2 else inputs[1] + inputs[2]
         one = x.dtype.type(1)
         with np.errstate(over="ignore"):
-            outputs[0][0] = np.asarray(u < one / (one + np.exp(-x)))
+            below = u < one / (one + np.exp(-x))
+        outputs[0][0] = np.asarray(below, dtype=self.dtype)
 
     def infer_shape(self, fgraph, node, shapes):
         return [shapes[0]]
@@ -145,43 +187,63 @@ class UniformBelowSigmoid(COp):
 
     def c_support_code(self, **kwargs):
         return (_C_SUPPORT % {"margin": MARGIN}) + "".join(
-            _C_DTYPE % {"ctype": ctype, "one": one} for ctype, one in _C_TYPES.values()
+            _C_DTYPE % {"ctype": ctype, "one": one, "otype": otype, "oname": oname}
+            for ctype, one in _C_TYPES.values()
+            for oname, (otype, _) in _OUT_TYPES.items()
         )
 
     def c_code(self, node, name, inputs, outputs, sub):
-        u, x = inputs
+        u, a = inputs[:2]
+        b = inputs[2] if self.bias else None
         (out,) = outputs
         fail = sub["fail"]
         ctype = _C_TYPES[node.inputs[0].type.dtype][0]
+        otype, typenum = _OUT_TYPES[self.dtype]
+        same = "PyArray_NDIM({0}) == PyArray_NDIM({1}) && PyArray_CompareLists(PyArray_DIMS({0}), PyArray_DIMS({1}), PyArray_NDIM({1}))"
+        if self.bias is None:
+            b_ok, b_ptr, period = "1", "NULL", "0"
+        else:
+            last = f"PyArray_DIMS({u})[PyArray_NDIM({u}) - 1]"
+            b_ok = f"PyArray_NDIM({b}) == PyArray_NDIM({u}) && PyArray_SIZE({b}) == {last}"
+            b_ptr, period = f"(const {ctype}*)PyArray_DATA(bc)", last
+        get_b = f"PyArray_GETCONTIGUOUS({b})" if b else "NULL"
         return f"""
         {{
-        if (PyArray_NDIM({u}) != PyArray_NDIM({x})
-            || !PyArray_CompareLists(PyArray_DIMS({u}), PyArray_DIMS({x}), PyArray_NDIM({u}))) {{
-            PyErr_SetString(PyExc_ValueError, "UniformBelowSigmoid: u and x differ in shape");
+        if (!({same.format(a, u)}) || !({b_ok})) {{
+            PyErr_SetString(PyExc_ValueError, "UniformBelowSigmoid: u, a and b differ in shape");
             {fail}
         }}
         PyArrayObject* uc = PyArray_GETCONTIGUOUS({u});
-        PyArrayObject* xc = PyArray_GETCONTIGUOUS({x});
-        if (!uc || !xc) {{ Py_XDECREF(uc); Py_XDECREF(xc); {fail} }}
+        PyArrayObject* ac = PyArray_GETCONTIGUOUS({a});
+        PyArrayObject* bc = {get_b};
+        if (!uc || !ac || ({b and 1 or 0} && !bc)) {{
+            Py_XDECREF(uc); Py_XDECREF(ac); Py_XDECREF(bc); {fail}
+        }}
         if (!{out} || !PyArray_IS_C_CONTIGUOUS({out}) || PyArray_NDIM({out}) != PyArray_NDIM(uc)
             || !PyArray_CompareLists(PyArray_DIMS({out}), PyArray_DIMS(uc), PyArray_NDIM(uc))) {{
             Py_XDECREF({out});
-            {out} = (PyArrayObject*)PyArray_SimpleNew(PyArray_NDIM(uc), PyArray_DIMS(uc), NPY_BOOL);
-            if (!{out}) {{ Py_DECREF(uc); Py_DECREF(xc); {fail} }}
+            {out} = (PyArrayObject*)PyArray_SimpleNew(PyArray_NDIM(uc), PyArray_DIMS(uc), {typenum});
+            if (!{out}) {{ Py_DECREF(uc); Py_DECREF(ac); Py_XDECREF(bc); {fail} }}
         }}
-        uniform_below_sigmoid_{ctype}((const {ctype}*)PyArray_DATA(uc),
-                                      (const {ctype}*)PyArray_DATA(xc),
-                                      (npy_bool*)PyArray_DATA({out}), PyArray_SIZE(uc));
+        uniform_below_sigmoid_{ctype}_{self.dtype}(
+            (const {ctype}*)PyArray_DATA(uc), (const {ctype}*)PyArray_DATA(ac), {b_ptr},
+            {period}, ({otype}*)PyArray_DATA({out}), PyArray_SIZE(uc));
         Py_DECREF(uc);
-        Py_DECREF(xc);
+        Py_DECREF(ac);
+        Py_XDECREF(bc);
         }}
         """
 
     def c_code_cache_version(self):
-        return (1,)
+        return (3,)
 
 
-uniform_below_sigmoid = UniformBelowSigmoid()
+def _row(u):
+    """The broadcastable pattern of a row of ``u`` (a bias)."""
+    return (True,) * (u.type.ndim - 1) + (False,)
+
+
+uniform_below_sigmoid = UniformBelowSigmoid()  # u < sigmoid(x), as bool
 
 
 def _is_elemwise(var, scalar_op_type):
@@ -193,10 +255,42 @@ def _is_elemwise(var, scalar_op_type):
     )
 
 
+def _split_sum(fgraph, x, u):
+    """``[a, b], "row"`` where ``x = a + b`` with ``a`` of ``u``'s shape, ``b``
+    a row of it, and nothing else uses ``x``; else ``[x], None``."""
+    if not (_is_elemwise(x, Add) and len(x.owner.inputs) == 2 and len(fgraph.clients[x]) == 1):
+        return [x], None
+    a, b = x.owner.inputs
+    if a.type.broadcastable != u.type.broadcastable:
+        a, b = b, a
+    if (
+        a.type.broadcastable != u.type.broadcastable
+        or b.type.dtype != u.type.dtype
+        or u.type.ndim < 2
+        or b.type.broadcastable != _row(u)
+    ):
+        return [x], None
+    return [a, b], "row"
+
+
 @node_rewriter([Elemwise])
 def mrg_binomial_below_sigmoid(fgraph, node):
-    """``lt(u, sigmoid(x))`` -> ``uniform_below_sigmoid(u, x)`` for an MRG draw ``u``."""
-    if not isinstance(node.op.scalar_op, LT):
+    """``lt(u, sigmoid(a + b))`` -> ``UniformBelowSigmoid("bool", bias)(u, a, b)``
+    for an MRG draw ``u``; then a ``cast`` of it -> the Op in the cast's dtype."""
+    scalar_op = node.op.scalar_op
+    if isinstance(scalar_op, Cast):
+        (below,) = node.inputs
+        dtype = node.outputs[0].type.dtype
+        if (
+            below.owner is not None
+            and isinstance(below.owner.op, UniformBelowSigmoid)
+            and below.owner.op.dtype == "bool"
+            and dtype in _OUT_TYPES
+            and len(fgraph.clients[below]) == 1
+        ):
+            return [UniformBelowSigmoid(dtype, below.owner.op.bias)(*below.owner.inputs)]
+        return None
+    if not isinstance(scalar_op, LT):
         return None
     u, p = node.inputs
     if not (u.owner is not None and isinstance(u.owner.op, MRGUniform)):
@@ -210,15 +304,17 @@ def mrg_binomial_below_sigmoid(fgraph, node):
         or u.type.broadcastable != x.type.broadcastable
     ):
         return None
-    return [uniform_below_sigmoid(u, x)]
+    terms, bias = _split_sum(fgraph, x, u)
+    return [UniformBelowSigmoid("bool", bias)(u, *terms)]
 
 
 @node_rewriter([UniformBelowSigmoid])
 def put_back_lt_sigmoid(fgraph, node):
-    """``uniform_below_sigmoid(u, x)`` -> ``lt(u, sigmoid(x))``, for the
-    backends without the Op."""
-    u, x = node.inputs
-    return [pt.lt(u, pt.sigmoid(x))]
+    """The Op -> ``cast(lt(u, sigmoid(a + b)))``, for the backends without it."""
+    u, *terms = node.inputs
+    x = terms[0] if len(terms) == 1 else pt.add(*terms)
+    below = pt.lt(u, pt.sigmoid(x))
+    return [below if node.op.dtype == "bool" else pt.cast(below, node.op.dtype)]
 
 
 if "deeplearning_tutorials_mrg_below_sigmoid" not in optdb:
@@ -226,13 +322,13 @@ if "deeplearning_tutorials_mrg_below_sigmoid" not in optdb:
     # fusion (which would fold lt and sigmoid into one loop)
     optdb.register(
         "deeplearning_tutorials_mrg_below_sigmoid",
-        dfs_rewriter(mrg_binomial_below_sigmoid),
+        in2out(mrg_binomial_below_sigmoid, ignore_newtrees=False),
         "fast_run",
         position=48.5,
     )
     optdb.register(
         "deeplearning_tutorials_mrg_below_sigmoid_back",
-        dfs_rewriter(put_back_lt_sigmoid),
+        in2out(put_back_lt_sigmoid),
         "numba",
         "jax",
         position=48.6,
