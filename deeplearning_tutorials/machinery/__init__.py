@@ -18,6 +18,8 @@ teaches.
   ``numba_dot``: the Numba ``Dot`` that reads minibatch slices in place;
   ``when_imported``: registrations that wait until Numba's backend is loaded;
   ``rewrites``: the graph rewrite that lets Numba cache the cA's function;
+  ``scan_transpose``: a ``scan``'s transposed weights in C order, once per call
+  (the C backend);
 * ``params``: the initial weights; ``noise``: the noise sources (Theano's MRG
   streams or PyTensor's generator); ``practices``: the optional training
   practices (dropout, schedules, losses, preprocessing);
