@@ -199,7 +199,6 @@ class UniformBelowSigmoid(COp):
         fail = sub["fail"]
         ctype = _C_TYPES[node.inputs[0].type.dtype][0]
         otype, typenum = _OUT_TYPES[self.dtype]
-        same = "PyArray_NDIM({0}) == PyArray_NDIM({1}) && PyArray_CompareLists(PyArray_DIMS({0}), PyArray_DIMS({1}), PyArray_NDIM({1}))"
         if self.bias is None:
             b_ok, b_ptr, period = "1", "NULL", "0"
         else:
@@ -209,20 +208,21 @@ class UniformBelowSigmoid(COp):
         get_b = f"PyArray_GETCONTIGUOUS({b})" if b else "NULL"
         return f"""
         {{
-        if (!({same.format(a, u)}) || !({b_ok})) {{
+        if (!({_c_same_shape(a, u)}) || !({b_ok})) {{
             PyErr_SetString(PyExc_ValueError, "UniformBelowSigmoid: u, a and b differ in shape");
             {fail}
         }}
         PyArrayObject* uc = PyArray_GETCONTIGUOUS({u});
         PyArrayObject* ac = PyArray_GETCONTIGUOUS({a});
         PyArrayObject* bc = {get_b};
-        if (!uc || !ac || ({b and 1 or 0} && !bc)) {{
+        if (!uc || !ac || ({int(b is not None)} && !bc)) {{
             Py_XDECREF(uc); Py_XDECREF(ac); Py_XDECREF(bc); {fail}
         }}
         if (!{out} || !PyArray_IS_C_CONTIGUOUS({out}) || PyArray_NDIM({out}) != PyArray_NDIM(uc)
             || !PyArray_CompareLists(PyArray_DIMS({out}), PyArray_DIMS(uc), PyArray_NDIM(uc))) {{
             Py_XDECREF({out});
-            {out} = (PyArrayObject*)PyArray_SimpleNew(PyArray_NDIM(uc), PyArray_DIMS(uc), {typenum});
+            {out} = (PyArrayObject*)PyArray_SimpleNew(
+                PyArray_NDIM(uc), PyArray_DIMS(uc), {typenum});
             if (!{out}) {{ Py_DECREF(uc); Py_DECREF(ac); Py_XDECREF(bc); {fail} }}
         }}
         uniform_below_sigmoid_{ctype}_{self.dtype}(
@@ -235,7 +235,15 @@ class UniformBelowSigmoid(COp):
         """
 
     def c_code_cache_version(self):
-        return (3,)
+        return (4,)
+
+
+def _c_same_shape(x, y):
+    """C code: whether the arrays ``x`` and ``y`` have one shape."""
+    return (
+        f"PyArray_NDIM({x}) == PyArray_NDIM({y}) && "
+        f"PyArray_CompareLists(PyArray_DIMS({x}), PyArray_DIMS({y}), PyArray_NDIM({y}))"
+    )
 
 
 def _row(u):
