@@ -28,7 +28,10 @@ Names PyTensor lacks
 
 ``THEANO_FLAGS``
     ``floatX``, ``mode``, ``device`` and ``compute_test_value`` in
-    ``THEANO_FLAGS`` are honoured when the kit is imported (``PYTENSOR_FLAGS`` wins where both are set). The
+    ``THEANO_FLAGS`` are honoured when the kit is imported (``PYTENSOR_FLAGS`` wins where both are set);
+    so is ``linker`` when it names one of Theano's C linkers (``cvm``, its
+    default): PyTensor's C backend, with a BLAS linked (:func:`use_c_backend`,
+    as for ``PYTENSOR_FLAGS=mode=CVM``). The
     default ``floatX`` is this project's ``float32``, where Theano's was
     ``float64``: set ``floatX=float64`` for Theano's.
 """
@@ -158,6 +161,8 @@ def apply_theano_flags(environ=None):
         pytensor.config.mode = mode
     elif _names_c_linker(flags.get("linker")) and "mode" not in pytensor_flags:
         use_c_backend()
+    elif str(pytensor.config.mode).upper() == "CVM":  # PYTENSOR_FLAGS=mode=CVM
+        use_c_backend()
     if "device" in flags:
         accept_device(flags["device"])
     if "compute_test_value" in flags:
@@ -172,8 +177,10 @@ def _names_c_linker(linker):
 
 def use_c_backend():
     """Compile with PyTensor's C backend (``mode=CVM``), the kind of linker
-    Theano ran, linked against the project's BLAS: what ``linker=cvm`` (or
-    another of Theano's C linkers) in ``THEANO_FLAGS`` asks for."""
+    Theano ran, linked against the project's BLAS (a user's
+    ``blas__ldflags`` wins): what ``linker=cvm`` (or another of Theano's C
+    linkers) in ``THEANO_FLAGS``, or ``mode=CVM`` in ``PYTENSOR_FLAGS``, asks
+    for."""
     from deeplearning_tutorials.machinery.config import _link_blas_for_cvm
 
     _link_blas_for_cvm()
