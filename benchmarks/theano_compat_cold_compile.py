@@ -29,7 +29,9 @@ the cases ``van_amersfoort_vae`` and ``bourez_cnn_dropout`` are two ports of
 the legacy corpus, run by ``tests/legacy/harness.py`` on the kit's sides and
 by ``tests/oracle/kit_run_corpus_port_under_theano.py`` (the same ported
 text, made by the kit side of the same round) on Theano's; they need
-``DLT_LEGACY_CORPUS``. ``--cold-only`` skips the warm runs::
+``DLT_LEGACY_CORPUS``. ``--cold-only`` skips the warm runs; ``--append``
+adds to the runs a record already holds (the record is written after every
+run, so a stopped measurement keeps what it measured)::
 
     DLT_ORIGINAL_CODE=... DLT_LEGACY_CORPUS=... THEANO_PYTHON=... \\
     nice -n 10 python benchmarks/theano_compat_cold_compile.py --cold-only \\
@@ -104,14 +106,14 @@ def _read(path):
 
 
 def _result_line(stdout):
-    """A corpus run's record: its ``RESULT`` line, named as the runner's."""
+    """A corpus run's record: its ``RESULT`` line."""
     line = [row for row in stdout.splitlines() if row.startswith("RESULT ")][-1]
     text = line[len("RESULT "):]
     try:
         result = json.loads(text)  # the harness's
     except json.JSONDecodeError:
         result = ast.literal_eval(text)  # Theano's driver prints a dict's repr
-    return dict(result, case=result["script"])
+    return result
 
 
 def run_once(side, case, cache, python, workdir, ported=None):
@@ -131,7 +133,7 @@ def run_once(side, case, cache, python, workdir, ported=None):
                       output_tail=done.stdout[-3000:], compile_seconds=float("nan"))
     else:
         record = read(done.stdout)
-        record.update(side=side)
+        record.update(side=side, case=case)
     record.update(
         wall_seconds=round(wall, 2),
         cpu_seconds=round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, 2),
@@ -207,6 +209,8 @@ def main(argv=None):
                         help="in the order they run: theano, kit, kit_cvm")
     parser.add_argument("--cold-only", action="store_true", help="no warm runs")
     parser.add_argument("--json", help="write the record here")
+    parser.add_argument("--append", action="store_true",
+                        help="keep the runs the --json record holds and add these")
     parser.add_argument("--summarize", metavar="RECORD",
                         help="add the summary to a record written before, and stop")
     args = parser.parse_args(argv)
@@ -224,7 +228,11 @@ def main(argv=None):
     cases, sides = args.cases.split(","), tuple(args.sides.split(","))
     if any(case in CORPUS_EPOCHS for case in cases) and not os.environ.get("DLT_LEGACY_CORPUS"):
         sys.exit("set DLT_LEGACY_CORPUS to the legacy corpus (tests/legacy/README.md)")
-    runs = []
+    runs, commands = [], []
+    if args.append and args.json and os.path.exists(args.json):
+        with open(args.json) as f:
+            before = json.load(f)
+        runs, commands = before["runs"], before["commands"]
 
     def write(record=None):
         """The record so far: a run that stops early keeps what it measured."""
@@ -242,7 +250,8 @@ def main(argv=None):
                 "PyTensor's C backend); sides alternated",
         "sides": list(sides),
         "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
-        "command": "python benchmarks/theano_compat_cold_compile.py " + " ".join(argv or sys.argv[1:]),
+        "commands": commands + [
+            "python benchmarks/theano_compat_cold_compile.py " + " ".join(argv or sys.argv[1:])],
         "machine": f"{os.cpu_count()} cores, {platform.machine()} ({cpu_model()}), "
                    "shared with other jobs",
         "date": datetime.date.today().isoformat(),
