@@ -41,6 +41,13 @@ PyTensor's Numba dispatch), and reading MNIST with ``data.read_dataset``,
 decoded from the gzipped pickle (``DLT_DATA_CACHE=0``) and mapped from the
 decoded cache.
 
+``--profile`` runs each model's warm start once more under ``cProfile``
+(after a run that fills its caches; with ``--before``, the project at that
+commit too) and records the first step's time and the cumulative seconds of
+the calls named in :data:`PROFILED`, where the warm start spends them.
+Times under the profiler are longer than without it: compare them with one
+another, not with the table's.
+
 The original runs in its own environment (``--original-python``,
 ``--original-code``; by default ``/tmp/oracle``, see
 ``common.find_original``); without it, its columns are left out, with a
@@ -154,6 +161,62 @@ def our_run(model, flags, scratch, root=ROOT):
                OPENBLAS_NUM_THREADS="1", PYTHONPATH=root, DLT_COMPILE_AHEAD_ANY_LOAD="1",
                DLT_DATA_CACHE=tempfile.mkdtemp(prefix=f"data-{model}-", dir=scratch))
     return [sys.executable, "-c", OURS, f"deeplearning_tutorials.{model}", *flags], env
+
+
+# Like OURS, under cProfile: at the first step, the cumulative seconds of the
+# calls named in PROFILED (file suffix, function name), as JSON.
+PROFILED_RUN = textwrap.dedent(
+    """
+    import cProfile, json, os, pstats, runpy, sys, time
+    profile = cProfile.Profile()
+    profile.enable()
+    from deeplearning_tutorials.machinery import startup
+
+    def first_step():
+        profile.disable()
+        wanted = json.loads(os.environ["DLT_PROFILED"])
+        found = {name: 0.0 for name in wanted}
+        for (path, _, function), row in pstats.Stats(profile).stats.items():
+            for name, (suffix, called) in wanted.items():
+                if path.endswith(suffix) and function == called:
+                    found[name] = max(found[name], row[3])
+        found["first step"] = time.time() - startup.process_start()
+        print("PROFILE " + json.dumps(found), flush=True)
+        os._exit(0)
+
+    startup.first_step = first_step
+    module = sys.argv[1]
+    sys.argv = [module, *sys.argv[2:]]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+    """
+)
+#: what --profile records: name -> (the file's path ends with, function)
+PROFILED = {
+    "import deeplearning_tutorials": ("deeplearning_tutorials/__init__.py", "<module>"),
+    "import PyTensor's Numba backend": ("pytensor/link/numba/dispatch/__init__.py", "<module>"),
+    "import scipy.optimize": ("scipy/optimize/__init__.py", "<module>"),
+    "pytensor.function: rewriting": ("pytensor/compile/maker.py", "prepare_fgraph"),
+    "C backend: -march search": ("pytensor/link/c/cmodule.py", "try_march_flag"),
+    "C backend: module cache's keys read": ("pytensor/link/c/cmodule.py", "refresh"),
+    "OpFromGraph inner functions (perform)": ("pytensor/compile/builders.py", "perform"),
+    "Numba: cached code loaded": ("numba/core/caching.py", "load_overload"),
+    "MRG substream states": ("deeplearning_tutorials/rng_mrg/generator.py", "substream_states"),
+    "MRG draws' static shapes": ("deeplearning_tutorials/rng_mrg/op.py", "make_node"),
+}
+
+
+def profiled(model, flags, scratch, timeout, roots):
+    """Each side's warm start under cProfile (see the module's docstring)."""
+    found = {}
+    for side, root in roots.items():
+        step, env = our_run(model, flags, scratch, root)
+        run_until(step, env, scratch, None, timeout)  # fills the caches
+        env = dict(env, DLT_PROFILED=json.dumps(PROFILED))
+        proc = subprocess.run([sys.executable, "-c", PROFILED_RUN, *step[3:]], env=env, cwd=scratch,
+                              capture_output=True, text=True, timeout=timeout)
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("PROFILE ")]
+        found[side] = json.loads(lines[-1].split(" ", 1)[1]) if lines else None
+    return found
 
 
 def warm_in_turns(model, flags, scratch, timeout, repeat, roots):
@@ -299,8 +362,10 @@ def add_arguments(parser):
     parser.add_argument("--repeat", type=int, default=3, help="warm runs per model with --warm-only (default 3)")
     parser.add_argument("--parts", action="store_true",
                         help="time the parts of a warm start instead: the imports and reading MNIST")
+    parser.add_argument("--profile", action="store_true",
+                        help="profile one warm start of each model instead (cProfile, to the first step)")
     parser.add_argument("--before", metavar="REV",
-                        help="with --warm-only: time the project at commit REV too, in turns with the working tree")
+                        help="with --warm-only or --profile: the project at commit REV too")
     common.add_original_arguments(parser)
 
 
@@ -318,6 +383,10 @@ def run(args):
             roots[f"this project at {args.before}"] = tree_at(args.before, scratch)
         for model in args.models:
             flags, call = MODELS[model]
+            if args.profile:
+                results[model] = profiled(model, flags, scratch, args.timeout, roots)
+                print(model, json.dumps(results[model]), flush=True)
+                continue
             if args.warm_only:
                 results[model] = warm_in_turns(model, flags, scratch, args.timeout, args.repeat, roots)
             else:
@@ -327,5 +396,7 @@ def run(args):
                     model, call, original, scratch, args.timeout, args.warm_only, args.repeat
                 )
             print(model, json.dumps(results[model]), flush=True)
+    if args.profile:
+        return {"seconds under cProfile": results}
     print(table(results))
     return {"seconds": results}
