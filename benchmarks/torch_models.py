@@ -95,7 +95,12 @@ class TorchDA:
 
 
 class TorchRBM:
-    """A binary RBM trained by CD-k, or PCD-k with ``persistent`` chains."""
+    """A binary RBM trained by CD-k, or PCD-k with ``persistent`` chains.
+
+    A step answers the tutorial's monitoring cost, as ``numpy_rbm_step``
+    does: the pseudo-likelihood (one bit flipped, the free energy of both
+    images: two more products) with a persistent chain, the reconstruction
+    cross-entropy without."""
 
     def __init__(self, n_visible, n_hidden, batch_size, persistent, seed=123):
         rng = numpy.random.RandomState(seed)
@@ -103,6 +108,18 @@ class TorchRBM:
         self.hbias = torch.zeros(n_hidden)
         self.vbias = torch.zeros(n_visible)
         self.chain = torch.zeros(batch_size, n_hidden) if persistent else None
+        self.bit = 0
+
+    def free_energy(self, v):
+        return -F.softplus(v @ self.W + self.hbias).sum(1) - v @ self.vbias
+
+    def pseudo_likelihood(self, x):
+        xi = torch.round(x)
+        flipped = xi.clone()
+        flipped[:, self.bit] = 1 - flipped[:, self.bit]
+        self.bit = (self.bit + 1) % xi.shape[1]
+        cost = torch.log(torch.sigmoid(self.free_energy(flipped) - self.free_energy(xi)))
+        return (xi.shape[1] * cost).mean().item()
 
     def train_step(self, x, k, learning_rate):
         ph0 = torch.sigmoid(x @ self.W + self.hbias)
@@ -118,6 +135,7 @@ class TorchRBM:
         self.vbias += step * (x.sum(0) - v.sum(0))
         if self.chain is not None:
             self.chain = h
+            return self.pseudo_likelihood(x)
         return (x * torch.log(pv) + (1 - x) * torch.log(1 - pv)).sum(1).mean().item()
 
 
