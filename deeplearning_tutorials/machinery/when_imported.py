@@ -18,6 +18,7 @@ only; it lets the usual finders find the module and runs the callbacks once
 the module's own code has run.
 """
 
+import importlib
 import importlib.abc
 import sys
 
@@ -68,3 +69,10 @@ def when_imported(name, callback):
     _waiting.setdefault(name, []).append(callback)
     if _WATCHER not in sys.meta_path:
         sys.meta_path.insert(0, _WATCHER)
+
+
+def import_when_imported(name, module):
+    """Import ``module``, whose import registers something, once module
+    ``name`` is imported: ``import_when_imported("pytensor.link.numba.dispatch",
+    "deeplearning_tutorials.nnet.numba_backend")``."""
+    when_imported(name, lambda: importlib.import_module(module))

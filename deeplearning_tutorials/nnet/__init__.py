@@ -33,7 +33,7 @@ computes ``pt.tanh`` one element at a time, 30 times slower.
 from pytensor.compile.mode import optdb
 from pytensor.graph.rewriting.basic import GraphRewriter
 
-from deeplearning_tutorials.machinery.when_imported import when_imported
+from deeplearning_tutorials.machinery.when_imported import import_when_imported
 from deeplearning_tutorials.nnet.activation import Tanh, tanh
 from deeplearning_tutorials.nnet.conv import (
     Conv2d,
@@ -52,17 +52,12 @@ from deeplearning_tutorials.nnet.pool import (
 )
 
 
-def _register_numba_kernels():
-    """The Numba kernels (PyTensor's default backend), registered once
-    PyTensor's Numba dispatch is loaded: a run on the C backend imports
-    neither Numba nor the dispatch."""
-    try:
-        from deeplearning_tutorials.nnet import numba_backend  # noqa: F401
-    except ImportError:  # pragma: no cover - numba is a PyTensor dependency
-        pass
-
-
-when_imported("pytensor.link.numba.dispatch", _register_numba_kernels)
+# The Numba kernels (PyTensor's default backend), registered once PyTensor's
+# Numba dispatch is loaded: a run on the C backend imports neither Numba nor
+# the dispatch.
+import_when_imported(
+    "pytensor.link.numba.dispatch", "deeplearning_tutorials.nnet.numba_backend"
+)
 
 
 class _ImportJAXImplementations(GraphRewriter):

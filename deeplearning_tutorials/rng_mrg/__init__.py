@@ -18,23 +18,18 @@ from pytensor.compile.mode import optdb
 from pytensor.graph.rewriting.basic import GraphRewriter, in2out, node_rewriter
 from pytensor.tensor.basic import MakeVector
 
-from deeplearning_tutorials.machinery.when_imported import when_imported
+from deeplearning_tutorials.machinery.when_imported import import_when_imported
 from deeplearning_tutorials.rng_mrg import threshold  # noqa: F401 (its rewrite)
 from deeplearning_tutorials.rng_mrg.op import MRGUniform, mrg_uniform
 from deeplearning_tutorials.rng_mrg.streams import MRG_RandomStreams, guess_n_streams
 
 
-def _register_numba_kernels():
-    """The Numba kernels (PyTensor's default backend), registered once
-    PyTensor's Numba dispatch is loaded: a run on the C backend imports
-    neither Numba nor the dispatch."""
-    try:
-        from deeplearning_tutorials.rng_mrg import numba_backend  # noqa: F401
-    except ImportError:  # pragma: no cover - numba is a PyTensor dependency
-        pass
-
-
-when_imported("pytensor.link.numba.dispatch", _register_numba_kernels)
+# The Numba kernels (PyTensor's default backend), registered once PyTensor's
+# Numba dispatch is loaded: a run on the C backend imports neither Numba nor
+# the dispatch.
+import_when_imported(
+    "pytensor.link.numba.dispatch", "deeplearning_tutorials.rng_mrg.numba_backend"
+)
 
 
 class _ImportJAXImplementation(GraphRewriter):
