@@ -17,8 +17,11 @@ The references:
   :mod:`deeplearning_tutorials.rng_mrg.generator` (itself tested against
   Theano's draws).
 
-The Nottingham files are not the project's to ship: the tests that read them
-find them through tests/shared_data.py and skip where they are absent.
+The Nottingham files are not the project's to ship, nor the references the
+original made from them (rnnrbm_midiread_nottingham.json,
+rnnrbm_nottingham_2epochs_float64.*): the tests that read them find them
+through tests/shared_data.py ($DLT_SHARED_DATA, $DLT_NOTTINGHAM_REFERENCES)
+and skip where they are absent.
 """
 
 import contextlib
@@ -38,7 +41,7 @@ import pytensor.tensor as pt
 import pytest
 from conftest import REPO, run_module
 from PIL import Image
-from shared_data import shared_data
+from shared_data import nottingham_reference, shared_data
 
 from deeplearning_tutorials import rnnrbm
 from deeplearning_tutorials.machinery import midi, training
@@ -68,7 +71,7 @@ def nottingham_zip():
 
 
 def _original_nottingham_rolls():
-    return json.loads((ORACLE / "rnnrbm_midiread_nottingham.json").read_text())
+    return json.loads(nottingham_reference("rnnrbm_midiread_nottingham.json").read_text())
 
 
 def _check_nottingham(every):
@@ -572,9 +575,9 @@ def test_two_epochs_at_the_defaults_are_the_originals(float64):
     files came in another order, printed -15.0308940028 and -10.4892606673),
     its parameters to rounding, and the piece generated after training."""
     reference = json.loads(
-        (ORACLE / "rnnrbm_nottingham_2epochs_float64.json").read_text()
+        nottingham_reference("rnnrbm_nottingham_2epochs_float64.json").read_text()
     )
-    original = (ORACLE / "rnnrbm_nottingham_2epochs_float64.stdout").read_text()
+    original = nottingham_reference("rnnrbm_nottingham_2epochs_float64.stdout").read_text()
     printed = io.StringIO()
     with contextlib.redirect_stdout(printed):
         model = rnnrbm.test_rnnrbm(num_epochs=2, data_dir=nottingham_zip().parent)

@@ -4,13 +4,18 @@
 # * the original MIDI reader and writer (midi.utils of the tutorial's midi.zip:
 #   Max M.'s midi 0.1.4, Python 2, with N. Boulanger-Lewandowski's utils.py) on
 #   every Nottingham file and on the small files tests/fixtures/rnnrbm/make_midi_files.py writes:
-#     rnnrbm_midiread_nottingham.json  (shape and sha256 of each roll)
+#     rnnrbm_midiread_nottingham.json  (shape and sha256 of each roll) [N]
 #     rnnrbm_midiread_synthetic.json   (rolls and notes, three settings)
 #     rnnrbm_midiwrite.json            (the file midiwrite writes, read back)
 # * the original code/rnnrbm.py under Theano 1.0.5, fed those rolls through
 #   tests/oracle/rnnrbm_midi_shim (see original_rnnrbm_driver.py):
 #     rnnrbm_tiny_<floatX>.stdout/.json           (a tiny model, 2 epochs)
-#     rnnrbm_nottingham_<N>epochs_float64.stdout/.json  (the defaults, N epochs)
+#     rnnrbm_nottingham_<N>epochs_float64.stdout/.json  (the defaults, N epochs) [N]
+#
+#   [N]: made from the Nottingham files, which the project may not redistribute:
+#   written to NOTTINGHAM_REFERENCES (a folder outside the repository), never
+#   committed; the tests read them from $DLT_NOTTINGHAM_REFERENCES
+#   (tests/shared_data.py) and skip where it is not set.
 #
 #   PYTHON2=<Python 2.7>  PY2PATH=<a folder with numpy for it, e.g. made by
 #   "python2 -m pip install --target DIR numpy==1.16.6">
@@ -22,7 +27,8 @@
 #   altered midiwrite and was replaced by the tutorial's, as in
 #   github.com/ChaseCarthen/Music-Neural-Nets, midi/utils.py)>
 #   PYTHON=<Python 3.7 with Theano 1.0.5, numpy 1.19.5>  ORIGINAL_CODE=<its code/>
-#   NOTTINGHAM_ZIP=<Nottingham.zip>  [EPOCHS=2]  [PARTS="midi theano"]
+#   NOTTINGHAM_ZIP=<Nottingham.zip>  NOTTINGHAM_REFERENCES=<a folder outside the repository>
+#   [EPOCHS=2]  [PARTS="midi theano"]
 #   bash tests/oracle/run_original_rnnrbm.sh [OUTPUT_DIR]
 #
 # (PARTS=midi makes the MIDI references only; PARTS=theano the runs only.)
@@ -35,6 +41,7 @@ set -eu
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 OUT=$(realpath "${1:-$HERE}")
+NOTTINGHAM_OUT=$(realpath "${NOTTINGHAM_REFERENCES:?a folder outside the repository for the references made from Nottingham}")
 EPOCHS=${EPOCHS:-2}
 PARTS=${PARTS:-midi theano}
 WORK=$(mktemp -d)
@@ -59,9 +66,9 @@ for dt in 0.3 0.2; do
     py2 "$HERE/rnnrbm_original_midiwrite_py2.py" "$REPO/tests/fixtures/rnnrbm/roll40.json" \
         "$WORK/written_$dt.mid" 21 109 $dt
 done > "$WORK/midiwrite.jsonl"
-"$PYTHON" - "$WORK" "$OUT" <<'EOF'
+"$PYTHON" - "$WORK" "$OUT" "$NOTTINGHAM_OUT" <<'EOF'
 import json, sys
-work, out = sys.argv[1:]
+work, out, nottingham_out = sys.argv[1:]
 rolls = {}
 for line in open(work + '/nottingham.jsonl'):
     e = json.loads(line)
@@ -69,7 +76,7 @@ for line in open(work + '/nottingham.jsonl'):
 header = {'made_by': 'midi.utils.midiread of the tutorial (Python 2.7), run_original_rnnrbm.sh',
           'r': [21, 109], 'dt': 0.3,
           'format': 'file: [steps, first 16 hex digits of the sha256 of the roll as uint8]'}
-with open(out + '/rnnrbm_midiread_nottingham.json', 'w') as f:
+with open(nottingham_out + '/rnnrbm_midiread_nottingham.json', 'w') as f:
     f.write(json.dumps(header, sort_keys=True)[:-1] + ', "files": {\n')
     f.write(',\n'.join('%s: %s' % (json.dumps(k), json.dumps(v)) for k, v in sorted(rolls.items())))
     f.write('\n}}\n')
@@ -103,5 +110,5 @@ done
 (cd / && RNNRBM_ROLLS=$WORK/train_rolls.npz \
     THEANO_FLAGS=floatX=float64,device=cpu,base_compiledir=$WORK/compiledir \
     "$PYTHON" -u "$HERE/original_rnnrbm_driver.py" nottingham "$WORK/Nottingham/train" "$EPOCHS" \
-        "$OUT/rnnrbm_nottingham_${EPOCHS}epochs_float64.json") \
-    > "$OUT/rnnrbm_nottingham_${EPOCHS}epochs_float64.stdout" 2> "$WORK/nottingham.stderr"
+        "$NOTTINGHAM_OUT/rnnrbm_nottingham_${EPOCHS}epochs_float64.json") \
+    > "$NOTTINGHAM_OUT/rnnrbm_nottingham_${EPOCHS}epochs_float64.stdout" 2> "$WORK/nottingham.stderr"
