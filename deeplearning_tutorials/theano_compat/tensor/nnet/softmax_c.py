@@ -54,9 +54,11 @@ if (%(out)s == NULL || PyArray_NDIM(%(out)s) != 2
 
 _ELEMENT = "(*(%(T)s*)(PyArray_BYTES(%(a)s) + i * PyArray_STRIDES(%(a)s)[0] + j * PyArray_STRIDES(%(a)s)[1]))"
 
-_SOFTMAX = """
+#: a matrix's rows, each with its largest element ``row_max``: what the
+#: softmax and the log-softmax share; ``%(row)s`` is the rest of a row's work
+_ROWS_AFTER_MAX = """
 if (PyArray_NDIM(%(x)s) != 2) {
-    PyErr_SetString(PyExc_ValueError, "softmax: the input is not a matrix");
+    PyErr_SetString(PyExc_ValueError, "%(what)s: the input is not a matrix");
     %(fail)s
 }
 %(new_output)s
@@ -69,6 +71,12 @@ if (PyArray_NDIM(%(x)s) != 2) {
         for (j = 1; j < cols; ++j) {
             if (%(x_ij)s > row_max) row_max = %(x_ij)s;
         }
+%(row)s
+    }
+}
+"""
+
+_SOFTMAX_ROW = """\
         double total = 0.0;
         for (j = 0; j < cols; ++j) {
             %(T)s e = exp((%(T)s)(%(x_ij)s - row_max));
@@ -78,10 +86,7 @@ if (PyArray_NDIM(%(x)s) != 2) {
         const double inverse = 1.0 / total;
         for (j = 0; j < cols; ++j) {
             %(sm_ij)s = (%(T)s)((double)%(sm_ij)s * inverse);
-        }
-    }
-}
-"""
+        }"""
 
 _SOFTMAX_GRAD = """
 if (PyArray_NDIM(%(g)s) != 2 || PyArray_NDIM(%(s)s) != 2
@@ -124,21 +129,7 @@ def _rows_of_float_matrices(node, axis):
     return node.outputs[0].type.dtype_specs()[1]
 
 
-_LOG_SOFTMAX = """
-if (PyArray_NDIM(%(x)s) != 2) {
-    PyErr_SetString(PyExc_ValueError, "log_softmax: the input is not a matrix");
-    %(fail)s
-}
-%(new_output)s
-{
-    const npy_intp rows = PyArray_DIMS(%(x)s)[0], cols = PyArray_DIMS(%(x)s)[1];
-    for (npy_intp i = 0; i < rows; ++i) {
-        if (cols == 0) continue;
-        npy_intp j = 0;
-        %(T)s row_max = %(x_ij)s;
-        for (j = 1; j < cols; ++j) {
-            if (%(x_ij)s > row_max) row_max = %(x_ij)s;
-        }
+_LOG_SOFTMAX_ROW = """\
         double total = 0.0;
         for (j = 0; j < cols; ++j) {
             total += (double)exp((%(T)s)(%(x_ij)s - row_max));
@@ -146,10 +137,12 @@ if (PyArray_NDIM(%(x)s) != 2) {
         const %(T)s log_total = log((%(T)s)total);
         for (j = 0; j < cols; ++j) {
             %(y_ij)s = (%(T)s)(%(x_ij)s - row_max) - log_total;
-        }
-    }
-}
-"""
+        }"""
+
+
+def _by_rows_after_max(row, values):
+    """:data:`_ROWS_AFTER_MAX` around ``row``, filled with ``values``."""
+    return (_ROWS_AFTER_MAX.replace("%(row)s", row)) % values
 
 
 class _RowsInC(COp):
@@ -174,11 +167,11 @@ class SoftmaxInC(_RowsInC):
     def c_code(self, node, name, inputs, outputs, sub):
         ctype = _rows_of_float_matrices(node, self.axis)
         (x,), (sm,) = inputs, outputs
-        return _SOFTMAX % {
-            "x": x, "T": ctype, "fail": sub["fail"],
+        return _by_rows_after_max(_SOFTMAX_ROW, {
+            "x": x, "T": ctype, "fail": sub["fail"], "what": "softmax",
             "x_ij": _element(x, ctype), "sm_ij": _element(sm, ctype),
             "new_output": self._new_output(node, sm, x, "softmax", sub),
-        }
+        })
 
 
 class SoftmaxGradInC(_RowsInC):
@@ -201,8 +194,8 @@ class LogSoftmaxInC(_RowsInC):
     def c_code(self, node, name, inputs, outputs, sub):
         ctype = _rows_of_float_matrices(node, self.axis)
         (x,), (y,) = inputs, outputs
-        return _LOG_SOFTMAX % {
-            "x": x, "T": ctype, "fail": sub["fail"],
+        return _by_rows_after_max(_LOG_SOFTMAX_ROW, {
+            "x": x, "T": ctype, "fail": sub["fail"], "what": "log_softmax",
             "x_ij": _element(x, ctype), "y_ij": _element(y, ctype),
             "new_output": self._new_output(node, y, x, "log_softmax", sub),
-        }
+        })
