@@ -26,6 +26,7 @@ from deeplearning_tutorials.machinery import (
     compile_later,
     config,
     data,
+    graph_cache,
     noise,
     runlock,
     training,
@@ -542,7 +543,7 @@ def run(driver, args, writable=None):
             )
             config.limit_blas_threads(_blas_threads(args))
             _start_over(args)
-            with _cross_validation(args), _compiling_later(args):
+            with _cross_validation(args), _compiling_later(args), graph_cache.active():
                 result = driver(**driver_arguments(driver, args))
         _finished()
         return result

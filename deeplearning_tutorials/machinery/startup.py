@@ -12,7 +12,12 @@ Every run's JSON record (``--results-json``) says::
 
     "startup": {"startup_seconds": 1.42,        # the command -> the first training step
                 "compile_seconds": 0.13,        # of which Numba's and the C compiler's
-                "compile_cache": "filled"}      # the cache as the run found it
+                "compile_cache": "filled",      # the cache as the run found it
+                "graphs_loaded": 1,             # rewritten graphs read from the cache
+                "graphs_rewritten": 0}          # graphs rewritten by this run
+
+(the last two count the functions made up to the record, the first step's
+and the others; :mod:`~deeplearning_tutorials.machinery.graph_cache`).
 
 The training loops call :func:`first_step` just before their first step;
 :func:`record` is what :func:`training.write_record` adds. The functions
@@ -130,8 +135,11 @@ def begin_trial():
     ``startup`` then counts from the trial's start, and the compile cache is
     judged as the trial finds it."""
     global _STARTED, _first_step, _cache_at_start
+    from deeplearning_tutorials.machinery.graph_cache import counts
+
     _STARTED, _first_step = time.time(), None
     _compile_seconds[0] = 0.0
+    counts.update(dict.fromkeys(counts, 0))
     if _cache_at_start is not None:
         import pytensor
 
@@ -163,8 +171,12 @@ def record():
     """The ``startup`` entry of a run's record, or None before any step."""
     if _first_step is None:
         return None
+    from deeplearning_tutorials.machinery.graph_cache import counts
+
     return {
         "startup_seconds": round(_first_step - _STARTED, 3),
         "compile_seconds": round(_compile_seconds[0], 3),
         "compile_cache": _cache_at_start,
+        "graphs_loaded": counts["loaded"],
+        "graphs_rewritten": counts["stored"] + counts["not_kept"],
     }
