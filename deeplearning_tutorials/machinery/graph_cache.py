@@ -277,9 +277,19 @@ def settings(mode):
         type(mode).__name__,
         type(mode.linker).__name__,
         _describe(mode.provided_optimizer),
-        tuple(str(getattr(pytensor.config, flag, None)) for flag in FLAGS),
+        tuple(_flag(name) for name in FLAGS),
         registered_rewrites(),
     )
+
+
+def _flag(name):
+    """A PyTensor flag's value as text, or None where nothing has asked for
+    it yet: some are worked out when first read (``blas__ldflags`` looks for
+    a BLAS, 0.3 s), and a run on the Numba backend never reads that one."""
+    param = pytensor.config._config_var_dict.get(name)
+    if param is None or not hasattr(param, "val"):
+        return None
+    return str(param.val)
 
 
 def registered_rewrites():
