@@ -649,6 +649,7 @@ _CACHE_CODE = {
     os.path.join("numba", "core", "caching.py"): None,
     os.path.join("pytensor", "compile", "compiledir.py"): None,
     os.path.join("pytensor", "link", "c", "cmodule.py"): "_get_module",
+    os.path.join("deeplearning_tutorials", "machinery", "graph_cache.py"): "put_in_place",
 }
 
 

@@ -38,8 +38,11 @@ from deeplearning_tutorials.machinery import startup
 
 #: the tutorials that defer (``cli.run``): those whose training loops are the
 #: machinery's (``training.train_with_early_stopping``, ``pretraining``),
-#: which call :func:`first_step_done`
-TUTORIALS = ("logistic_sgd", "mlp", "convolutional_mlp", "dA", "SdA", "cA", "rbm", "DBN")
+#: which call :func:`first_step_done`, and logistic_cg, whose SciPy callback
+#: calls it after the first iteration
+TUTORIALS = (
+    "logistic_sgd", "logistic_cg", "mlp", "convolutional_mlp", "dA", "SdA", "cA", "rbm", "DBN",
+)
 
 # the pytensor.function that compiles, while deferring() has replaced it
 _compile = None

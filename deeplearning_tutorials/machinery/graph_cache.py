@@ -110,16 +110,25 @@ def active():
 def prepare_fgraph(inputs, outputs, additional_outputs, fgraph, mode, profile):
     """``FunctionMaker.prepare_fgraph`` (rewrite ``fgraph`` in place, then
     add the copies its outputs need), taking the result from the cache when
-    it is there and putting it there when it was not."""
+    it is there and putting it there when it was not.
+
+    A graph just rewritten is written out and put back in place read from
+    what was written, as a later run will read it: every run links the same
+    graph, whose compiled code the first run leaves in the backends' caches.
+    (Read back, a fused loop fresh from the rewrites that listed one of its
+    nodes twice in its order lists it once, and its C code computes those
+    values once: the same numbers, but another C module, which later runs
+    would have compiled again.)"""
     key = graph_key(fgraph, mode, inputs, outputs + additional_outputs)
     if key is not None and load(key, fgraph):
         counts["loaded"] += 1
         return
     _rewrite(inputs, outputs, additional_outputs, fgraph, mode, profile)
-    if key is not None and store(key, fgraph):
-        counts["stored"] += 1
-    else:
+    data = None if key is None else written(fgraph)
+    if data is None or not put_in_place(fgraph, data):
         counts["not_kept"] += 1
+        return
+    counts["stored" if store(key, data) else "not_kept"] += 1
 
 
 # --------------------------------------------------------------------------
@@ -378,14 +387,36 @@ def load(key, fgraph):
         data = path.read_bytes()
     except OSError:
         return False
+    if not put_in_place(fgraph, data):
+        with contextlib.suppress(OSError):
+            path.unlink()  # damaged or stale: rewritten and written again
+        return False
+    with contextlib.suppress(OSError):
+        os.utime(path)  # recently used
+    return True
+
+
+def written(fgraph):
+    """``fgraph``'s outputs pickled onto its inputs, or None where something
+    in them does not pickle (an ``Op`` holding a Python function)."""
+    buffer = io.BytesIO()
+    try:
+        _GraphPickler(buffer, fgraph).dump(list(fgraph.outputs))
+    except Exception:  # noqa: BLE001
+        return None
+    return buffer.getvalue()
+
+
+def put_in_place(fgraph, data):
+    """Read the outputs written by :func:`written` onto ``fgraph``'s inputs and
+    put them in place of its outputs; False (``fgraph`` untouched) where
+    they cannot be read or do not fit."""
     try:
         new_outputs = _GraphUnpickler(io.BytesIO(data), fgraph).load()
         usable = _fits(fgraph, new_outputs)
     except Exception:  # noqa: BLE001 (a damaged or stale entry)
         usable = False
     if not usable:
-        with contextlib.suppress(OSError):
-            path.unlink()
         return False
     for position, new in enumerate(new_outputs):
         client, _ = fgraph.get_output_client(position)
@@ -395,8 +426,6 @@ def load(key, fgraph):
 
         fgraph.attach_feature(DestroyHandler())
     fgraph.validate()
-    with contextlib.suppress(OSError):
-        os.utime(path)  # recently used
     return True
 
 
@@ -414,19 +443,14 @@ def _fits(fgraph, new_outputs):
     )
 
 
-def store(key, fgraph):
-    """Write ``fgraph``'s rewritten outputs under ``key``; False where they
-    cannot be written out (the run goes on)."""
-    buffer = io.BytesIO()
-    try:
-        _GraphPickler(buffer, fgraph).dump(list(fgraph.outputs))
-    except Exception:  # noqa: BLE001 (an Op the graph holds does not pickle)
-        return False
+def store(key, data):
+    """Write an entry (``data``, from :func:`written`) under ``key``; False
+    where it cannot be written (the run goes on)."""
     path = _entry(key)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as out:
-            out.write(buffer.getvalue())
+            out.write(data)
         os.replace(out.name, path)
     except OSError:
         with contextlib.suppress(OSError, NameError):

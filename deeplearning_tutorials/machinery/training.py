@@ -591,22 +591,24 @@ def compile_sgd_functions(datasets, batch_size, x, y, cost, errors, updates):
     return train_model, validate_model, test_model
 
 
-def warm_up_models(models, params):
+def warm_up_models(models, params, needed_first=1):
     """:func:`warm_up` ``train_model``, ``validate_model`` and ``test_model``;
     ``params`` are the variables ``train_model`` updates.
 
-    The first is compiled and warmed up now. The others are not needed
+    The first (the first ``needed_first``: logistic_cg's cost and gradient)
+    is compiled and warmed up now. The others are not needed
     before the end of the first epoch: while a tutorial runs from its
     command line they are compiled and warmed up right after the first
     training step (:mod:`~deeplearning_tutorials.machinery.compile_later`),
     elsewhere now. Meanwhile, a forked child compiles them into the cache
     (:mod:`~deeplearning_tutorials.machinery.compile_ahead`), from which
     their own warm-up then loads them."""
-    first, *others = models
+    first, others = models[:needed_first], models[needed_first:]
     with compile_ahead.in_background(
         (functools.partial(model, 0) for model in others), later=compile_later.schedule
     ):
-        warm_up(first, params)
+        for model in first:
+            warm_up(model, params)
     for model in others:
         compile_later.schedule(functools.partial(warm_up, model, params))
 
