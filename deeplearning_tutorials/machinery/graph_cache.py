@@ -11,18 +11,19 @@ result: 0.1 to 0.5 s per function, most of a warm start's compile time.
 
 While a tutorial runs from its command line (``cli.run``), :func:`active`
 keeps the rewritten graphs in the compile directory too
-(``<compiledir>/rewritten_graphs``). The graph a function is asked for is
-written out by ``pickle`` and hashed (its inputs by their position, every
-``Op`` with its properties, every constant with its value) together with
-what else decides the rewrites: the mode (its linker and its rewrite query),
-the PyTensor flags the rewrites read, the rewrites registered, the input
-and output specifications (``mutable``, ``borrow``: they decide the copies
-PyTensor adds), the versions of PyTensor and of this project's source. The
-first run stores the rewritten graph under that key; a later run that asks
-for the same graph loads it, puts it in place of the graph it was given and
-goes straight to linking. The function it links is the one rewriting would
-have made, node for node, so the compiled code is found in the backends'
-caches as before and computes the same bits (``tests/test_graph_cache.py``).
+(``<compiledir>/rewritten_graphs``). The key of the graph a function is
+asked for is a SHA-256 digest of it (its inputs by their position, every
+``Op`` with its properties, every constant with its value: :func:`graph_key`)
+and of what else decides the rewrites: the mode (its linker and its rewrite
+query), the PyTensor flags the rewrites read, the rewrites registered, the
+input and output specifications (``mutable``, ``borrow``: they decide the
+copies PyTensor adds), the versions of PyTensor and of this project's
+source. The first run pickles the rewritten graph under that key; a later
+run that asks for the same graph reads it, puts it in place of the graph it
+was given and goes straight to linking. The first run, too, links its
+graph as read back from the pickle, so every run links the same graph, its
+compiled code is found in the backends' caches, and it computes the bits
+that PyTensor's own rewriting gives (``tests/test_graph_cache.py``).
 
 Shared variables enter the key by type and place, not by value (rewrites do
 not read their values), and a loaded graph uses the run's own shared
