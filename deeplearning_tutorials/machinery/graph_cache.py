@@ -287,19 +287,22 @@ def settings(mode):
         type(mode).__name__,
         type(mode.linker).__name__,
         _describe(mode.provided_optimizer),
-        tuple(_flag(name) for name in FLAGS),
+        tuple(flag(name) for name in FLAGS),
         registered_rewrites(),
     )
 
 
-def _flag(name):
-    """A PyTensor flag's value as text, or None where nothing has asked for
-    it yet: some are worked out when first read (``blas__ldflags`` looks for
-    a BLAS, 0.3 s), and a run on the Numba backend never reads that one."""
+def flag(name, read=False):
+    """A PyTensor flag's value as text. Unless asked to ``read`` it, None
+    where nothing has asked for it yet: some are worked out when first read
+    (``blas__ldflags`` looks for a BLAS, 0.3 s), which a run on the Numba
+    backend never did, and a run reads them in the same order every time."""
     param = pytensor.config._config_var_dict.get(name)
-    if param is None or not hasattr(param, "val"):
+    if param is None:
         return None
-    return str(param.val)
+    if read:
+        return str(getattr(pytensor.config, name))
+    return str(param.val) if hasattr(param, "val") else None
 
 
 def registered_rewrites():

@@ -48,6 +48,8 @@ import pytensor
 from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.basic import Constant, Variable
 
+from deeplearning_tutorials.machinery import graph_cache
+
 #: how many loaded data sets a worker keeps (one per file, floatX and fold)
 DATA_ENTRIES = 8
 
@@ -201,19 +203,6 @@ def _freeze(value):
 # The key of a call
 # --------------------------------------------------------------------------
 
-# the keyword arguments of pytensor.function, and the settings, that change
-# what it compiles
-_SETTINGS = (
-    "floatX",
-    "mode",
-    "linker",
-    "optimizer",
-    "optimizer_including",
-    "optimizer_excluding",
-    "optimizer_requiring",
-    "numba__fastmath",
-    "cast_policy",
-)
 
 
 def graph_key(inputs, outputs, kwargs):
@@ -248,7 +237,10 @@ def graph_key(inputs, outputs, kwargs):
     replaced = tuple((walk.ref(a), walk.ref(b)) for a, b in givens)
     if not kwargs.get("no_default_updates"):
         walk.default_updates()
-    settings = tuple(str(getattr(pytensor.config, name, None)) for name in _SETTINGS)
+    # the settings that change what it compiles: those the rewrites read (all
+    # read now, so that the keys of a worker's trials do not change when one
+    # is first read by a compile)
+    settings = tuple(graph_cache.flag(name, read=True) for name in graph_cache.FLAGS)
     try:
         options = tuple(sorted(kwargs.items()))
         key = (shape, pairs, replaced, tuple(walk.items), options, settings)
