@@ -12,7 +12,8 @@ teaches.
   one-line errors; ``errors``: the errors they report;
 * ``startup``: the time to the first training step; ``compile_ahead`` and
   ``compile_later``: the functions compiled in a forked child, and those
-  compiled after the first step;
+  compiled after the first step; ``graph_cache``: the rewritten graphs kept
+  for the next run;
 * ``config``: floatX and the backend; ``blas``: the BLAS the C backend links;
   ``march_flags``: the C compiler's flags for this CPU, found once per machine;
   ``numba_dot``: the Numba ``Dot`` that reads minibatch slices in place;
