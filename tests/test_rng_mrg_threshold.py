@@ -12,7 +12,6 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 import pytest
-from pytensor.compile import optdb
 from pytensor.compile.mode import get_mode
 from pytensor.graph.fg import FunctionGraph
 
@@ -111,7 +110,7 @@ def test_other_backends_get_the_comparison_back():
         srng = MRG_RandomStreams(12)
         draw = srng.binomial(size=x.shape, p=pt.sigmoid(x), dtype="float32")
         fgraph = FunctionGraph(outputs=[draw], clone=True)
-        optdb.query(get_mode(mode).excluding("inplace").provided_optimizer).rewrite(fgraph)
+        get_mode(mode).excluding("inplace").optimizer.rewrite(fgraph)
         return any(isinstance(n.op, UniformBelowSigmoid) for n in fgraph.toposort())
 
     assert rewritten("CVM") and not rewritten("NUMBA")

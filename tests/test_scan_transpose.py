@@ -11,7 +11,6 @@ import numpy
 import pytensor
 import pytensor.tensor as pt
 import pytest
-from pytensor.compile import optdb
 from pytensor.compile.mode import get_mode
 from pytensor.graph.fg import FunctionGraph
 from pytensor.scan.op import Scan
@@ -80,7 +79,7 @@ def test_short_loops_and_other_backends_keep_the_view():
     # the graph NUMBA would compile (its rewrites, without compiling it)
     inputs, out = chain("float32", 15)
     fgraph = FunctionGraph(inputs, [out], clone=True)
-    optdb.query(get_mode("NUMBA").excluding("inplace").provided_optimizer).rewrite(fgraph)
+    get_mode("NUMBA").excluding("inplace").optimizer.rewrite(fgraph)
     assert not any(isinstance(node.op, CpuContiguous) for node in fgraph.toposort())
     assert any(isinstance(node.op, Scan) for node in fgraph.toposort())
 

@@ -286,7 +286,9 @@ def settings(mode):
         source_fingerprint(),
         type(mode).__name__,
         type(mode.linker).__name__,
-        _describe(mode.provided_optimizer),
+        # the query as the mode runs it: with what its linker requires and
+        # what it leaves out (cxx_only, where it runs no C)
+        _describe(getattr(mode, "_optimizer", mode.provided_optimizer)),
         tuple(flag(name) for name in FLAGS),
         registered_rewrites(),
     )

@@ -204,7 +204,6 @@ def _freeze(value):
 # --------------------------------------------------------------------------
 
 
-
 def graph_key(inputs, outputs, kwargs):
     """``(key, shared)``: the hashable key of a ``pytensor.function`` call,
     and its shared variables in the order the key numbers them.

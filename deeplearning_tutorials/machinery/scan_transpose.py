@@ -20,10 +20,10 @@ BLAS's business, and the tests check it for OpenBLAS and the RBM's shapes
 (``tests/test_scan_transpose.py``, and the RBM's exactness tests against the
 original under Theano).
 
-Only the C backend (``CVM``) runs the copy: PyTensor has no Numba or JAX
-implementation of ``CpuContiguous``, and another rewrite, registered for
-those backends alone, takes the copy out again (JAX does not lay out its
-arrays by axis; Numba's products read either layout).
+Only the C backend (``CVM``) makes the copy: the rewrite is tagged
+``cxx_only``, which PyTensor leaves out for the backends that do not run C
+(PyTensor has no Numba or JAX implementation of ``CpuContiguous``; JAX does
+not lay out its arrays by axis, Numba's products read either layout).
 """
 
 from pytensor.compile import optdb
@@ -32,7 +32,7 @@ from pytensor.graph.rewriting.basic import dfs_rewriter, node_rewriter
 from pytensor.scan.op import Scan
 from pytensor.tensor.blas import GemmRelated, Gemv
 from pytensor.tensor.elemwise import DimShuffle
-from pytensor.tensor.extra_ops import CpuContiguous, cpu_contiguous
+from pytensor.tensor.extra_ops import cpu_contiguous
 from pytensor.tensor.math import Dot
 
 #: the fewest steps for which the copy is made: it costs about one product
@@ -83,12 +83,6 @@ def scan_transposed_non_sequence_in_c_order(fgraph, node):
     return op.make_node(*inputs).outputs
 
 
-@node_rewriter([CpuContiguous])
-def remove_c_order_copy(fgraph, node):
-    """``cpu_contiguous(x)`` -> ``x``, for the backends without the copy."""
-    return [node.inputs[0]]
-
-
 if "deeplearning_tutorials_scan_transpose" not in optdb:
     # after the scan rewrites and the specialisation (BLAS's Dot22 is made
     # inside the loop only when its function is compiled), before the
@@ -97,12 +91,6 @@ if "deeplearning_tutorials_scan_transpose" not in optdb:
         "deeplearning_tutorials_scan_transpose",
         dfs_rewriter(scan_transposed_non_sequence_in_c_order, ignore_newtrees=True),
         "fast_run",
+        "cxx_only",
         position=48.9,
-    )
-    optdb.register(
-        "deeplearning_tutorials_remove_c_order_copy",
-        dfs_rewriter(remove_c_order_copy, ignore_newtrees=True),
-        "numba",
-        "jax",
-        position=48.95,
     )

@@ -31,9 +31,10 @@ draw (:class:`~deeplearning_tutorials.rng_mrg.op.MRGUniform`) of the same
 shape and dtype as ``x``, under the C backend, and takes into the same loop
 what PyTensor would have fused with it: the sum ``x = a + b`` of a product
 and a bias row (added as PyTensor adds them, in ``x``'s dtype) and the
-``cast`` of the comparison to the binomial's dtype. The Op has no Numba or
-JAX implementation: another rewrite, registered for those backends alone,
-puts PyTensor's expression back before their graphs are fused.
+``cast`` of the comparison to the binomial's dtype. The Op has C code only:
+the rewrite is tagged ``cxx_only``, which PyTensor leaves out for the
+backends that do not run C (Numba, JAX, PyTorch, MLX, or no compiler), so
+their graphs keep PyTensor's expression.
 """
 
 import numpy as np
@@ -316,15 +317,6 @@ def mrg_binomial_below_sigmoid(fgraph, node):
     return [UniformBelowSigmoid("bool", bias)(u, *terms)]
 
 
-@node_rewriter([UniformBelowSigmoid])
-def put_back_lt_sigmoid(fgraph, node):
-    """The Op -> ``cast(lt(u, sigmoid(a + b)))``, for the backends without it."""
-    u, *terms = node.inputs
-    x = terms[0] if len(terms) == 1 else pt.add(*terms)
-    below = pt.lt(u, pt.sigmoid(x))
-    return [below if node.op.dtype == "bool" else pt.cast(below, node.op.dtype)]
-
-
 if "deeplearning_tutorials_mrg_below_sigmoid" not in optdb:
     # after PyTensor's canonical and specialised forms, before elementwise
     # fusion (which would fold lt and sigmoid into one loop)
@@ -332,12 +324,6 @@ if "deeplearning_tutorials_mrg_below_sigmoid" not in optdb:
         "deeplearning_tutorials_mrg_below_sigmoid",
         in2out(mrg_binomial_below_sigmoid, ignore_newtrees=False),
         "fast_run",
+        "cxx_only",
         position=48.5,
-    )
-    optdb.register(
-        "deeplearning_tutorials_mrg_below_sigmoid_back",
-        in2out(put_back_lt_sigmoid),
-        "numba",
-        "jax",
-        position=48.6,
     )
