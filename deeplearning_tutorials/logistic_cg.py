@@ -162,7 +162,9 @@ def cg_optimization_mnist(
     # compile them before the timed optimisation (see training.warm_up): the
     # cost and gradient now, the scores after the first step, which does not
     # need them (machinery/compile_later.py)
-    training.warm_up_models([batch_cost, batch_grad, validate_model, test_model], (), needed_first=2)
+    training.warm_up_models(
+        [batch_cost, batch_grad, validate_model, test_model], (), needed_first=2
+    )
 
     # start-snippet-3
     def set_theta(theta_value):

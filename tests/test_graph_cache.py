@@ -244,7 +244,8 @@ class _HoldsAFunction(pytensor.graph.op.Op):
 def test_a_graph_that_cannot_be_written_out_is_rewritten_every_time(cache):
     x = pt.vector("x")
     for _ in range(2):
-        function = pytensor.function([x], _HoldsAFunction(lambda v: v * 2)(x) + 1, mode="FAST_COMPILE")
+        doubled = _HoldsAFunction(lambda v: v * 2)(x)
+        function = pytensor.function([x], doubled + 1, mode="FAST_COMPILE")
         numpy.testing.assert_array_equal(function(numpy.arange(3, dtype=x.dtype)), [1, 3, 5])
     assert graph_cache.counts == {"loaded": 0, "stored": 0, "not_kept": 2}
     assert entries(cache.root) == []

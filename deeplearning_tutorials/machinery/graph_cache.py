@@ -196,7 +196,9 @@ def _graph_digest(inputs, outputs, nodes, memo):
     ``Op`` and the numbers of its inputs; an input by its position, other
     roots (constants) by their digest. No recursion along the graph, which
     may be longer than Python's stack is deep."""
-    numbers = {v: _sha(b"input", str(i).encode(), _digest(v.type, memo)) for i, v in enumerate(inputs)}
+    numbers = {
+        v: _sha(b"input", str(i).encode(), _digest(v.type, memo)) for i, v in enumerate(inputs)
+    }
     parts = []
     for node in nodes:
         refs = []
