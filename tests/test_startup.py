@@ -132,6 +132,102 @@ def test_without_compiling_ahead_the_function_compiles_here(tmp_path):
     assert "numba_funcified_fgraph" in out["compiled_for_other"]
 
 
+# One SGD step of a small softmax regression, compiled by its first call after
+# its tail was compiled: in this process (``direct``, the whole graph as the
+# tail), by a forked child (``fork``, the default share), or not at all
+# (``none``). Prints which functions Numba compiled at the first call, and
+# what the call computed.
+TAIL_COMPILES = textwrap.dedent(
+    """
+    import json, sys
+    import numpy, pytensor, pytensor.tensor as pt
+    from numba.core import event
+    from deeplearning_tutorials.machinery import compile_ahead
+
+    x, y = pt.matrix("x"), pt.ivector("y")
+    w = pytensor.shared(numpy.linspace(-1, 1, 6).reshape(3, 2), name="w")
+    p = pt.special.softmax(x @ w, axis=-1)
+    cost = -pt.mean(pt.log(p)[pt.arange(y.shape[0]), y])
+    step = pytensor.function([x, y], cost, updates=[(w, w - 0.5 * pytensor.grad(cost, w))])
+
+    how = sys.argv[1]
+    if how == "direct":
+        compile_ahead.compile_tail(step, head_share=0)
+    elif how == "fork":
+        waits = []
+        with compile_ahead.in_background([], later=lambda wait, stop: waits.append(wait),
+                                         first=[step]):
+            pass
+        waits[0]()  # the child has compiled the tail
+
+    compiled = []
+    class Count(event.Listener):
+        def on_start(self, ev):
+            compiled.append(ev.data["dispatcher"].py_func.__name__)
+        def on_end(self, ev):
+            pass
+    event.register("numba:compile", Count())
+    xs = numpy.array([[1.0, 2.0, 0.5], [0.0, -1.0, 1.0]])
+    cost = step(xs, numpy.array([1, 0], dtype="int32"))
+    print(json.dumps({"compiled": compiled, "cost": float(cost),
+                      "w": w.get_value().ravel().tolist()}))
+    """
+)
+
+
+def _run_tail_compiles(tmp_path, how):
+    proc = subprocess.run(
+        [sys.executable, "-c", TAIL_COMPILES, how], capture_output=True, text=True,
+        cwd=REPO, timeout=300,
+        env={**os.environ, "DLT_COMPILE_AHEAD": "1", "DLT_COMPILE_AHEAD_ANY_LOAD": "1",
+             "PYTENSOR_FLAGS": f"base_compiledir={tmp_path / how},floatX=float64,mode=NUMBA"},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def _softmax_regression_step():
+    """The step TAIL_COMPILES takes, in NumPy: cost before the update, and w after."""
+    import numpy
+
+    x = numpy.array([[1.0, 2.0, 0.5], [0.0, -1.0, 1.0]])
+    y = numpy.array([1, 0])
+    w = numpy.linspace(-1, 1, 6).reshape(3, 2)
+    z = x @ w
+    p = numpy.exp(z - z.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    cost = -numpy.log(p[numpy.arange(2), y]).mean()
+    p[numpy.arange(2), y] -= 1
+    return cost, w - 0.5 * x.T @ p / 2
+
+
+def test_with_its_whole_graph_compiled_as_a_tail_a_function_compiles_only_its_own_code(tmp_path):
+    """compile_tail types the graph's inputs as the first call does: every
+    operation's function is then in the cache, and the first call compiles
+    only the function of the graph itself (the wrapper and the graph)."""
+    out = _run_tail_compiles(tmp_path, "direct")
+    assert out["compiled"] and set(out["compiled"]) == {"numba_funcified_fgraph"}
+    cost, w = _softmax_regression_step()
+    assert out["cost"] == pytest.approx(cost, rel=1e-12)
+    assert out["w"] == pytest.approx(w.ravel().tolist(), rel=1e-12)
+
+
+def test_a_tail_compiled_by_the_child_is_loaded_not_compiled_again(tmp_path):
+    if not hasattr(os, "fork") or len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("compiling ahead needs fork and two cores")
+    alone = _run_tail_compiles(tmp_path, "none")
+    helped = _run_tail_compiles(tmp_path, "fork")
+    # the first call still compiles the operations at the head of the graph
+    # (and the graph), but fewer functions than with no help
+    assert "numba_funcified_fgraph" in helped["compiled"]
+    assert len(helped["compiled"]) < len(alone["compiled"]) * 0.8
+    # and computes the same step, NumPy's
+    cost, w = _softmax_regression_step()
+    for out in (alone, helped):
+        assert out["cost"] == pytest.approx(cost, rel=1e-12)
+        assert out["w"] == pytest.approx(w.ravel().tolist(), rel=1e-12)
+
+
 def test_a_core_counts_as_busy_by_the_tasks_running_now_not_the_load_average():
     """``/proc/loadavg``'s fourth field is ``running/total`` at this moment
     (proc(5)); the count includes the reading process itself, and a task that

@@ -236,7 +236,9 @@ def warm_up_steps(steps, params, random_streams=None):
     """
     first, *others = steps
     with compile_ahead.in_background(
-        (functools.partial(step, 0) for step in others), later=compile_later.schedule
+        (functools.partial(step, 0) for step in others),
+        later=compile_later.schedule,
+        first=[first],
     ):
         _call_undone(first, params, random_streams)
     # the other layers' steps: after the first training step, when a

@@ -600,12 +600,15 @@ def warm_up_models(models, params, needed_first=1):
     before the end of the first epoch: while a tutorial runs from its
     command line they are compiled and warmed up right after the first
     training step (:mod:`~deeplearning_tutorials.machinery.compile_later`),
-    elsewhere now. Meanwhile, a forked child compiles them into the cache
+    elsewhere now. Meanwhile, a forked child compiles the later operations
+    of the first ones and then the others into the cache
     (:mod:`~deeplearning_tutorials.machinery.compile_ahead`), from which
-    their own warm-up then loads them."""
+    their own compiles then load them."""
     first, others = models[:needed_first], models[needed_first:]
     with compile_ahead.in_background(
-        (functools.partial(model, 0) for model in others), later=compile_later.schedule
+        (functools.partial(model, 0) for model in others),
+        later=compile_later.schedule,
+        first=first,
     ):
         for model in first:
             warm_up(model, params)
