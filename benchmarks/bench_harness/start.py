@@ -31,7 +31,8 @@ warm runs to the first step follow one another; the record keeps every
 time and the table shows their median. ``--before REV`` (with
 ``--warm-only``) times the project as it was at commit ``REV`` too (its
 files, from ``git archive``), each run of it right after one of the working
-tree's, so that both meet the same load.
+tree's, so that both meet the same load; without ``--warm-only``, its cold
+and warm runs of each model follow the working tree's.
 
 ``--parts`` times two parts of every warm start instead, each in fresh
 processes, ``--repeat`` times (median kept): importing the package and then
@@ -233,9 +234,10 @@ def warm_in_turns(model, flags, scratch, timeout, repeat, roots):
     return {side: _warm_summary(found) for side, found in times.items()}
 
 
-def our_times(model, flags, scratch, timeout):
-    """{"cold": s, "warm": s} to the first step, and to the first epoch line."""
-    step, env = our_run(model, flags, scratch)
+def our_times(model, flags, scratch, timeout, root=ROOT):
+    """{"cold": s, "warm": s} to the first step, and to the first epoch line,
+    of the project's files at ``root``."""
+    step, env = our_run(model, flags, scratch, root)
     times = {
         "first_step_cold": run_until(step, env, scratch, None, timeout),
         "first_step_warm": run_until(step, env, scratch, None, timeout),
@@ -365,7 +367,8 @@ def add_arguments(parser):
     parser.add_argument("--profile", action="store_true",
                         help="profile one warm start of each model instead (cProfile, to the first step)")
     parser.add_argument("--before", metavar="REV",
-                        help="with --warm-only or --profile: the project at commit REV too")
+                        help="the project at commit REV too (its runs follow this project's, "
+                             "model by model)")
     common.add_original_arguments(parser)
 
 
@@ -390,7 +393,10 @@ def run(args):
             if args.warm_only:
                 results[model] = warm_in_turns(model, flags, scratch, args.timeout, args.repeat, roots)
             else:
-                results[model] = {"this project": our_times(model, flags, scratch, args.timeout)}
+                results[model] = {
+                    side: our_times(model, flags, scratch, args.timeout, root)
+                    for side, root in roots.items()
+                }
             if original is not None:
                 results[model]["Theano 1.0.5"] = original_times(
                     model, call, original, scratch, args.timeout, args.warm_only, args.repeat

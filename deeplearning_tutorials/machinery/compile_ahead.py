@@ -38,6 +38,7 @@ gradient of logistic_cg from 28 s to 18 s (``doc/performance.md``).
 
 import contextlib
 import functools
+import mmap
 import os
 import signal
 import time
@@ -102,45 +103,98 @@ def _read_loadavg():
 
 
 @contextlib.contextmanager
-def in_background(calls, later=None, first=()):
+def in_background(calls, later=None, first=(), here=None):
     """Make ``calls`` (functions of no argument) in a forked child while the
     ``with`` block runs, after compiling the tails (:func:`compile_tail`) of
     ``first``, the functions the block compiles (the last one's first, as
-    the block reaches it last); on leaving the block, wait for the child, or, given
-    ``later``, hand the waiting on: ``later(wait, stop)`` is told how to
-    wait for the child and how to stop it (as
+    the block reaches it last); on leaving the block, wait for the child, or,
+    given ``later``, hand the waiting on: ``later(wait, stop)`` is told how
+    to wait for the child and how to stop it (as
     :func:`~deeplearning_tutorials.machinery.compile_later.schedule` is, so
     that the child's end is waited for after the first training step).
+
+    ``here``, if given, is what this process does for each of ``calls``
+    after the block (a warm-up), made on leaving it or handed to ``later``
+    before the waiting, forked or not. The two processes share that work:
+    each call goes to whichever takes it first (:class:`_Shares`), and this
+    process waits only for a call the child has begun. So where the child
+    is still busy with a tail when the first step is done, this process
+    compiles the validation function while the child goes on to the test
+    function, rather than waiting for both.
 
     If the block raises (Ctrl-C, an error), the child is stopped at once.
     A child that fails only costs its time: the calls it did not finish are
     compiled later, in this process, by their first call.
     """
-    calls = list(calls)
-    first = list(first)
+    calls, first = list(calls), list(first)
+    here = list(here) if here is not None else []
+    later = later or (lambda call, abandon: call())
     if not (calls or first) or not can_fork():
         yield
+        for call in here:
+            later(call, None)
         return
     # the first functions are made here, before the fork, so that the child
     # compiles the very graphs this process then compiles
     tails = [functools.partial(compile_tail, _made(f)) for f in reversed(first)]
+    if os.environ.get("DLT_TAILS") == "alone" and calls:
+        tails = []
     # PyTensor's Numba backend is imported when a function is first compiled
     # for it (machinery/when_imported.py): import it once, before the fork,
     # rather than in both processes at once
     import pytensor.link.numba.dispatch  # noqa: F401
 
+    shares = _Shares(len(calls))
     pid = os.fork()
     if pid == 0:  # the child: compile, then leave without a trace
-        _compile_and_exit(tails, calls)
+        _compile_and_exit(tails, calls, shares)
     try:
         yield
     except BaseException:
         _stop(pid)
         raise
-    if later is None:
-        _wait(pid)
-    else:
-        later(functools.partial(_wait, pid), functools.partial(_stop, pid))
+    for number, call in enumerate(here):
+        later(functools.partial(shares.make_here, number, call, pid), None)
+    later(functools.partial(_wait, pid), functools.partial(_stop, pid))
+
+
+class _Shares:
+    """Which process makes each call: one byte per call, in memory that the
+    forked child shares with this process (an anonymous ``mmap`` made before
+    the fork). A call is taken by writing the byte while it is free; the two
+    processes can both take one in the same instant, and then both compile
+    it into the same cache, which only costs time."""
+
+    FREE, CHILD, HERE, DONE = range(4)
+
+    def __init__(self, count):
+        self._state = mmap.mmap(-1, max(count, 1))
+
+    def take(self, number, who):
+        if self._state[number] != self.FREE:
+            return False
+        self._state[number] = who
+        return True
+
+    def make_in_child(self, number, call):
+        if self.take(number, self.CHILD):
+            call()
+            self._state[number] = self.DONE
+
+    def make_here(self, number, call, child):
+        """``call()`` here; where the child has begun it, once it is done
+        (or the child has ended), so that it is loaded from the cache."""
+        if not self.take(number, self.HERE):
+            while self._state[number] == self.CHILD and _running(child):
+                time.sleep(0.01)
+        call()
+
+
+def _running(pid):
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:  # ended, and waited for
+        return False
 
 
 def _made(function):
@@ -150,7 +204,7 @@ def _made(function):
     return function
 
 
-def _compile_and_exit(tails, calls):
+def _compile_and_exit(tails, calls, shares):
     status = 1
     try:
         for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -162,8 +216,8 @@ def _compile_and_exit(tails, calls):
             # a tail that cannot be compiled here is compiled by the first call
             with contextlib.suppress(Exception):
                 tail()
-        for call in calls:
-            call()
+        for number, call in enumerate(calls):
+            shares.make_in_child(number, call)
         status = 0
     finally:
         os._exit(status)
@@ -172,6 +226,8 @@ def _compile_and_exit(tails, calls):
 def _wait(pid):
     try:
         os.waitpid(pid, 0)
+    except ChildProcessError:  # already waited for (_running)
+        pass
     except BaseException:
         _stop(pid)
         raise

@@ -609,11 +609,10 @@ def warm_up_models(models, params, needed_first=1):
         (functools.partial(model, 0) for model in others),
         later=compile_later.schedule,
         first=first,
+        here=(functools.partial(warm_up, model, params) for model in others),
     ):
         for model in first:
             warm_up(model, params)
-    for model in others:
-        compile_later.schedule(functools.partial(warm_up, model, params))
 
 
 def warm_up(function, updated_variables=()):
