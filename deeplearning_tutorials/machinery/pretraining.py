@@ -235,15 +235,16 @@ def warm_up_steps(steps, params, random_streams=None):
     back, so the run that follows is the run that would have happened.
     """
     first, *others = steps
-    # the other layers' steps are warmed up after the first training step,
-    # when a tutorial runs from its command line (see training.warm_up_models)
     with compile_ahead.in_background(
-        (functools.partial(step, 0) for step in others),
-        later=compile_later.schedule,
-        first=[first],
-        here=(functools.partial(_call_undone, step, params, random_streams) for step in others),
+        (functools.partial(step, 0) for step in others), later=compile_later.schedule
     ):
         _call_undone(first, params, random_streams)
+    # the other layers' steps: after the first training step, when a
+    # tutorial runs from its command line (see training.warm_up_models)
+    for step in others:
+        compile_later.schedule(
+            functools.partial(_call_undone, step, params, random_streams)
+        )
 
 
 def _call_undone(step, params, random_streams):

@@ -600,19 +600,17 @@ def warm_up_models(models, params, needed_first=1):
     before the end of the first epoch: while a tutorial runs from its
     command line they are compiled and warmed up right after the first
     training step (:mod:`~deeplearning_tutorials.machinery.compile_later`),
-    elsewhere now. Meanwhile, a forked child compiles the later operations
-    of the first ones and then the others into the cache
+    elsewhere now. Meanwhile, a forked child compiles them into the cache
     (:mod:`~deeplearning_tutorials.machinery.compile_ahead`), from which
-    their own compiles then load them."""
+    their own warm-up then loads them."""
     first, others = models[:needed_first], models[needed_first:]
     with compile_ahead.in_background(
-        (functools.partial(model, 0) for model in others),
-        later=compile_later.schedule,
-        first=first,
-        here=(functools.partial(warm_up, model, params) for model in others),
+        (functools.partial(model, 0) for model in others), later=compile_later.schedule
     ):
         for model in first:
             warm_up(model, params)
+    for model in others:
+        compile_later.schedule(functools.partial(warm_up, model, params))
 
 
 def warm_up(function, updated_variables=()):
