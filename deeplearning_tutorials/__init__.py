@@ -18,10 +18,14 @@ the C backend loads neither Numba nor that backend
 rewrite that lets Numba cache the cA's training function
 (:mod:`deeplearning_tutorials.machinery.rewrites`), and one that hands a
 ``scan`` its transposed weights in C order under the C backend, once per
-call (:mod:`deeplearning_tutorials.machinery.scan_transpose`).
+call (:mod:`deeplearning_tutorials.machinery.scan_transpose`). Once Numba is
+loaded, the functions that call a graph's operations in order are optimised
+by LLVM once, not a second time over every operation's code
+(:mod:`deeplearning_tutorials.machinery.numba_graph_opt`).
 """
 
 from deeplearning_tutorials.machinery import config as _config
+from deeplearning_tutorials.machinery import numba_graph_opt as _numba_graph_opt
 from deeplearning_tutorials.machinery import rewrites as _rewrites  # noqa: F401
 from deeplearning_tutorials.machinery import scan_transpose as _scan_transpose  # noqa: F401
 from deeplearning_tutorials.machinery.when_imported import when_imported as _when_imported
@@ -44,5 +48,6 @@ def _register_numba_dot():
 
 
 _when_imported("pytensor.link.numba.dispatch", _register_numba_dot)
+_when_imported("numba.core.codegen", _numba_graph_opt.install)
 
 __version__ = "0.1.0"
