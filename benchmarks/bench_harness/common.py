@@ -24,6 +24,7 @@ ORACLE = "/tmp/oracle"
 #: command names those that were set
 MEASURED_ENVIRONMENT = (
     "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_OPT", "DLT_COMPILE_AHEAD",
+    "DLT_NUMBA_GRAPH_OPT",
 )
 
 

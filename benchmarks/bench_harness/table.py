@@ -68,10 +68,14 @@ NUMBA_OPT1 = "NUMBA_opt1"
 # NUMBA with Numba's fast-math flags on (numba__fastmath=True, which the
 # project turns off for the original's digits): what they are worth
 NUMBA_FASTMATH = "NUMBA_fastmath"
+# NUMBA with Numba's full LLVM optimisation of the graphs' own functions
+# (DLT_NUMBA_GRAPH_OPT=full, machinery/numba_graph_opt.py): what the cheap
+# pass the project gives them costs per epoch, if anything
+NUMBA_GRAPH_OPT_FULL = "NUMBA_graph_opt_full"
 # CVM linked against Intel's MKL (the mkl wheel: pip install mkl) instead of
 # the cmeel-openblas wheel the project installs: which BLAS is faster here
 CVM_MKL = "CVM_mkl"
-VARIANTS = [UPSTREAM_DOT, NUMBA_OPT1, NUMBA_FASTMATH, CVM_MKL]
+VARIANTS = [UPSTREAM_DOT, NUMBA_OPT1, NUMBA_FASTMATH, NUMBA_GRAPH_OPT_FULL, CVM_MKL]
 # the backend each tutorial runs under by default (config.DEFAULT_MODE, or
 # the CVM the batch-1 and Gibbs-chain tutorials prefer, doc/backends.md)
 DEFAULT_BACKEND = {model: "NUMBA" for model in MODELS}
@@ -359,12 +363,14 @@ def worker_command(model, implementation, fraction, original):
         return None, "jax is not installed"
     if implementation == CVM_MKL:
         return mkl_worker_command(model, fraction, env)
-    if implementation in (NUMBA_OPT1, NUMBA_FASTMATH):
+    if implementation in (NUMBA_OPT1, NUMBA_FASTMATH, NUMBA_GRAPH_OPT_FULL):
         # a compile directory of its own: the other NUMBA workers' cached code
         # was compiled with the default settings
         flags = [env.get("PYTENSOR_FLAGS"), f"base_compiledir={tempfile.mkdtemp(prefix='bench_numba_')}"]
         if implementation == NUMBA_OPT1:
             env["NUMBA_OPT"] = "1"
+        elif implementation == NUMBA_GRAPH_OPT_FULL:
+            env["DLT_NUMBA_GRAPH_OPT"] = "full"
         else:
             flags.append("numba__fastmath=True")
         env["PYTENSOR_FLAGS"] = ",".join(filter(None, flags))
@@ -543,7 +549,8 @@ def add_arguments(parser):
         metavar="IMPL",
         help=f"the columns: {', '.join(IMPLEMENTATIONS)} (default: all of them), and on request the "
         f"variants {UPSTREAM_DOT} (NUMBA with PyTensor's own Numba Dot), {NUMBA_OPT1} (NUMBA_OPT=1), "
-        f"{NUMBA_FASTMATH} (Numba's fast-math on) and {CVM_MKL} (CVM linked against the mkl wheel)",
+        f"{NUMBA_FASTMATH} (Numba's fast-math on), {NUMBA_GRAPH_OPT_FULL} (Numba's full LLVM pass for "
+        f"the graphs' own functions too) and {CVM_MKL} (CVM linked against the mkl wheel)",
     )
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; each keeps its best (default 3)")
     parser.add_argument("--quick", action="store_true", help=f"time {QUICK:g} of the usual share of an epoch")
