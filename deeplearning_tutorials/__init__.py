@@ -19,8 +19,9 @@ rewrite that lets Numba cache the cA's training function
 (:mod:`deeplearning_tutorials.machinery.rewrites`), and one that hands a
 ``scan`` its transposed weights in C order under the C backend, once per
 call (:mod:`deeplearning_tutorials.machinery.scan_transpose`). Once Numba is
-loaded, the functions that call a graph's operations in order are optimised
-by LLVM once, not a second time over every operation's code
+loaded, the functions that call a graph's operations in order, and
+PyTensor's one-line cache wrappers, are not optimised by LLVM a second time
+over the operations' code
 (:mod:`deeplearning_tutorials.machinery.numba_graph_opt`).
 """
 
@@ -49,5 +50,6 @@ def _register_numba_dot():
 
 _when_imported("pytensor.link.numba.dispatch", _register_numba_dot)
 _when_imported("numba.core.codegen", _numba_graph_opt.install)
+_when_imported("pytensor.link.numba.dispatch.basic", _numba_graph_opt.name_cache_wrappers)
 
 __version__ = "0.1.0"

@@ -2,8 +2,10 @@
 
 References from outside the code under test: the names PyTensor's Numba
 backend gives the functions it compiles (a compiled function's graph, an
-``OpFromGraph``'s inner graph, a ``scan``'s step and loop), which Numba's
-``CPUCodeLibrary`` carries, and Numba's own, unchanged optimisation
+``OpFromGraph``'s inner graph, a ``scan``'s step and loop, and the one-line
+wrappers it compiles for Numba's cache, which the project names
+``cache_wrapper_*``), which Numba's ``CPUCodeLibrary`` carries, and
+Numba's own, unchanged optimisation
 (``DLT_NUMBA_GRAPH_OPT=full``), whose results the cheap pass must give to
 the bit.
 """
@@ -91,16 +93,24 @@ def runs(tmp_path_factory):
 GRAPH_FUNCTIONS = {"numba_funcified_fgraph", "numba_ofg", "numba_scan"}
 
 
-def test_graph_functions_skip_the_full_pass_and_operations_keep_it(runs):
+def _wrappers(names):
+    return {name for name in names if name.startswith("cache_wrapper_")}
+
+
+def test_graph_functions_and_wrappers_skip_the_full_pass_and_operations_keep_it(runs):
     cheap, _ = runs
     finalized, full = set(cheap["finalized"]), set(cheap["full"])
-    # PyTensor compiled every kind of graph function here ...
+    # PyTensor compiled every kind of graph function here, and wrapped the
+    # graph's and the OpFromGraph's (and each operation) for its cache, in a
+    # wrapper named as such (a scan's step is part of the scan's operation)
     assert GRAPH_FUNCTIONS <= finalized
+    assert {"cache_wrapper_numba_funcified_fgraph", "cache_wrapper_numba_ofg"} <= finalized
+    assert len(_wrappers(finalized)) > len(GRAPH_FUNCTIONS)
     # ... and none of them got Numba's full pass
-    assert not GRAPH_FUNCTIONS & full
+    assert not (GRAPH_FUNCTIONS | _wrappers(finalized)) & full
     # the scan's loop, the elementwise loops and everything else did
     assert "scan" in full
-    assert finalized - GRAPH_FUNCTIONS == full
+    assert finalized - GRAPH_FUNCTIONS - _wrappers(finalized) == full
     assert any("elemwise" in name for name in full)
 
 
@@ -108,6 +118,7 @@ def test_the_switch_keeps_numbas_full_optimisation_everywhere(runs):
     _, full = runs
     assert set(full["finalized"]) == set(full["full"])
     assert GRAPH_FUNCTIONS <= set(full["full"])
+    assert len(_wrappers(full["full"])) > len(GRAPH_FUNCTIONS)
 
 
 def test_results_are_numbas_full_optimisations_to_the_bit(runs):

@@ -18,7 +18,7 @@ teaches.
   ``march_flags``: the C compiler's flags for this CPU, found once per machine;
   ``numba_dot``: the Numba ``Dot`` that reads minibatch slices in place;
   ``numba_graph_opt``: LLVM's optimisation of a graph's operations, not again
-  of the function that calls them;
+  of the functions that call or wrap them;
   ``when_imported``: registrations that wait until Numba's backend is loaded;
   ``rewrites``: the graph rewrite that lets Numba cache the cA's function;
   ``scan_transpose``: a ``scan``'s transposed weights in C order, once per call
