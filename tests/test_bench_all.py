@@ -325,6 +325,11 @@ def test_profile_tables_from_made_up_timings():
     assert summary["groups"]["NumPy's functions in Numba"] == 3.0
     assert sum(summary["groups"].values()) == 10.0  # the whole, counted once
     assert profiles.function_group("pytensor.link.numba.dispatch.basic", "alloc") == "other PyTensor Ops"
+    # a cache wrapper, as machinery/numba_graph_opt.py names it, counts with what it wraps
+    assert (profiles.function_group("pytensor.link.numba.dispatch.basic", "cache_wrapper_elemwise")
+            == "elementwise loops and reductions")
+    assert (profiles.function_group("pytensor.link.numba.dispatch.basic", "cache_wrapper_numba_funcified_fgraph")
+            == "the graphs' own functions")
     assert profiles.function_group("deeplearning_tutorials.nnet.numba_backend", "pool_forward") == "the project's kernels"
     lines = profiles.compile_table({"mlp": {"cold": dict(cold, **{"by function": summary})}})
     assert lines[4].startswith("mlp: the graphs' own functions 7.00") and lines[4].endswith("; 2 functions")

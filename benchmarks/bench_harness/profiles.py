@@ -98,12 +98,16 @@ def measure_compile(model):
 
 #: what each Numba function compiled for a graph is: markers in
 #: ``module:qualname`` (the first group that matches wins; a marker ending in
-#: "." is a module prefix); the rest are "other PyTensor Ops"
+#: "." is a module prefix); the rest are "other PyTensor Ops". PyTensor's
+#: cache wrapper of a function (``dispatch.basic:elemwise``, which the project
+#: names ``dispatch.basic:cache_wrapper_elemwise``: machinery/numba_graph_opt.py)
+#: counts with what it wraps.
 FUNCTION_GROUPS = [
     ("the graphs' own functions", ("numba_funcified_fgraph", "numba_ofg")),
     ("elementwise loops and reductions", ("dispatch.elemwise:", "vectorize_codegen",
                                           "numba_composite", "dispatch.basic:elemwise",
-                                          "dispatch.basic:careduce", "dispatch.scalar")),
+                                          "dispatch.basic:careduce", "dispatch.basic:cache_wrapper_elemwise",
+                                          "dispatch.basic:cache_wrapper_careduce", "dispatch.scalar")),
     ("the project's kernels", ("deeplearning_tutorials.",)),
     ("NumPy's functions in Numba", ("numba.",)),
 ]
