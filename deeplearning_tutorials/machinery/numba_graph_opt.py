@@ -27,8 +27,8 @@ before its full pass anyway, and Numba's pruning of reference counts. To
 tell the wrappers apart, it names them: a wrapper of ``elemwise`` is
 compiled as ``cache_wrapper_elemwise`` (which also names its entry in
 Numba's cache). Every other function keeps Numba's optimisation as it is.
-The cold compile of logistic_sgd's and LeNet's functions is 10 to 15 %
-shorter, their epochs take as long (``doc/performance.md``, "The graphs' own
+The cold compile of logistic_sgd's functions is 11 % shorter, LeNet's
+23 %, and their epochs take as long (``doc/performance.md``, "The graphs' own
 functions, optimised once"). With Numba's fast-math off (the project's
 default), LLVM may not reorder floating-point operations at any level, and
 the results are the same to the bit (``tests/test_numba_graph_opt.py``).
