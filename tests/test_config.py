@@ -1,6 +1,7 @@
 """floatX, mode and fast-math: defaults and PYTENSOR_FLAGS precedence."""
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -213,3 +214,62 @@ def test_the_blas_thread_limit_follows_flag_then_environment_then_default(
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "2")
     assert threads(None, 1) is None  # the environment decides
     assert threads(3, 1) == 3
+
+
+def test_the_c_compiler_gets_no_debug_information_unless_the_user_says(tmp_path):
+    code = "import deeplearning_tutorials, pytensor; print(repr(pytensor.config.gcc__cxxflags))"
+    assert show(code=code) == ["'-g0'"]
+    # the user's flags, from PYTENSOR_FLAGS or a .pytensorrc, are left alone
+    assert show("gcc__cxxflags=-O2", code=code) == ["'-O2'"]
+    rc = tmp_path / "pytensorrc"
+    rc.write_text("[gcc]\ncxxflags = -O1\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTENSOR_FLAGS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         env={**env, "PYTENSORRC": str(rc)}).stdout.split()
+    assert out == ["'-O1'"]
+
+
+# A training step of a one-hidden-layer net under the C backend, compiled on an
+# empty compile directory; prints the cost and the weights after three steps,
+# and whether each compiled C module carries debug information (an ELF
+# ".debug_info" section, named in the file's section-name table)
+C_STEP = """
+import json, pathlib, sys
+import numpy, deeplearning_tutorials, pytensor, pytensor.tensor as pt
+from deeplearning_tutorials.machinery import config
+config.configure(floatX="float64", mode="CVM")
+rng = numpy.random.RandomState(1234)
+x = pytensor.shared(rng.uniform(-1, 1, (20, 30)))
+y = pytensor.shared(rng.randint(0, 4, 20).astype("int32"))
+W1 = pytensor.shared(rng.uniform(-0.3, 0.3, (30, 16)))
+W2 = pytensor.shared(numpy.zeros((16, 4)))
+p = pt.special.softmax(pt.dot(pt.tanh(pt.dot(x, W1)), W2), axis=-1)
+cost = -pt.mean(pt.log(p)[pt.arange(20), y])
+step = pytensor.function([], cost, updates=[(w, w - 0.1 * pytensor.grad(cost, w)) for w in (W1, W2)])
+costs = [float(step()) for _ in range(3)]
+modules = list(pathlib.Path(sys.argv[1]).rglob("*.so"))
+print(json.dumps({"costs": costs, "W1": W1.get_value().tolist(), "modules": len(modules),
+                  "debug": [b".debug_info" in m.read_bytes() for m in modules]}))
+"""
+
+
+def _c_step(compiledir, cxxflags=None):
+    flags = f"base_compiledir={compiledir}" + (f",gcc__cxxflags={cxxflags}" if cxxflags else "")
+    env = {**os.environ, "PYTENSOR_FLAGS": flags}
+    proc = subprocess.run([sys.executable, "-c", C_STEP, str(compiledir)], capture_output=True, text=True,
+                          env=env, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return json.loads(proc.stdout.splitlines()[-1])
+
+
+def test_c_modules_without_debug_information_compute_the_same_bits(tmp_path):
+    """Reference: the same step compiled with PyTensor's own ``-g`` (the
+    flags given explicitly), and the ELF files GCC wrote."""
+    ours = _c_step(tmp_path / "default")
+    with_debug = _c_step(tmp_path / "debug", cxxflags="-g")
+    assert ours["modules"] > 0 and with_debug["modules"] > 0
+    assert not any(ours["debug"])
+    assert all(with_debug["debug"])
+    assert ours["costs"] == with_debug["costs"]
+    assert ours["W1"] == with_debug["W1"]  # floats printed to the last bit (repr)
+    assert ours["costs"][-1] < ours["costs"][0]
