@@ -28,7 +28,7 @@ from conftest import REPO
 # and which were finalized at all.
 GRAPH_RUN = textwrap.dedent(
     """
-    import json, sys
+    import json
     from numba.core import codegen
 
     finalized, full = [], []
@@ -61,8 +61,7 @@ GRAPH_RUN = textwrap.dedent(
         givens={x: pytensor.shared(data_x)[i * 6:(i + 1) * 6],
                 y: pytensor.shared(data_y)[i * 6:(i + 1) * 6]},
     )
-    costs = [float(step(0)) for k in range(10)]
-    h = pt.vector("h")
+    costs = [float(step(0)) for _ in range(10)]
     rows = pytensor.scan(lambda row, h: pt.tanh(row + 0.9 * h), sequences=[W.T],
                          outputs_info=[pt.zeros((20,), dtype="float32")],
                          return_updates=False)
