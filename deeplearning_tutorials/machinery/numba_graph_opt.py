@@ -75,7 +75,10 @@ def install():
         return
 
     def optimize_final_module(self):
-        if not cheap_for(self.name):
+        # a codegen without the settings of Numba's cheap pass is another
+        # Numba's: leave it its own optimisation
+        if not (cheap_for(self.name) and hasattr(self._codegen, "_opt_level")
+                and hasattr(self._codegen, "_loopvect")):
             return full(self)
         # the first half of Numba's own _optimize_final_module, without the
         # full level-3 pass that follows it there
