@@ -27,6 +27,7 @@ over the operations' code
 
 from deeplearning_tutorials.machinery import config as _config
 from deeplearning_tutorials.machinery import numba_graph_opt as _numba_graph_opt
+from deeplearning_tutorials.machinery import precompiled_headers as _precompiled_headers
 from deeplearning_tutorials.machinery import rewrites as _rewrites  # noqa: F401
 from deeplearning_tutorials.machinery import scan_transpose as _scan_transpose  # noqa: F401
 from deeplearning_tutorials.machinery.when_imported import when_imported as _when_imported
@@ -51,5 +52,6 @@ def _register_numba_dot():
 _when_imported("pytensor.link.numba.dispatch", _register_numba_dot)
 _when_imported("numba.core.codegen", _numba_graph_opt.install)
 _when_imported("pytensor.link.numba.dispatch.basic", _numba_graph_opt.name_cache_wrappers)
+_when_imported("pytensor.link.c.cmodule", _precompiled_headers.install)
 
 __version__ = "0.1.0"

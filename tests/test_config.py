@@ -231,12 +231,33 @@ def test_the_c_compiler_gets_no_debug_information_unless_the_user_says(tmp_path)
 
 # A training step of a one-hidden-layer net under the C backend, compiled on an
 # empty compile directory; prints the cost and the weights after three steps,
-# and whether each compiled C module carries debug information (an ELF
-# ".debug_info" section, named in the file's section-name table)
+# and for each compiled C module whether it carries debug information (an ELF
+# ".debug_info" section, named in the file's section-name table) and its
+# machine code (the .text section's bytes, hashed). Every g++ command that
+# compiles a module gets -H, which lists the headers it reads, a precompiled
+# one marked "!": the step records, per module, whether g++ read a
+# precompiled header and how many of Python's and NumPy's headers it read as
+# text, beyond the ones the module names (their include guards stop a second
+# reading at once; Python.h alone includes dozens of others).
 C_STEP = """
-import json, pathlib, sys
+import hashlib, json, pathlib, subprocess, sys, sysconfig
 import numpy, deeplearning_tutorials, pytensor, pytensor.tensor as pt
+from pytensor.link.c import cmodule
 from deeplearning_tutorials.machinery import config
+read = {}
+api = (sysconfig.get_paths()["include"], numpy.get_include())
+popen = cmodule.output_subprocess_Popen
+def listing(command):
+    if "-o" not in command:
+        return popen(command)
+    out = popen([*command, "-H"])
+    lines = out[1].decode().splitlines()
+    read[pathlib.Path(command[command.index("-o") + 1]).name] = {
+        "precompiled": any(l.startswith("! ") and l.endswith(".gch") for l in lines),
+        "Python's and NumPy's headers read": sum(l.startswith("..") and l.split()[1].startswith(api)
+                                                  for l in lines)}
+    return (out[0], b"", out[2])
+cmodule.output_subprocess_Popen = listing
 config.configure(floatX="float64", mode="CVM")
 rng = numpy.random.RandomState(1234)
 x = pytensor.shared(rng.uniform(-1, 1, (20, 30)))
@@ -247,29 +268,46 @@ p = pt.special.softmax(pt.dot(pt.tanh(pt.dot(x, W1)), W2), axis=-1)
 cost = -pt.mean(pt.log(p)[pt.arange(20), y])
 step = pytensor.function([], cost, updates=[(w, w - 0.1 * pytensor.grad(cost, w)) for w in (W1, W2)])
 costs = [float(step()) for _ in range(3)]
-modules = list(pathlib.Path(sys.argv[1]).rglob("*.so"))
-print(json.dumps({"costs": costs, "W1": W1.get_value().tolist(), "modules": len(modules),
-                  "debug": [b".debug_info" in m.read_bytes() for m in modules]}))
+modules = sorted(pathlib.Path(sys.argv[1]).rglob("m*.so"), key=lambda m: m.name)
+def text(module):
+    dump = subprocess.run(["objdump", "-s", "-j", ".text", str(module)], capture_output=True, text=True)
+    return hashlib.sha256(dump.stdout.split(":", 1)[-1].encode()).hexdigest()
+print(json.dumps({"costs": costs, "W1": W1.get_value().tolist(), "read": read,
+                  "modules": {m.name: {"debug": b".debug_info" in m.read_bytes(), "text": text(m)}
+                              for m in modules}}))
 """
 
 
-def _c_step(compiledir, cxxflags=None):
+def _c_step(compiledir, cxxflags=None, env=()):
     flags = f"base_compiledir={compiledir}" + (f",gcc__cxxflags={cxxflags}" if cxxflags else "")
-    env = {**os.environ, "PYTENSOR_FLAGS": flags}
+    env = {**os.environ, "PYTENSOR_FLAGS": flags, **dict(env)}
     proc = subprocess.run([sys.executable, "-c", C_STEP, str(compiledir)], capture_output=True, text=True,
                           env=env, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     return json.loads(proc.stdout.splitlines()[-1])
 
 
-def test_c_modules_without_debug_information_compute_the_same_bits(tmp_path):
-    """Reference: the same step compiled with PyTensor's own ``-g`` (the
-    flags given explicitly), and the ELF files GCC wrote."""
-    ours = _c_step(tmp_path / "default")
-    with_debug = _c_step(tmp_path / "debug", cxxflags="-g")
-    assert ours["modules"] > 0 and with_debug["modules"] > 0
-    assert not any(ours["debug"])
-    assert all(with_debug["debug"])
-    assert ours["costs"] == with_debug["costs"]
-    assert ours["W1"] == with_debug["W1"]  # floats printed to the last bit (repr)
+def test_c_modules_without_debug_information_from_the_precompiled_header_are_the_same_code(tmp_path):
+    """The project's C compile (no debug information, PyTensor's first six
+    headers precompiled: machinery/precompiled_headers.py) against PyTensor's
+    own: ``-g`` and every header read as text (the flags given explicitly,
+    ``DLT_C_PCH=0``). Reference: the ELF files GCC wrote, the headers GCC
+    says it read (``-H``), and the step's numbers."""
+    # folders whose names are as long: a module's strings hold its source's
+    # path (__FILE__), and a longer path moves the constants its code points at
+    ours = _c_step(tmp_path / "ours")
+    plain = _c_step(tmp_path / "bare", cxxflags="-g", env={"DLT_C_PCH": "0"})
+    assert len(ours["modules"]) > 5 and ours["modules"].keys() == plain["modules"].keys()
+    assert not any(m["debug"] for m in ours["modules"].values())
+    assert all(m["debug"] for m in plain["modules"].values())
+    # the same machine code, module by module, and the same numbers
+    assert {n: m["text"] for n, m in ours["modules"].items()} == {n: m["text"] for n, m in plain["modules"].items()}
+    assert ours["costs"] == plain["costs"]
+    assert ours["W1"] == plain["W1"]  # floats printed to the last bit (repr)
     assert ours["costs"][-1] < ours["costs"][0]
+    # g++ read the precompiled header for every module, and none of the
+    # headers that Python's and NumPy's include as text
+    for name in ours["modules"]:
+        assert ours["read"][name] == {"precompiled": True, "Python's and NumPy's headers read": 0}, name
+        assert not plain["read"][name]["precompiled"], name
+        assert plain["read"][name]["Python's and NumPy's headers read"] > 50, name
