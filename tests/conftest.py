@@ -9,8 +9,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy
-import pytest
+# Under pytest-xdist (-n auto: one worker per core) each worker has a core
+# of its own, and the programs its tests start get one BLAS thread unless the
+# session was given OPENBLAS_NUM_THREADS. OpenBLAS's threads spin while they
+# wait: the DBN's smoke run, beside another busy core, took 88.7 s with two
+# threads and 59.1 s with one. Set before NumPy loads OpenBLAS in this
+# process. (The references were made with one thread, or name their own.)
+if int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) > 1:
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy  # noqa: E402
+import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
