@@ -61,10 +61,10 @@ from pytensor.link.basic import JITLinker
 from deeplearning_tutorials.machinery import checkpoint, cli, startup, training
 from deeplearning_tutorials.machinery.errors import InputError, signal_name
 from deeplearning_tutorials.machinery.midi import (
-    midiread,
     midiwrite,
     nottingham_files,
     nottingham_source,
+    piano_rolls,
 )
 from deeplearning_tutorials.rng_mrg import MRG_RandomStreams as RandomStreams
 from tile_utils import save_png
@@ -392,8 +392,8 @@ class RnnRbm:
                 "Training set is empty! (did you download the data files?)"
             )
         dataset = [
-            midiread(f, self.r, self.dt).piano_roll.astype(pytensor.config.floatX)
-            for f in files
+            roll.astype(pytensor.config.floatX)
+            for roll in piano_rolls(files, self.r, self.dt)
         ]
         return self.train_on_rolls(
             dataset, batch_size, num_epochs, checkpointer, resume

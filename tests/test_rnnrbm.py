@@ -130,6 +130,38 @@ def test_midiread_follows_the_original_reader_in_its_corners(read, midi_files):
     assert roll_digest(got.piano_roll) == read["sha256"]
 
 
+@pytest.mark.parametrize("r, dt", [((21, 109), 0.3), ((40, 100), 0.2)])
+def test_rolls_parsed_once_come_back_from_the_cache_as_the_original_read_them(
+    r, dt, midi_files, tmp_path, monkeypatch
+):
+    """midi.piano_rolls keeps the rolls in the decoded-data cache: the
+    second read parses nothing and gives the original reader's rolls
+    (rnnrbm_midiread_synthetic.json); a file whose bytes change is parsed
+    again."""
+    monkeypatch.setenv("DLT_DATA_CACHE", str(tmp_path / "cache"))
+    names = ["below_range.mid", "overlaps.mid", "tempo_tracks.mid"]
+    files = []
+    for name in names:
+        files.append(tmp_path / name)
+        files[-1].write_bytes((midi_files / name).read_bytes())
+    parsed = []
+    reader = midi.midiread
+    monkeypatch.setattr(midi, "midiread", lambda *args: parsed.append(args[0]) or reader(*args))
+    expected = {e["file"]: e for e in SYNTHETIC if tuple(e["r"]) == r and e["dt"] == dt}
+    first = midi.piano_rolls(files, r, dt)
+    assert len(parsed) == 3
+    again = midi.piano_rolls(files, r, dt)
+    assert len(parsed) == 3  # nothing parsed
+    for name, roll, kept in zip(names, first, again):
+        assert kept.dtype == numpy.float64 and numpy.array_equal(kept, roll)
+        assert list(kept.shape) == expected[name]["shape"]
+        assert roll_digest(kept) == expected[name]["sha256"]
+    files[1].write_bytes((midi_files / "tempo_tracks.mid").read_bytes())
+    changed = midi.piano_rolls(files, r, dt)
+    assert len(parsed) == 6
+    assert roll_digest(changed[1]) == expected["tempo_tracks.mid"]["sha256"]
+
+
 def test_midiread_refuses_damaged_files_in_one_sentence(tmp_path, midi_files):
     damaged = tmp_path / "damaged.mid"
     damaged.write_bytes((midi_files / "overlaps.mid").read_bytes()[:30])

@@ -32,6 +32,11 @@ Why it cannot be stale or wrong:
   cannot be set back by a program, so a file changed in place is always
   hashed again.
 
+The same cache keeps the piano rolls of the RNN-RBM's MIDI files
+(:func:`~deeplearning_tutorials.machinery.midi.piano_rolls`), which take
+seconds to parse: their entry is named by the SHA-256 of every file's bytes
+and of the reader's settings, and checked as above.
+
 Data files smaller than :data:`MIN_BYTES` are not cached (they decode in
 milliseconds), and at most :data:`ENTRIES` entries are kept, the least
 recently used removed first. Failing to write an entry (a full disk, a
@@ -107,6 +112,13 @@ def load(digest):
     mapped from the cache (copy-on-write: writing to one changes nothing on
     disk); None when there is no such entry, or it was damaged (it is then
     removed, for :func:`store` to write again)."""
+    arrays = load_arrays(digest, NAMES)
+    return None if arrays is None else tuple(zip(arrays[::2], arrays[1::2]))
+
+
+def load_arrays(digest, names):
+    """The arrays ``names`` of the entry ``digest``, as :func:`load` gives
+    them, in that order; None where there is none or it was damaged."""
     if folder() is None:
         return None
     entry = _entry(digest)
@@ -118,21 +130,22 @@ def load(digest):
         _remove(entry)
         return None
     try:
-        arrays = _checked_arrays(entry, manifest, digest)
+        arrays = _checked_arrays(entry, manifest, digest, names)
     except (_Damaged, OSError, ValueError, KeyError, TypeError):
         _remove(entry)
         return None
     with contextlib.suppress(OSError):
         os.utime(entry / "manifest.json")  # recently used
-    return tuple(zip(arrays[::2], arrays[1::2]))
+    return arrays
 
 
-def _checked_arrays(entry, manifest, digest):
-    """The arrays of ``entry``, each checked against ``manifest``."""
-    if manifest.get("version") != VERSION or manifest.get("source_sha256") != digest:
+def _checked_arrays(entry, manifest, digest, names):
+    """The arrays ``names`` of ``entry``, each checked against ``manifest``."""
+    if (manifest.get("version") != VERSION or manifest.get("source_sha256") != digest
+            or list(manifest["arrays"]) != list(names)):
         raise _Damaged
     arrays, resealed = [], False
-    for name in NAMES:
+    for name in names:
         expected = manifest["arrays"][name]
         path = entry / f"{name}.npy"
         array = numpy.load(path, mmap_mode="c", allow_pickle=False)
@@ -153,6 +166,12 @@ def _checked_arrays(entry, manifest, digest):
 def store(digest, splits):
     """Keep ``splits`` as the entry of ``digest``, unless there is one or
     the cache is off; any failure to write is only a missed chance."""
+    store_arrays(digest, NAMES, [array for split in splits for array in split])
+
+
+def store_arrays(digest, names, arrays):
+    """Keep ``arrays``, named ``names``, as the entry of ``digest``, as
+    :func:`store` keeps a data set's splits."""
     if folder() is None or _entry(digest).exists():
         return
     root = folder()
@@ -161,8 +180,7 @@ def store(digest, splits):
         root.mkdir(parents=True, exist_ok=True)
         temporary = Path(tempfile.mkdtemp(dir=root, prefix=".building-"))
         manifest = {"version": VERSION, "source_sha256": digest, "arrays": {}}
-        arrays = [array for split in splits for array in split]
-        for name, array in zip(NAMES, arrays, strict=True):
+        for name, array in zip(names, arrays, strict=True):
             manifest["arrays"][name] = _write_array(temporary / f"{name}.npy", array)
         _write_manifest(temporary, manifest)
         os.rename(temporary, _entry(digest))  # fails if another run was first
