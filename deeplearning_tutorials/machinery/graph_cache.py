@@ -429,12 +429,25 @@ def put_in_place(fgraph, data):
     for position, new in enumerate(new_outputs):
         client, _ = fgraph.get_output_client(position)
         fgraph.change_node_input(client, 0, new, reason="graph_cache")
-    if not hasattr(fgraph, "destroyers"):
-        from pytensor.graph.destroyhandler import DestroyHandler
-
-        fgraph.attach_feature(DestroyHandler())
+    _fresh_destroy_handler(fgraph)
     fgraph.validate()
     return True
+
+
+def _fresh_destroy_handler(fgraph):
+    """Give ``fgraph`` a ``DestroyHandler`` that meets its nodes as they are
+    now, in graph order, whether one was there or not. The handler's
+    orderings break the ties of ``fgraph.toposort()``, which keys the Numba
+    code of the whole graph (``numba_funcify_FunctionGraph``); one attached
+    before the rewrites, as in the run that wrote the entry, met the nodes in
+    the order they arrived, and the next run, which read the entry, got
+    another order for the same graph and compiled it again (the rnnrbm's
+    training function, 4 s)."""
+    from pytensor.graph.destroyhandler import DestroyHandler
+
+    if hasattr(fgraph, "destroy_handler"):
+        fgraph.remove_feature(fgraph.destroy_handler)
+    fgraph.attach_feature(DestroyHandler())
 
 
 def _fits(fgraph, new_outputs):
