@@ -119,6 +119,8 @@ def _build(folder, header, flags, described):
     command = [config.cxx, *flags, "-x", "c++-header", header, "-o", partial]
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0 or not os.path.exists(partial):
+        if os.path.exists(partial):
+            os.remove(partial)  # what the compiler left: megabytes
         _write(os.path.join(folder, "failed"), done.stderr[-4000:])
         return None
     os.replace(partial, header + ".gch")
