@@ -205,8 +205,9 @@ def piano_rolls(files, r=(21, 109), dt=0.2):
         rolls, lengths = cached
         return [roll.astype("float64") for roll in numpy.split(rolls, numpy.cumsum(lengths)[:-1])]
     found = [midiread(f, r, dt).piano_roll for f in files]
-    kept = numpy.concatenate(found).astype("uint8")
-    if numpy.array_equal(kept, numpy.concatenate(found)):
+    rolls = numpy.concatenate(found)
+    kept = rolls.astype("uint8")
+    if numpy.array_equal(kept, rolls):
         data_cache.store_arrays(digest, ("rolls", "lengths"), [kept, numpy.array([len(roll) for roll in found])])
     return found
 
